@@ -1,0 +1,1 @@
+//! Wire types (filled in with the API).

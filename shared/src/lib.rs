@@ -1,0 +1,11 @@
+//! kinthread's shared core: the domain model, the wire types spoken between server and
+//! clients, and the pure logic of contact gaps and conversation depth.
+//!
+//! Nothing here does I/O or knows about HTTP or a database; the server and the CLI build on it.
+
+pub mod api;
+pub mod ids;
+pub mod model;
+
+pub use ids::*;
+pub use model::*;

@@ -1,0 +1,1 @@
+//! Test harness: the real server on a random port.
