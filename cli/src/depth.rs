@@ -1,0 +1,1 @@
+//! `kinthread depth ...`: offline scoring.

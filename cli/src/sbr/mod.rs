@@ -1,0 +1,1 @@
+//! SMS Backup & Restore export parsing (calls-*.xml, sms-*.xml).

@@ -1,0 +1,1 @@
+//! Contact gaps between two persons of a family (SPEC section 4).
