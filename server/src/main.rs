@@ -1,1 +1,177 @@
-fn main() {}
+//! `kinthread-server`: serves the kinthread API. With no flags it keeps its data in an
+//! embedded SQLite file in the user's data directory and listens on 127.0.0.1:8080.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use kinthread_server::app::{self, AppState};
+use kinthread_server::auth::Passwords;
+use kinthread_server::config::{DEFAULT_BIND, Settings};
+use kinthread_server::db::{DatabaseUrl, Db, default_sqlite_path};
+use kinthread_server::{store, telemetry};
+use kinthread_shared::AccountRole;
+use kinthread_shared::api::NewUser;
+use secrecy::SecretString;
+
+#[derive(Parser)]
+#[command(name = "kinthread-server", version, about = "The kinthread API server")]
+struct Cli {
+    /// Address and port to listen on.
+    #[arg(long, env = "KINTHREAD_BIND", default_value = DEFAULT_BIND, global = true)]
+    bind: SocketAddr,
+    /// postgres://... for PostgreSQL; sqlite://PATH or a file path for SQLite.
+    /// Default: kinthread.db in the user's data directory.
+    #[arg(long, env = "KINTHREAD_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "KINTHREAD_WORKERS", global = true)]
+    workers: Option<usize>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Create an administrator account. The password is read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Recompute the depth score of every contact with content (after a lexicon change).
+    Rescore,
+}
+
+fn main() -> ExitCode {
+    telemetry::init();
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("kinthread-server: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let database_url = match &cli.database_url {
+        Some(url) => DatabaseUrl::parse(url)?,
+        None => DatabaseUrl::sqlite_file(&default_sqlite_path()),
+    };
+    let mut settings = Settings::new(cli.bind, database_url);
+    if let Some(workers) = cli.workers {
+        settings.workers = workers.max(1);
+    }
+    if let Ok(secret) = std::env::var("KINTHREAD_JWT_SECRET") {
+        if secret.len() < 32 {
+            bail!("KINTHREAD_JWT_SECRET must be at least 32 characters");
+        }
+        settings.jwt_secret = Some(SecretString::from(secret));
+    }
+    Ok(settings)
+}
+
+fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = settings(&cli)?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => {
+            let db = Db::connect(&settings.database_url, 2)?;
+            let applied = db.migrate()?;
+            println!(
+                "database {} is up to date ({} migration(s) applied now)",
+                settings.database_url.redacted(),
+                applied.len()
+            );
+            Ok(())
+        }
+        Command::CreateAdmin {
+            username,
+            display_name,
+        } => create_admin(&settings, username, display_name),
+        Command::Rescore => rescore(&settings),
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    let state = AppState::open(&settings)?;
+    actix_web::rt::System::new().block_on(async move {
+        let (server, addr) = app::start(&settings, state)?;
+        tracing::info!(
+            %addr,
+            database = %settings.database_url.redacted(),
+            "kinthread-server listening"
+        );
+        server.await.context("server stopped with an error")
+    })
+}
+
+fn create_admin(
+    settings: &Settings,
+    username: String,
+    display_name: Option<String>,
+) -> anyhow::Result<()> {
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let new = NewUser {
+        username,
+        password,
+        role: AccountRole::Admin,
+        display_name,
+        family_id: None,
+        person_id: None,
+        program_ids: Vec::new(),
+    };
+    let db = Db::connect(&settings.database_url, 2)?;
+    db.migrate()?;
+    let mut conn = db.write_conn()?;
+    if let Err(kinthread_server::error::ApiError::Validation(problems)) =
+        kinthread_server::routes::users::check_new_user(&mut conn, &new)
+    {
+        let text: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.message))
+            .collect();
+        bail!("{}", text.join("; "));
+    }
+    if store::users::by_username(&mut conn, &new.username)?.is_some() {
+        bail!("the username `{}` is taken", new.username);
+    }
+    let hash = Passwords::new(settings.password_cost)?
+        .hash(&new.password)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let user = store::users::insert(&mut conn, &new, &hash)?;
+    store::audit::record(&mut conn, None, "admin.create", None, Some(&user.id.to_string()))?;
+    println!("created administrator `{}` ({})", user.username, user.id);
+    Ok(())
+}
+
+fn rescore(settings: &Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database_url, 2)?;
+    db.migrate()?;
+    let mut conn = db.write_conn()?;
+    let summary = store::contacts::rescore_all(&mut conn, |text| {
+        let depth = kinthread_shared::depth::score(text);
+        (depth.score, depth.level.as_str().to_owned(), depth.lexicon_version)
+    })?;
+    println!(
+        "rescored {} contact(s) with lexicon {} ({} changed level)",
+        summary.scored,
+        kinthread_shared::depth::LEXICON_VERSION,
+        summary.level_changed
+    );
+    Ok(())
+}

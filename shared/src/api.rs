@@ -1,1 +1,407 @@
-//! Wire types (filled in with the API).
+//! Wire types: the JSON bodies of the REST API under `/api/v1`, shared by server and clients.
+//!
+//! Request types reject unknown fields, so a misspelt field is an error rather than silently
+//! ignored. Instants travel as RFC 3339 strings; a contact keeps the offset its phone reported.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::ids::*;
+use crate::model::*;
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// The one error shape of every error response.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorDetail {
+    /// Stable machine code, e.g. `validation_failed`, `not_found`, `conflict`.
+    pub code: String,
+    /// A human-readable message.
+    pub message: String,
+    /// Per-field problems, for validation errors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// One page of a list; `next_cursor` is absent on the last page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+// ---- accounts and sign-in -------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Single use: each refresh returns a new one and revokes the old.
+    pub refresh_token: String,
+    pub user: User,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub role: AccountRole,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Parent, caregiver and child accounts: the family and the person the account speaks for.
+    #[serde(default)]
+    pub family_id: Option<FamilyId>,
+    #[serde(default)]
+    pub person_id: Option<PersonId>,
+    /// Staff accounts: the programs whose families they may see.
+    #[serde(default)]
+    pub program_ids: Vec<ProgramId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub role: AccountRole,
+    pub family_id: Option<FamilyId>,
+    pub person_id: Option<PersonId>,
+    pub program_ids: Vec<ProgramId>,
+    pub created_at: DateTime<Utc>,
+}
+
+// ---- programs, families, persons ---------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewProgram {
+    pub name: String,
+    /// Target days between contacts for the program's families (default 7).
+    #[serde(default)]
+    pub target_cadence_days: Option<i32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Program {
+    pub id: ProgramId,
+    pub name: String,
+    pub target_cadence_days: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What the family agreed to share (PIPL: data of children is sensitive).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    /// A guardian consented to the family's data being kept at all.
+    #[serde(default)]
+    pub guardian_consent: bool,
+    /// Program staff may read note and text content (scores are shown regardless).
+    #[serde(default)]
+    pub share_notes_with_staff: bool,
+    /// Parents may see the child's feedback on contacts.
+    #[serde(default)]
+    pub child_feedback_visible_to_parents: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewFamily {
+    pub display_name: String,
+    #[serde(default)]
+    pub program_id: Option<ProgramId>,
+    /// IANA time zone; default `Asia/Shanghai`.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Target days between contacts; default the program's, else 7.
+    #[serde(default)]
+    pub target_cadence_days: Option<i32>,
+    #[serde(default)]
+    pub consent: Consent,
+}
+
+/// A change to a family; absent fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FamilyUpdate {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    #[serde(default)]
+    pub target_cadence_days: Option<i32>,
+    #[serde(default)]
+    pub consent: Option<Consent>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Family {
+    pub id: FamilyId,
+    pub display_name: String,
+    pub program_id: Option<ProgramId>,
+    pub time_zone: String,
+    /// The target in force: the family's own, else the program's, else 7.
+    pub target_cadence_days: i32,
+    pub consent: Consent,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewPerson {
+    pub display_name: String,
+    pub role: FamilyRole,
+    #[serde(default)]
+    pub lives_away: bool,
+    #[serde(default)]
+    pub away_location: Option<String>,
+    #[serde(default)]
+    pub away_since: Option<NaiveDate>,
+    /// Children: the year of birth.
+    #[serde(default)]
+    pub birth_year: Option<i32>,
+    /// Any common spelling; stored normalised to E.164 (default country +86).
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Person {
+    pub id: PersonId,
+    pub family_id: FamilyId,
+    pub display_name: String,
+    pub role: FamilyRole,
+    pub lives_away: bool,
+    pub away_location: Option<String>,
+    pub away_since: Option<NaiveDate>,
+    pub birth_year: Option<i32>,
+    /// E.164; shown to the family and admins only.
+    pub phone: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+// ---- contacts ---------------------------------------------------------------------------------
+
+/// A contact as a phone or the CLI uploads it. `client_id` makes the upload idempotent.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewContact {
+    pub client_id: Uuid,
+    pub kind: ContactKind,
+    /// Default `completed`; texts and visits are always completed.
+    #[serde(default)]
+    pub status: Option<ContactStatus>,
+    pub participants: Vec<PersonId>,
+    pub initiator: PersonId,
+    /// With the offset the phone reported, e.g. `2026-03-01T20:15:00+08:00`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub started_at: DateTime<FixedOffset>,
+    /// Calls: seconds talked.
+    #[serde(default)]
+    pub duration_seconds: Option<i64>,
+    /// Visits: when it ended (a visit may span weeks).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub ended_at: Option<DateTime<FixedOffset>>,
+    /// A note written after a call, or the body of a text.
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub talked_most: Option<TalkedMost>,
+    /// Only a child's own account may give it.
+    #[serde(default)]
+    pub child_feedback: Option<ChildFeedback>,
+    #[serde(default)]
+    pub source: Option<ContactSource>,
+}
+
+/// The stored depth result of a contact's content.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ContactDepth {
+    pub score: f64,
+    pub level: DepthLevel,
+    pub lexicon_version: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Contact {
+    pub id: ContactId,
+    pub family_id: FamilyId,
+    pub client_id: Uuid,
+    pub kind: ContactKind,
+    pub status: ContactStatus,
+    pub participants: Vec<PersonId>,
+    pub initiator: PersonId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub started_at: DateTime<FixedOffset>,
+    pub duration_seconds: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub ended_at: Option<DateTime<FixedOffset>>,
+    /// Absent where the reader may not see it (staff without the family's consent).
+    pub content: Option<String>,
+    /// True when content exists but is withheld from this reader.
+    pub content_withheld: bool,
+    pub talked_most: Option<TalkedMost>,
+    /// Absent where the reader may not see it (parents, unless the family agreed).
+    pub child_feedback: Option<ChildFeedback>,
+    pub depth: Option<ContactDepth>,
+    pub source: ContactSource,
+    pub recorded_by: UserId,
+    pub recorded_at: DateTime<Utc>,
+    /// The earlier record this one corrects.
+    pub supersedes: Option<ContactId>,
+    /// The later record that corrects this one; a superseded record stays in the history.
+    pub superseded_by: Option<ContactId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContactBatch {
+    pub contacts: Vec<NewContact>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BatchItemStatus {
+    /// Stored now.
+    Created,
+    /// Sent before with the same content: the first record is returned.
+    Existing,
+    /// Refused; see `error`.
+    Rejected,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BatchItemResult {
+    pub index: usize,
+    pub client_id: Uuid,
+    pub status: BatchItemStatus,
+    pub contact_id: Option<ContactId>,
+    pub error: Option<ErrorDetail>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct BatchResponse {
+    pub created: usize,
+    pub existing: usize,
+    pub rejected: usize,
+    pub results: Vec<BatchItemResult>,
+}
+
+// ---- check-ins --------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewCheckin {
+    pub client_id: Uuid,
+    /// The child the check-in is about.
+    pub child_id: PersonId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub observed_at: DateTime<FixedOffset>,
+    /// 1 (very low) to 5 (very good).
+    pub mood: i32,
+    #[serde(default)]
+    pub health: Option<String>,
+    #[serde(default)]
+    pub school: Option<String>,
+    #[serde(default)]
+    pub worries: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Checkin {
+    pub id: CheckinId,
+    pub family_id: FamilyId,
+    pub client_id: Uuid,
+    pub child_id: PersonId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub observed_at: DateTime<FixedOffset>,
+    pub mood: i32,
+    /// The free-text fields are absent for staff without the family's consent.
+    pub health: Option<String>,
+    pub school: Option<String>,
+    pub worries: Option<String>,
+    pub note: Option<String>,
+    pub content_withheld: bool,
+    pub recorded_by: UserId,
+    pub recorded_at: DateTime<Utc>,
+}
+
+// ---- audit ------------------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<UserId>,
+    pub actor_role: Option<AccountRole>,
+    pub action: String,
+    pub family_id: Option<FamilyId>,
+    pub target: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Health {
+    pub status: String,
+    pub database: String,
+    pub version: String,
+}

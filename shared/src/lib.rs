@@ -8,6 +8,8 @@ pub mod depth;
 pub mod gaps;
 pub mod ids;
 pub mod model;
+pub mod phone;
+pub mod validate;
 
 pub use ids::*;
 pub use model::*;

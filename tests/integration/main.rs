@@ -1,1 +1,38 @@
-//! Integration tests, one binary.
+//! kinthread's integration tests: one binary, the real server on a random port, each test on
+//! SQLite and (when `KINTHREAD_TEST_POSTGRES_URL` is set) on PostgreSQL.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test that cannot go on should stop loudly"
+)]
+
+mod auth;
+mod contacts;
+mod errors;
+mod migrations;
+mod openapi;
+mod permissions;
+
+use chrono::{DateTime, Duration, Utc};
+use kinthread_shared::PersonId;
+use serde_json::{Value, json};
+
+/// A completed call between two persons, `days_ago` days before now.
+pub fn call(from: PersonId, to: PersonId, days_ago: i64, note: Option<&str>) -> Value {
+    let started: DateTime<Utc> = Utc::now() - Duration::days(days_ago);
+    json!({
+        "client_id": uuid::Uuid::now_v7(),
+        "kind": "call",
+        "participants": [from, to],
+        "initiator": from,
+        "started_at": started.with_timezone(&china()).to_rfc3339(),
+        "duration_seconds": 240,
+        "content": note,
+    })
+}
+
+/// UTC+8, the offset most family phones report.
+pub fn china() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).unwrap()
+}

@@ -1,0 +1,12 @@
+DROP TABLE audit_log;
+DROP TABLE follow_ups;
+DROP TABLE checkins;
+DROP TABLE contact_participants;
+DROP TABLE contacts;
+DROP TABLE refresh_tokens;
+DROP TABLE staff_programs;
+DROP TABLE users;
+DROP TABLE persons;
+DROP TABLE families;
+DROP TABLE programs;
+DROP TABLE server_settings;

@@ -1,0 +1,129 @@
+//! Building and starting the HTTP server: shared state, extractor configuration, middleware
+//! and routes. `start` binds and returns the address, so tests can run the real server on a
+//! random port.
+
+use std::net::SocketAddr;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{ErrorHandlers, Logger};
+use actix_web::{App, HttpServer, web};
+use secrecy::SecretString;
+
+use crate::access::FamilyScope;
+use crate::auth::{PasswordCost, Passwords, TokenKeys, random_token};
+use crate::config::Settings;
+use crate::db::{Db, DbError};
+use crate::error::{self, ApiError};
+use crate::routes;
+use crate::store;
+
+/// The largest JSON body accepted: a batch of 1,000 contacts with notes fits easily.
+pub const MAX_JSON_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// What every request can reach.
+pub struct AppState {
+    pub db: Db,
+    pub tokens: TokenKeys,
+    pub passwords: Passwords,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("{0}")]
+    Auth(#[from] crate::auth::AuthSetupError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+impl AppState {
+    /// Connects, migrates, and loads the signing secret (made on first start and kept in the
+    /// database, unless the configuration gives one).
+    pub fn open(settings: &Settings) -> Result<Self, StartError> {
+        let db = Db::connect(&settings.database_url, settings.pool_size)?;
+        db.migrate()?;
+        let secret = match &settings.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => {
+                let mut conn = db.write_conn()?;
+                let stored = store::settings::get_or_init(&mut conn, "jwt_secret", random_token)
+                    .map_err(DbError::Query)?;
+                SecretString::from(stored)
+            }
+        };
+        Ok(Self {
+            db,
+            tokens: TokenKeys::new(
+                &secret,
+                settings.access_ttl_seconds,
+                settings.refresh_ttl_days,
+            ),
+            passwords: Passwords::new(settings.password_cost)?,
+        })
+    }
+}
+
+/// Records a staff member's read of a family's data in the audit log.
+pub async fn audit_staff_read(
+    state: &AppState,
+    scope: &FamilyScope,
+    action: &'static str,
+) -> Result<(), ApiError> {
+    if !scope.is_staff() {
+        return Ok(());
+    }
+    let user = scope.user;
+    let family = scope.family_id();
+    state
+        .db
+        .write(move |conn| {
+            store::audit::record(conn, Some(&user), action, Some(family), None).map_err(ApiError::from)
+        })
+        .await
+}
+
+/// Binds the server; the returned future serves until stopped.
+pub fn start(settings: &Settings, state: AppState) -> Result<(Server, SocketAddr), StartError> {
+    let state = web::Data::new(state);
+    let workers = settings.workers;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(MAX_JSON_BODY_BYTES)
+                    .error_handler(error::json_error),
+            )
+            .app_data(web::PathConfig::default().error_handler(error::path_error))
+            .app_data(web::QueryConfig::default().error_handler(error::query_error))
+            .wrap(ErrorHandlers::new().default_handler(error::envelope_foreign_errors))
+            .wrap(Logger::new("%r %s %Dms").exclude("/api/v1/health"))
+            .configure(routes::configure)
+            .default_service(web::to(error::route_not_found))
+    })
+    .workers(workers);
+    let server = server
+        .bind(settings.bind)
+        .map_err(|source| StartError::Bind {
+            addr: settings.bind,
+            source,
+        })?;
+    let addr = server
+        .addrs()
+        .first()
+        .copied()
+        .unwrap_or(settings.bind);
+    Ok((server.run(), addr))
+}
+
+/// Password cost suitable for tests and benchmarks only.
+pub fn cheap_password_cost() -> PasswordCost {
+    PasswordCost {
+        memory_kib: 1024,
+        iterations: 1,
+    }
+}

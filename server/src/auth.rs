@@ -1,0 +1,236 @@
+//! Sign-in: argon2id password hashes, short-lived JWT access tokens (HS256 pinned, `exp`
+//! required), and refresh tokens that rotate on use and can be revoked.
+//!
+//! The signed-in user is an extractor (`AuthUser`), so a handler that takes one cannot be
+//! reached without a valid token.
+
+use std::future::{Ready, ready};
+use std::sync::Arc;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine as _;
+use chrono::Utc;
+use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use kinthread_shared::{AccountRole, FamilyId, PersonId, UserId};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// Argon2id cost. The defaults are OWASP's recommendation (19 MiB, two passes); tests may
+/// lower them through configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct PasswordCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+}
+
+impl Default for PasswordCost {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Passwords {
+    params: Params,
+    /// A real hash of a random password, verified against when the username is unknown, so
+    /// that a wrong username takes as long as a wrong password.
+    dummy_hash: Arc<str>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthSetupError {
+    #[error("invalid password hashing parameters: {0}")]
+    Params(String),
+}
+
+impl Passwords {
+    pub fn new(cost: PasswordCost) -> Result<Self, AuthSetupError> {
+        let params = Params::new(cost.memory_kib, cost.iterations, 1, None)
+            .map_err(|e| AuthSetupError::Params(e.to_string()))?;
+        let mut passwords = Self {
+            params,
+            dummy_hash: Arc::from(""),
+        };
+        let dummy = passwords
+            .hash(&random_token())
+            .map_err(|e| AuthSetupError::Params(e.to_string()))?;
+        passwords.dummy_hash = Arc::from(dummy);
+        Ok(passwords)
+    }
+
+    fn argon2(&self) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
+    }
+
+    pub fn hash(&self, password: &str) -> Result<String, ApiError> {
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        self.argon2()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(ApiError::internal)
+    }
+
+    /// Checks a password against a stored hash, or against the dummy hash when there is no
+    /// user, so both failures take the same time. Blocking: call it off the async threads.
+    pub fn verify(&self, password: &str, stored: Option<&str>) -> bool {
+        let hash = stored.unwrap_or(&self.dummy_hash);
+        let Ok(parsed) = PasswordHash::new(hash) else {
+            return false;
+        };
+        let matches = self
+            .argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
+        matches && stored.is_some()
+    }
+}
+
+/// What an access token says about its holder.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: UserId,
+    pub role: AccountRole,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fam: Option<FamilyId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<PersonId>,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Signs and checks access tokens.
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    pub access_ttl_seconds: i64,
+    pub refresh_ttl_days: i64,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &SecretString, access_ttl_seconds: i64, refresh_ttl_days: i64) -> Self {
+        let bytes = secret.expose_secret().as_bytes();
+        let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.leeway = 5;
+        Self {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+            validation,
+            access_ttl_seconds,
+            refresh_ttl_days,
+        }
+    }
+
+    pub fn issue(&self, user: &AuthUser) -> Result<String, ApiError> {
+        let now = Utc::now().timestamp();
+        let claims = Claims {
+            sub: user.id,
+            role: user.role,
+            fam: user.family_id,
+            per: user.person_id,
+            iat: now,
+            exp: now + self.access_ttl_seconds,
+        };
+        jsonwebtoken::encode(
+            &Header::new(jsonwebtoken::Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )
+        .map_err(ApiError::internal)
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                    ApiError::Unauthenticated("the access token has expired")
+                }
+                _ => ApiError::Unauthenticated("the access token is not valid"),
+            })
+    }
+}
+
+/// The signed-in user, taken from the bearer token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthUser {
+    pub id: UserId,
+    pub role: AccountRole,
+    /// Parents, caregivers and children: their family and the person they are.
+    pub family_id: Option<FamilyId>,
+    pub person_id: Option<PersonId>,
+}
+
+impl AuthUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == AccountRole::Admin
+    }
+
+    pub fn require_admin(&self, what: &str) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(what))
+        }
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let state = req
+        .app_data::<web::Data<crate::app::AppState>>()
+        .ok_or_else(|| ApiError::internal("application state is not configured"))?;
+    let keys = &state.tokens;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthenticated("no Authorization header"))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError::Unauthenticated(
+            "the Authorization header must be `Bearer <token>`",
+        ))?;
+    let claims = keys.verify(token)?;
+    Ok(AuthUser {
+        id: claims.sub,
+        role: claims.role,
+        family_id: claims.fam,
+        person_id: claims.per,
+    })
+}
+
+/// A new random secret: 256 bits, base64url.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Refresh tokens are stored only as their SHA-256, so a copy of the database cannot sign in.
+pub fn token_hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

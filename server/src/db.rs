@@ -1,0 +1,335 @@
+//! Storage: one connection type over SQLite and PostgreSQL, the pools, migrations, and the
+//! `Db::run` helper that keeps blocking database work off the async threads.
+//!
+//! The engine follows the database URL's scheme (`postgres://`/`postgresql://` or
+//! `sqlite://`/a file path), never a trial connection. SQLite writes go through a pool of one
+//! connection: SQLite admits one writer at a time anyway, and queueing in-process is fairer and
+//! faster than every writer spinning on the database lock. No write function takes a second
+//! connection, so that single-connection pool cannot deadlock.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// A connection to either engine; queries written once run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Which engine a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// A database URL that has been checked and whose engine is known.
+#[derive(Clone)]
+pub struct DatabaseUrl {
+    engine: Engine,
+    /// What the driver is given: the PostgreSQL URL, or the SQLite file path.
+    target: String,
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A PostgreSQL URL may carry a password.
+        write!(f, "DatabaseUrl({}, {})", self.engine.name(), self.redacted())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("unsupported database URL `{0}`: use postgres://..., sqlite://PATH or a file path")]
+    BadUrl(String),
+    #[error("cannot open the database at {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("no database connection available: {0}")]
+    Pool(String),
+    #[error("the database task was cancelled")]
+    Cancelled,
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, DbError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(DbError::BadUrl(raw.to_owned()));
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self {
+                engine: Engine::Postgres,
+                target: raw.to_owned(),
+            });
+        }
+        let path = if let Some(rest) = raw.strip_prefix("sqlite://") {
+            rest
+        } else if let Some(rest) = raw.strip_prefix("sqlite:") {
+            rest
+        } else if raw.contains("://") {
+            return Err(DbError::BadUrl(raw.to_owned()));
+        } else {
+            raw
+        };
+        if path.is_empty() || path == ":memory:" {
+            // Each pooled connection would get its own empty in-memory database.
+            return Err(DbError::BadUrl(raw.to_owned()));
+        }
+        Ok(Self {
+            engine: Engine::Sqlite,
+            target: path.to_owned(),
+        })
+    }
+
+    pub fn sqlite_file(path: &Path) -> Self {
+        Self {
+            engine: Engine::Sqlite,
+            target: path.to_string_lossy().into_owned(),
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The URL with any password masked, for messages and logs.
+    pub fn redacted(&self) -> String {
+        match self.engine {
+            Engine::Sqlite => self.target.clone(),
+            Engine::Postgres => redact_password(&self.target),
+        }
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// Opens connections for the pool and sets each SQLite connection up the same way.
+#[derive(Debug)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl Manager {
+    fn establish(&self) -> Result<DbConnection, DbError> {
+        let connect_error = |reason: String| DbError::Connect {
+            url: self.url.redacted(),
+            reason: reason.trim().to_owned(),
+        };
+        match self.url.engine {
+            Engine::Postgres => diesel::PgConnection::establish(&self.url.target)
+                .map(DbConnection::Postgres)
+                .map_err(|e| connect_error(e.to_string())),
+            Engine::Sqlite => {
+                let path = Path::new(&self.url.target);
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(|e| connect_error(e.to_string()))?;
+                }
+                let mut conn = diesel::SqliteConnection::establish(&self.url.target)
+                    .map_err(|e| connect_error(e.to_string()))?;
+                // WAL lets readers run beside the writer; synchronous=NORMAL in WAL mode keeps
+                // every committed transaction across a crash of the process (kill -9): only
+                // an operating-system crash or power loss can lose the last commits.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA busy_timeout = 10000;",
+                )
+                .map_err(|e| connect_error(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConnection, DbError> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
+        conn.batch_execute("SELECT 1").map_err(DbError::Query)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// The database handle shared by every request: a read pool and a write pool (the same pool on
+/// PostgreSQL; a single connection on SQLite).
+#[derive(Clone)]
+pub struct Db {
+    engine: Engine,
+    read: Pool,
+    write: Pool,
+}
+
+impl Db {
+    /// Opens the pools and checks that a connection can be made, so a wrong URL or a
+    /// database that is down is reported at start-up, in one line.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Self, DbError> {
+        // Try once directly: r2d2 would otherwise retry until its timeout and then report
+        // only "timed out".
+        let probe = Manager { url: url.clone() };
+        drop(probe.establish()?);
+        let build = |size: u32| {
+            r2d2::Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(Duration::from_secs(30))
+                .test_on_check_out(false)
+                .build(Manager { url: url.clone() })
+                .map_err(|e| DbError::Pool(e.to_string()))
+        };
+        let read = build(pool_size.max(2))?;
+        let write = match url.engine {
+            Engine::Sqlite => build(1)?,
+            Engine::Postgres => read.clone(),
+        };
+        Ok(Self {
+            engine: url.engine,
+            read,
+            write,
+        })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Runs migrations that have not run yet.
+    pub fn migrate(&self) -> Result<Vec<String>, DbError> {
+        let mut conn = self.write_conn()?;
+        run_migrations(&mut conn)
+    }
+
+    pub fn read_conn(&self) -> Result<PooledConnection, DbError> {
+        self.read.get().map_err(|e| DbError::Pool(e.to_string()))
+    }
+
+    pub fn write_conn(&self) -> Result<PooledConnection, DbError> {
+        self.write.get().map_err(|e| DbError::Pool(e.to_string()))
+    }
+
+    /// Runs a read on a pooled connection on the blocking thread pool.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.read.clone();
+        Self::run(pool, f).await
+    }
+
+    /// Runs a write on the write pool on the blocking thread pool. `f` should open its own
+    /// transaction where it writes more than one row.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.write.clone();
+        Self::run(pool, f).await
+    }
+
+    async fn run<T, E, F>(pool: Pool, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(|e| DbError::Pool(e.to_string()))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|_| E::from(DbError::Cancelled))?
+    }
+}
+
+/// Runs the pending migrations of the connection's engine; returns the versions applied.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let applied = match conn {
+        DbConnection::Postgres(pg) => pg
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+        DbConnection::Sqlite(lite) => lite
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+    };
+    applied.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// Reverts every migration (used by the migration round-trip test).
+pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let reverted = match conn {
+        DbConnection::Postgres(pg) => pg
+            .revert_all_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+        DbConnection::Sqlite(lite) => lite
+            .revert_all_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect()),
+    };
+    reverted.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// The default database: a SQLite file in the user's data directory.
+pub fn default_sqlite_path() -> PathBuf {
+    dirs::data_local_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("kinthread")
+        .join("kinthread.db")
+}
+
+/// Runs `f` in one transaction. On SQLite every in-process write goes through the single
+/// write connection, so a transaction that reads before it writes cannot lose a lock upgrade
+/// to another writer of this server; `busy_timeout` covers other processes (a `rescore`).
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(f)
+}

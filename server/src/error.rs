@@ -1,0 +1,240 @@
+//! The HTTP error type: every error response of the API has the same JSON shape
+//! (`{"error": {"code", "message", "fields"?}}`) with a stable machine code.
+//!
+//! This is the only place that knows status codes. A 500 says only "internal error"; the
+//! detail goes to the log.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use kinthread_shared::api::{ErrorBody, ErrorDetail, FieldError};
+
+use crate::db::DbError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the request body is not valid JSON for this endpoint: {0}")]
+    InvalidBody(String),
+    #[error("invalid path: {0}")]
+    InvalidPath(String),
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    #[error("the request failed validation")]
+    Validation(Vec<FieldError>),
+    #[error("sign in first: {0}")]
+    Unauthenticated(&'static str),
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("you may not {0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the client id was used before for a different {0}; the first record is unchanged")]
+    IdempotencyConflict(&'static str),
+    #[error("content type must be application/json")]
+    UnsupportedMediaType,
+    #[error("the request body is too large (at most {0} bytes)")]
+    PayloadTooLarge(usize),
+    #[error("no such route")]
+    RouteNotFound,
+    #[error("method not allowed on this route")]
+    MethodNotAllowed,
+    #[error("the service is busy; try again")]
+    Unavailable(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+
+    pub fn forbidden(what: impl Into<String>) -> Self {
+        ApiError::Forbidden(what.into())
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        ApiError::Internal(detail.to_string())
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::InvalidBody(_) => "invalid_body",
+            ApiError::InvalidPath(_) => "invalid_path",
+            ApiError::InvalidQuery(_) => "invalid_query",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::Unauthenticated(_) => "unauthenticated",
+            ApiError::BadCredentials => "bad_credentials",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::IdempotencyConflict(_) => "idempotency_conflict",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::RouteNotFound => "route_not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// The body a client sees. Internal detail never leaves the server.
+    pub fn detail(&self) -> ErrorDetail {
+        let (message, fields) = match self {
+            ApiError::Validation(fields) => {
+                let summary = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.field, f.message))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                (format!("invalid request: {summary}"), fields.clone())
+            }
+            ApiError::Unavailable(_) => ("the service is busy; try again".to_owned(), vec![]),
+            other => (other.to_string(), vec![]),
+        };
+        ErrorDetail {
+            code: self.code().to_owned(),
+            message,
+            fields,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_)
+            | ApiError::InvalidBody(_)
+            | ApiError::InvalidPath(_)
+            | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthenticated(_) | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) | ApiError::IdempotencyConflict(_) => StatusCode::CONFLICT,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        match self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
+            ApiError::Unavailable(detail) => tracing::warn!(%detail, "service unavailable"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code()).json(ErrorBody {
+            error: self.detail(),
+        });
+        if matches!(self, ApiError::Unauthenticated(_) | ApiError::BadCredentials) {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::Query(e) => e.into(),
+            DbError::Pool(detail) => ApiError::Unavailable(detail),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::NotFound => ApiError::NotFound("record"),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::Conflict("a record with this identity exists already".to_owned())
+            }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                ApiError::Unavailable(info.message().to_owned())
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+// ---- extractor failures go through the same envelope -------------------------------------
+
+pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let api = match err {
+        E::ContentType => ApiError::UnsupportedMediaType,
+        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge(limit)
+        }
+        E::Deserialize(e) => ApiError::InvalidBody(e.to_string()),
+        other => ApiError::InvalidBody(other.to_string()),
+    };
+    api.into()
+}
+
+pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::InvalidPath(err.to_string()).into()
+}
+
+pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::InvalidQuery(err.to_string()).into()
+}
+
+/// Turns any error response that is not already our JSON envelope (actix's own 404, 405,
+/// 413 ...) into the envelope, so that clients see one shape for every error.
+pub fn envelope_foreign_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = res
+        .response()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let api = match res.status() {
+        StatusCode::NOT_FOUND => ApiError::RouteNotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge(crate::app::MAX_JSON_BODY_BYTES),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+        status if status.is_client_error() => ApiError::BadRequest(
+            status
+                .canonical_reason()
+                .unwrap_or("bad request")
+                .to_lowercase(),
+        ),
+        status => ApiError::Internal(format!("unexpected {status} response")),
+    };
+    let (req, _) = res.into_parts();
+    let response = api.error_response();
+    let res = ServiceResponse::new(req, response).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}
+
+/// The catch-all service for unknown routes.
+pub async fn route_not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::RouteNotFound)
+}
+

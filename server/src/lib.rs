@@ -1,0 +1,17 @@
+//! kinthread-server: the REST API over the contact log, on SQLite (default) or PostgreSQL.
+//!
+//! Layout: `routes` (HTTP handlers) → `access` (who may) → `service` (business steps) →
+//! `store` (queries) → `db` (connections). Only `error` knows HTTP status codes.
+
+pub mod access;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod openapi;
+pub mod routes;
+pub mod schema;
+pub mod service;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,112 @@
+//! Sign-in, token refresh, logout and "who am I".
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{Duration, Utc};
+use kinthread_shared::api::{LoginRequest, RefreshRequest, TokenResponse, User};
+
+use crate::app::AppState;
+use crate::auth::{AuthUser, random_token, token_hash};
+use crate::error::ApiError;
+use crate::store::users::{self, Account, RefreshUse};
+
+/// Issues an access token and a fresh refresh token for an account.
+async fn issue_tokens(state: &AppState, account: Account) -> Result<TokenResponse, ApiError> {
+    let refresh_token = random_token();
+    let hash = token_hash(&refresh_token);
+    let ttl = Duration::days(state.tokens.refresh_ttl_days);
+    let user_id = account.user.id;
+    state
+        .db
+        .write(move |conn| users::insert_refresh_token(conn, user_id, &hash, ttl).map_err(ApiError::from))
+        .await?;
+    Ok(TokenResponse {
+        access_token: state.tokens.issue(&account.auth_user())?,
+        token_type: "Bearer".to_owned(),
+        expires_in: state.tokens.access_ttl_seconds,
+        refresh_token,
+        user: account.user,
+    })
+}
+
+/// Signs in with username and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = kinthread_shared::api::ErrorBody)))]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: web::Json<LoginRequest>,
+) -> Result<web::Json<TokenResponse>, ApiError> {
+    let LoginRequest { username, password } = body.into_inner();
+    let account = state
+        .db
+        .read(move |conn| users::by_username(conn, &username).map_err(ApiError::from))
+        .await?;
+    let passwords = state.passwords.clone();
+    let stored = account.as_ref().map(|a| a.password_hash.clone());
+    // argon2 is deliberately slow: off the async threads, and as slow for unknown users.
+    let verified = web::block(move || passwords.verify(&password, stored.as_deref()))
+        .await
+        .map_err(ApiError::internal)?;
+    let account = match account {
+        Some(account) if verified && !account.disabled => account,
+        _ => return Err(ApiError::BadCredentials),
+    };
+    Ok(web::Json(issue_tokens(&state, account).await?))
+}
+
+/// Trades a refresh token for a new token pair; the old refresh token stops working.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = kinthread_shared::api::ErrorBody)))]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> Result<web::Json<TokenResponse>, ApiError> {
+    let hash = token_hash(&body.refresh_token);
+    let account = state
+        .db
+        .write(move |conn| {
+            match users::use_refresh_token(conn, &hash, Utc::now())? {
+                RefreshUse::Used(user_id) => Ok::<_, ApiError>(users::get(conn, user_id)?),
+                RefreshUse::Invalid | RefreshUse::Replayed => Ok(None),
+            }
+        })
+        .await?;
+    match account {
+        Some(account) if !account.disabled => Ok(web::Json(issue_tokens(&state, account).await?)),
+        _ => Err(ApiError::Unauthenticated(
+            "the refresh token is not valid; sign in again",
+        )),
+    }
+}
+
+/// Revokes a refresh token. Access tokens are short-lived and simply expire.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204), (status = 401, body = kinthread_shared::api::ErrorBody)))]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    _user: AuthUser,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let hash = token_hash(&body.refresh_token);
+    state
+        .db
+        .write(move |conn| users::revoke_refresh_token(conn, &hash, Utc::now()).map_err(ApiError::from))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The signed-in account.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    responses((status = 200, body = User), (status = 401, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/auth/me")]
+pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<User>, ApiError> {
+    let account = state
+        .db
+        .read(move |conn| users::get(conn, user.id).map_err(ApiError::from))
+        .await?
+        .ok_or(ApiError::Unauthenticated("the account no longer exists"))?;
+    Ok(web::Json(account.user))
+}

@@ -1,0 +1,361 @@
+//! The contact log: single and batch uploads (idempotent on the client id), reads, lists and
+//! amendments.
+
+use std::collections::HashSet;
+
+use actix_web::{HttpResponse, get, post, web};
+use base64::Engine as _;
+use chrono::{DateTime, FixedOffset, Utc};
+use kinthread_shared::api::{
+    BatchItemResult, BatchItemStatus, BatchResponse, Contact, ContactBatch, NewContact, Page,
+};
+use kinthread_shared::{ContactId, ContactKind, FamilyId, PersonId};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::page_limit;
+use crate::access::{FamilyScope, family_scope};
+use crate::app::{AppState, audit_staff_read};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::service::contacts::{prepare, present};
+use crate::store::contacts::{self as store, AmendOutcome, ContactCursor, ContactFilter, InsertOutcome};
+use crate::store::{persons, to_millis};
+
+/// The most contacts one batch may carry.
+pub const MAX_BATCH: usize = 1000;
+
+/// The family's scope and its persons, which every upload is checked against.
+async fn upload_scope(
+    state: &AppState,
+    user: AuthUser,
+    family_id: FamilyId,
+) -> Result<(FamilyScope, HashSet<PersonId>), ApiError> {
+    state
+        .db
+        .read(move |conn| {
+            let scope = family_scope(conn, &user, family_id)?;
+            scope.require_contact_writer()?;
+            let people = persons::roles_of_family(conn, family_id)?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            Ok((scope, people))
+        })
+        .await
+}
+
+async fn load_presented(
+    state: &AppState,
+    scope: &FamilyScope,
+    ids: Vec<ContactId>,
+) -> Result<Vec<Contact>, ApiError> {
+    let family_id = scope.family_id();
+    let stored = state
+        .db
+        .read(move |conn| store::get_many(conn, family_id, &ids).map_err(ApiError::from))
+        .await?;
+    stored.into_iter().map(|s| present(scope, s)).collect()
+}
+
+/// Logs one contact. The same `client_id` sent again returns the first record (200) instead
+/// of a second one; with different content it is refused (409).
+#[utoipa::path(post, path = "/api/v1/families/{family_id}/contacts", tag = "contacts", request_body = NewContact,
+    params(("family_id" = String, Path, format = Uuid)),
+    responses((status = 201, body = Contact, description = "stored"),
+        (status = 200, body = Contact, description = "sent before: the first record"),
+        (status = 403, body = kinthread_shared::api::ErrorBody), (status = 409, body = kinthread_shared::api::ErrorBody),
+        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/families/{family_id}/contacts")]
+pub async fn create_contact(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<FamilyId>,
+    body: web::Json<NewContact>,
+) -> Result<HttpResponse, ApiError> {
+    let (scope, people) = upload_scope(&state, user, path.into_inner()).await?;
+    let prepared = prepare(&scope, &people, body.into_inner(), Utc::now())?;
+    let family_id = scope.family_id();
+    let outcome = state
+        .db
+        .write(move |conn| store::insert_idempotent(conn, family_id, vec![prepared]).map_err(ApiError::from))
+        .await?;
+    let (id, created) = match outcome.first() {
+        Some(InsertOutcome::Created(id)) => (*id, true),
+        Some(InsertOutcome::Existing(id)) => (*id, false),
+        Some(InsertOutcome::Conflict) => return Err(ApiError::IdempotencyConflict("contact")),
+        None => return Err(ApiError::internal("no outcome for a single upload")),
+    };
+    let contact = load_presented(&state, &scope, vec![id])
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound("contact"))?;
+    Ok(if created {
+        HttpResponse::Created().json(contact)
+    } else {
+        HttpResponse::Ok().json(contact)
+    })
+}
+
+/// Logs many contacts at once (a phone that was offline). Each item gets its own result;
+/// a refused item does not stop the others, and the stored ones are stored together.
+#[utoipa::path(post, path = "/api/v1/families/{family_id}/contacts/batch", tag = "contacts", request_body = ContactBatch,
+    params(("family_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = BatchResponse), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/families/{family_id}/contacts/batch")]
+pub async fn batch_contacts(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<FamilyId>,
+    body: web::Json<ContactBatch>,
+) -> Result<web::Json<BatchResponse>, ApiError> {
+    let contacts = body.into_inner().contacts;
+    if contacts.is_empty() || contacts.len() > MAX_BATCH {
+        return Err(ApiError::validation(
+            "contacts",
+            format!("a batch holds 1 to {MAX_BATCH} contacts"),
+        ));
+    }
+    let (scope, people) = upload_scope(&state, user, path.into_inner()).await?;
+    let now = Utc::now();
+    let mut results: Vec<BatchItemResult> = Vec::with_capacity(contacts.len());
+    let mut prepared = Vec::new();
+    let mut prepared_index = Vec::new();
+    for (index, new) in contacts.into_iter().enumerate() {
+        let client_id = new.client_id;
+        results.push(BatchItemResult {
+            index,
+            client_id,
+            status: BatchItemStatus::Rejected,
+            contact_id: None,
+            error: None,
+        });
+        match prepare(&scope, &people, new, now) {
+            Ok(p) => {
+                prepared.push(p);
+                prepared_index.push(index);
+            }
+            Err(e) => {
+                if let Some(r) = results.last_mut() {
+                    r.error = Some(e.detail());
+                }
+            }
+        }
+    }
+    let family_id = scope.family_id();
+    let outcomes = state
+        .db
+        .write(move |conn| store::insert_idempotent(conn, family_id, prepared).map_err(ApiError::from))
+        .await?;
+    for (index, outcome) in prepared_index.into_iter().zip(outcomes) {
+        let Some(result) = results.get_mut(index) else {
+            continue;
+        };
+        match outcome {
+            InsertOutcome::Created(id) => {
+                result.status = BatchItemStatus::Created;
+                result.contact_id = Some(id);
+            }
+            InsertOutcome::Existing(id) => {
+                result.status = BatchItemStatus::Existing;
+                result.contact_id = Some(id);
+            }
+            InsertOutcome::Conflict => {
+                result.error = Some(ApiError::IdempotencyConflict("contact").detail());
+            }
+        }
+    }
+    let count = |status| results.iter().filter(|r| r.status == status).count();
+    Ok(web::Json(BatchResponse {
+        created: count(BatchItemStatus::Created),
+        existing: count(BatchItemStatus::Existing),
+        rejected: count(BatchItemStatus::Rejected),
+        results,
+    }))
+}
+
+/// Filters and paging of the contact list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ContactListQuery {
+    /// Only contacts this person took part in.
+    pub person_id: Option<PersonId>,
+    pub kind: Option<ContactKind>,
+    /// Started at or after (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub from: Option<DateTime<FixedOffset>>,
+    /// Started before (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<DateTime<FixedOffset>>,
+    /// Also list versions that were amended later (default false).
+    #[serde(default)]
+    pub include_superseded: bool,
+    pub cursor: Option<String>,
+    /// 1 to 200, default 50.
+    pub limit: Option<u32>,
+}
+
+fn encode_cursor(cursor: &ContactCursor) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{}.{}", cursor.started_at, cursor.id))
+}
+
+fn decode_cursor(raw: &str) -> Result<ContactCursor, ApiError> {
+    let invalid = || ApiError::InvalidQuery("cursor is not valid".into());
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let (at, id) = text.split_once('.').ok_or_else(invalid)?;
+    let started_at = at.parse().map_err(|_| invalid())?;
+    let id: ContactId = id.parse().map_err(|_| invalid())?;
+    Ok(ContactCursor {
+        started_at,
+        id: id.to_string(),
+    })
+}
+
+/// A family's contacts, newest first.
+#[utoipa::path(get, path = "/api/v1/families/{family_id}/contacts", tag = "contacts",
+    params(("family_id" = String, Path, format = Uuid), ContactListQuery),
+    responses((status = 200, body = Page<Contact>), (status = 400, body = kinthread_shared::api::ErrorBody),
+        (status = 403, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/families/{family_id}/contacts")]
+pub async fn list_contacts(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<FamilyId>,
+    query: web::Query<ContactListQuery>,
+) -> Result<web::Json<Page<Contact>>, ApiError> {
+    let family_id = path.into_inner();
+    let query = query.into_inner();
+    let limit = page_limit(query.limit)?;
+    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from > to
+    {
+        return Err(ApiError::InvalidQuery("`from` must not be after `to`".into()));
+    }
+    let (scope, stored) = state
+        .db
+        .read(move |conn| {
+            let scope = family_scope(conn, &user, family_id)?;
+            let filter = ContactFilter {
+                person: query.person_id,
+                kind: query.kind,
+                from: query.from.map(|f| to_millis(f.with_timezone(&Utc))),
+                to: query.to.map(|t| to_millis(t.with_timezone(&Utc))),
+                include_superseded: query.include_superseded,
+                visible_to_participant: scope.only_own_contacts(),
+            };
+            let stored = store::list(conn, family_id, &filter, after.as_ref(), limit)?;
+            Ok::<_, ApiError>((scope, stored))
+        })
+        .await?;
+    audit_staff_read(&state, &scope, "contacts.list").await?;
+    let next_cursor = next_cursor_of(&stored, limit);
+    let items = stored
+        .into_iter()
+        .map(|s| present(&scope, s))
+        .collect::<Result<_, _>>()?;
+    Ok(web::Json(Page { items, next_cursor }))
+}
+
+fn next_cursor_of(stored: &[store::StoredContact], limit: i64) -> Option<String> {
+    super::next_cursor(stored, limit, |s| {
+        encode_cursor(&ContactCursor {
+            started_at: s.row.started_at,
+            id: s.row.id.clone(),
+        })
+    })
+}
+
+/// One contact (any version: superseded records stay readable).
+#[utoipa::path(get, path = "/api/v1/families/{family_id}/contacts/{contact_id}", tag = "contacts",
+    params(("family_id" = String, Path, format = Uuid), ("contact_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Contact), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 404, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/families/{family_id}/contacts/{contact_id}")]
+pub async fn get_contact(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(FamilyId, ContactId)>,
+) -> Result<web::Json<Contact>, ApiError> {
+    let (family_id, contact_id) = path.into_inner();
+    let (scope, stored) = state
+        .db
+        .read(move |conn| {
+            let scope = family_scope(conn, &user, family_id)?;
+            let stored = store::get(conn, family_id, contact_id)?.ok_or(ApiError::NotFound("contact"))?;
+            Ok::<_, ApiError>((scope, stored))
+        })
+        .await?;
+    if let Some(me) = scope.only_own_contacts()
+        && !stored.participants.contains(&me)
+    {
+        return Err(ApiError::forbidden("read a contact you did not take part in"));
+    }
+    audit_staff_read(&state, &scope, "contact.read").await?;
+    Ok(web::Json(present(&scope, stored)?))
+}
+
+/// Corrects a contact: the body is the whole corrected contact, with a new `client_id`. The
+/// earlier record stays in the history, marked as superseded.
+#[utoipa::path(post, path = "/api/v1/families/{family_id}/contacts/{contact_id}/amend", tag = "contacts",
+    request_body = NewContact,
+    params(("family_id" = String, Path, format = Uuid), ("contact_id" = String, Path, format = Uuid)),
+    responses((status = 201, body = Contact), (status = 200, body = Contact, description = "sent before"),
+        (status = 403, body = kinthread_shared::api::ErrorBody), (status = 404, body = kinthread_shared::api::ErrorBody),
+        (status = 409, body = kinthread_shared::api::ErrorBody), (status = 422, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/families/{family_id}/contacts/{contact_id}/amend")]
+pub async fn amend_contact(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(FamilyId, ContactId)>,
+    body: web::Json<NewContact>,
+) -> Result<HttpResponse, ApiError> {
+    let (family_id, original) = path.into_inner();
+    let (scope, people) = upload_scope(&state, user, family_id).await?;
+    if let Some(me) = scope.only_own_contacts() {
+        let stored = state
+            .db
+            .read(move |conn| store::get(conn, family_id, original).map_err(ApiError::from))
+            .await?
+            .ok_or(ApiError::NotFound("contact"))?;
+        if !stored.participants.contains(&me) {
+            return Err(ApiError::forbidden("amend a contact you did not take part in"));
+        }
+    }
+    let prepared = prepare(&scope, &people, body.into_inner(), Utc::now())?;
+    let outcome = state
+        .db
+        .write(move |conn| store::amend(conn, family_id, original, prepared).map_err(ApiError::from))
+        .await?;
+    let (id, created) = match outcome {
+        AmendOutcome::Created(id) => (id, true),
+        AmendOutcome::Existing(id) => (id, false),
+        AmendOutcome::Conflict => return Err(ApiError::IdempotencyConflict("contact")),
+        AmendOutcome::NotFound => return Err(ApiError::NotFound("contact")),
+        AmendOutcome::AlreadySuperseded(newer) => {
+            return Err(ApiError::Conflict(format!(
+                "this contact was amended already; amend the newest version, {newer}"
+            )));
+        }
+    };
+    let contact = load_presented(&state, &scope, vec![id])
+        .await?
+        .pop()
+        .ok_or(ApiError::NotFound("contact"))?;
+    Ok(if created {
+        HttpResponse::Created().json(contact)
+    } else {
+        HttpResponse::Ok().json(contact)
+    })
+}

@@ -1,0 +1,266 @@
+//! Families and their persons.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{Datelike, Utc};
+use kinthread_shared::api::{Family, FamilyUpdate, FieldError, NewFamily, NewPerson, Page, Person};
+use kinthread_shared::validate::check_name;
+use kinthread_shared::phone;
+use kinthread_shared::{AccountRole, FamilyId};
+
+use super::{PageQuery, id_cursor, next_cursor};
+use crate::access::{FamilyScope, family_scope};
+use crate::app::{AppState, audit_staff_read};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::store;
+
+fn check_time_zone(tz: &str) -> Result<(), FieldError> {
+    tz.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| FieldError {
+        field: "time_zone".into(),
+        message: format!("`{tz}` is not an IANA time zone such as Asia/Shanghai"),
+    })
+}
+
+fn check_target(days: Option<i32>) -> Result<(), FieldError> {
+    match days {
+        Some(d) if !(1..=365).contains(&d) => Err(FieldError {
+            field: "target_cadence_days".into(),
+            message: "must be 1 to 365 days".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn collect(results: Vec<Result<(), FieldError>>) -> Result<(), ApiError> {
+    let problems: Vec<FieldError> = results.into_iter().filter_map(Result::err).collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(problems))
+    }
+}
+
+/// Creates a family (admins only).
+#[utoipa::path(post, path = "/api/v1/families", tag = "families", request_body = NewFamily,
+    responses((status = 201, body = Family), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/families")]
+pub async fn create_family(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<NewFamily>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_admin("create families")?;
+    let new = body.into_inner();
+    collect(vec![
+        check_name("display_name", &new.display_name, 200),
+        new.time_zone.as_deref().map(check_time_zone).unwrap_or(Ok(())),
+        check_target(new.target_cadence_days),
+    ])?;
+    let family = state
+        .db
+        .write(move |conn| {
+            if let Some(program) = new.program_id
+                && store::programs::get(conn, program)?.is_none()
+            {
+                return Err(ApiError::validation("program_id", "no such program"));
+            }
+            let family = store::families::insert(conn, &new)?;
+            store::audit::record(conn, Some(&user), "family.create", Some(family.id), None)?;
+            Ok(family)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(family))
+}
+
+/// The families the user may see: all (admins), their programs' (staff), their own (family).
+#[utoipa::path(get, path = "/api/v1/families", tag = "families", params(PageQuery),
+    responses((status = 200, body = Page<Family>)),
+    security(("bearer" = [])))]
+#[get("/families")]
+pub async fn list_families(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<Family>>, ApiError> {
+    let limit = page.limit()?;
+    let after: Option<FamilyId> = id_cursor(page.cursor.as_deref())?;
+    let items = state
+        .db
+        .read(move |conn| {
+            Ok::<_, ApiError>(match user.role {
+                AccountRole::Admin => store::families::list(conn, None, after, limit)?,
+                AccountRole::Staff => {
+                    let programs = store::programs::of_staff(conn, &user.id.to_string())?;
+                    store::families::list(conn, Some(&programs), after, limit)?
+                }
+                _ => match user.family_id {
+                    Some(own) if after.is_none_or(|a| a < own) => {
+                        store::families::get(conn, own)?.into_iter().collect()
+                    }
+                    _ => Vec::new(),
+                },
+            })
+        })
+        .await?;
+    let next_cursor = next_cursor(&items, limit, |f| f.id.to_string());
+    Ok(web::Json(Page { items, next_cursor }))
+}
+
+/// One family.
+#[utoipa::path(get, path = "/api/v1/families/{family_id}", tag = "families",
+    params(("family_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Family), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 404, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/families/{family_id}")]
+pub async fn get_family(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<FamilyId>,
+) -> Result<web::Json<Family>, ApiError> {
+    let family_id = path.into_inner();
+    let scope = state
+        .db
+        .read(move |conn| family_scope(conn, &user, family_id))
+        .await?;
+    audit_staff_read(&state, &scope, "family.read").await?;
+    Ok(web::Json(scope.family))
+}
+
+/// Changes a family. Admins may change anything; the family's parents and caregivers may
+/// change its consent (they are the guardians).
+#[utoipa::path(patch, path = "/api/v1/families/{family_id}", tag = "families", request_body = FamilyUpdate,
+    params(("family_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Family), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[patch("/families/{family_id}")]
+pub async fn update_family(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<FamilyId>,
+    body: web::Json<FamilyUpdate>,
+) -> Result<web::Json<Family>, ApiError> {
+    let family_id = path.into_inner();
+    let change = body.into_inner();
+    let only_consent = change.display_name.is_none()
+        && change.time_zone.is_none()
+        && change.target_cadence_days.is_none();
+    let allowed = match user.role {
+        AccountRole::Admin => true,
+        AccountRole::Parent | AccountRole::Caregiver => only_consent,
+        _ => false,
+    };
+    if !allowed {
+        return Err(ApiError::forbidden(
+            "change this family (guardians may change only its consent)",
+        ));
+    }
+    collect(vec![
+        change
+            .display_name
+            .as_deref()
+            .map(|n| check_name("display_name", n, 200))
+            .unwrap_or(Ok(())),
+        change.time_zone.as_deref().map(check_time_zone).unwrap_or(Ok(())),
+        check_target(change.target_cadence_days),
+    ])?;
+    let family = state
+        .db
+        .write(move |conn| {
+            family_scope(conn, &user, family_id)?;
+            let family = store::families::update(conn, family_id, &change)?
+                .ok_or(ApiError::NotFound("family"))?;
+            store::audit::record(conn, Some(&user), "family.update", Some(family_id), None)?;
+            Ok::<_, ApiError>(family)
+        })
+        .await?;
+    Ok(web::Json(family))
+}
+
+/// Adds a person to a family (admins only).
+#[utoipa::path(post, path = "/api/v1/families/{family_id}/persons", tag = "families", request_body = NewPerson,
+    params(("family_id" = String, Path, format = Uuid)),
+    responses((status = 201, body = Person), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/families/{family_id}/persons")]
+pub async fn create_person(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<FamilyId>,
+    body: web::Json<NewPerson>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_admin("add persons to a family")?;
+    let family_id = path.into_inner();
+    let new = body.into_inner();
+    let this_year = Utc::now().year();
+    let phone = new
+        .phone
+        .as_deref()
+        .map(|raw| phone::normalize(raw, phone::DEFAULT_COUNTRY_CODE))
+        .transpose()
+        .map_err(|e| ApiError::validation("phone", e.to_string()))?;
+    collect(vec![
+        check_name("display_name", &new.display_name, 200),
+        match new.birth_year {
+            Some(y) if !(1900..=this_year).contains(&y) => Err(FieldError {
+                field: "birth_year".into(),
+                message: format!("must be 1900 to {this_year}"),
+            }),
+            _ => Ok(()),
+        },
+    ])?;
+    let person = state
+        .db
+        .write(move |conn| {
+            family_scope(conn, &user, family_id)?;
+            let person = store::persons::insert(conn, family_id, &new, phone.as_deref())?;
+            store::audit::record(conn, Some(&user), "person.create", Some(family_id), Some(&person.id.to_string()))?;
+            Ok::<_, ApiError>(person)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(person))
+}
+
+fn present_person(scope: &FamilyScope, mut person: Person) -> Person {
+    if !scope.sees_phone_numbers() {
+        person.phone = None;
+    }
+    person
+}
+
+/// The persons of a family, parents first. Phone numbers only for the family's adults and
+/// admins.
+#[utoipa::path(get, path = "/api/v1/families/{family_id}/persons", tag = "families",
+    params(("family_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Page<Person>), (status = 403, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/families/{family_id}/persons")]
+pub async fn list_persons(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<FamilyId>,
+) -> Result<web::Json<Page<Person>>, ApiError> {
+    let family_id = path.into_inner();
+    let (scope, people) = state
+        .db
+        .read(move |conn| {
+            let scope = family_scope(conn, &user, family_id)?;
+            let people = store::persons::of_family(conn, family_id)?;
+            Ok::<_, ApiError>((scope, people))
+        })
+        .await?;
+    audit_staff_read(&state, &scope, "persons.read").await?;
+    let items = people
+        .into_iter()
+        .map(|p| present_person(&scope, p))
+        .collect();
+    // A family is small: always one page.
+    Ok(web::Json(Page {
+        items,
+        next_cursor: None,
+    }))
+}

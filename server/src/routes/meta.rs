@@ -1,0 +1,78 @@
+//! Health, the OpenAPI document, and the audit log.
+
+use actix_web::{HttpResponse, get, web};
+use kinthread_shared::FamilyId;
+use kinthread_shared::api::{AuditEntry, Health, Page};
+use serde::Deserialize;
+use utoipa::{IntoParams, OpenApi};
+
+use super::{next_cursor, page_limit};
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::store;
+
+/// Whether the server and its database answer.
+#[utoipa::path(get, path = "/api/v1/health", tag = "meta",
+    responses((status = 200, body = Health), (status = 503, body = kinthread_shared::api::ErrorBody)))]
+#[get("/health")]
+pub async fn health(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
+    state
+        .db
+        .read(|conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("SELECT 1").map_err(ApiError::from)
+        })
+        .await?;
+    Ok(web::Json(Health {
+        status: "ok".into(),
+        database: state.db.engine().name().into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    }))
+}
+
+/// This API's OpenAPI 3 document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "the OpenAPI document")))]
+#[get("/openapi.json")]
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(crate::openapi::ApiDoc::openapi())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    pub family_id: Option<FamilyId>,
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// The audit log, newest first (admins only).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "meta", params(AuditQuery),
+    responses((status = 200, body = Page<AuditEntry>), (status = 403, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/audit")]
+pub async fn audit(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<AuditQuery>,
+) -> Result<web::Json<Page<AuditEntry>>, ApiError> {
+    user.require_admin("read the audit log")?;
+    let query = query.into_inner();
+    let limit = page_limit(query.limit)?;
+    if let Some(cursor) = &query.cursor
+        && cursor.parse::<uuid::Uuid>().is_err()
+    {
+        return Err(ApiError::InvalidQuery("cursor is not valid".into()));
+    }
+    let items = state
+        .db
+        .read(move |conn| {
+            store::audit::list(conn, query.family_id, query.cursor.as_deref(), limit)
+                .map_err(ApiError::from)
+        })
+        .await?;
+    let next_cursor = next_cursor(&items, limit, |e| e.id.to_string());
+    Ok(web::Json(Page { items, next_cursor }))
+}

@@ -1,0 +1,96 @@
+//! HTTP handlers under `/api/v1`, one module per resource. Each handler extracts, checks
+//! permission, calls the store or a service, and answers; nothing more.
+
+pub mod auth;
+pub mod checkins;
+pub mod contacts;
+pub mod families;
+pub mod meta;
+pub mod programs;
+pub mod users;
+
+use actix_web::web;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::error::ApiError;
+
+/// The most items one page may hold.
+pub const MAX_PAGE_SIZE: u32 = 200;
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// Paging parameters of every list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Items per page, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> Result<i64, ApiError> {
+        page_limit(self.limit)
+    }
+}
+
+pub fn page_limit(limit: Option<u32>) -> Result<i64, ApiError> {
+    match limit.unwrap_or(DEFAULT_PAGE_SIZE) {
+        0 => Err(ApiError::InvalidQuery("limit must be at least 1".into())),
+        n if n > MAX_PAGE_SIZE => Err(ApiError::InvalidQuery(format!(
+            "limit must be at most {MAX_PAGE_SIZE}"
+        ))),
+        n => Ok(i64::from(n)),
+    }
+}
+
+/// Parses an id cursor (lists in id order).
+pub fn id_cursor<T: std::str::FromStr>(cursor: Option<&str>) -> Result<Option<T>, ApiError> {
+    cursor
+        .map(|c| {
+            c.parse()
+                .map_err(|_| ApiError::InvalidQuery("cursor is not valid".into()))
+        })
+        .transpose()
+}
+
+/// The cursor for the page after `items`, if the page was full.
+pub fn next_cursor<T>(items: &[T], limit: i64, cursor_of: impl Fn(&T) -> String) -> Option<String> {
+    if i64::try_from(items.len()).unwrap_or(i64::MAX) < limit {
+        return None;
+    }
+    items.last().map(cursor_of)
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .service(meta::health)
+            .service(meta::openapi)
+            .service(meta::audit)
+            .service(auth::login)
+            .service(auth::refresh)
+            .service(auth::logout)
+            .service(auth::me)
+            .service(users::create_user)
+            .service(users::list_users)
+            .service(programs::create_program)
+            .service(programs::list_programs)
+            .service(programs::get_program)
+            .service(families::create_family)
+            .service(families::list_families)
+            .service(families::get_family)
+            .service(families::update_family)
+            .service(families::create_person)
+            .service(families::list_persons)
+            .service(contacts::create_contact)
+            .service(contacts::batch_contacts)
+            .service(contacts::list_contacts)
+            .service(contacts::get_contact)
+            .service(contacts::amend_contact)
+            .service(checkins::create_checkin)
+            .service(checkins::list_checkins),
+    );
+}

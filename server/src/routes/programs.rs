@@ -1,0 +1,107 @@
+//! Programs: admins create them; staff see their own.
+
+use actix_web::{HttpResponse, get, post, web};
+use kinthread_shared::api::{NewProgram, Page, Program};
+use kinthread_shared::validate::check_name;
+use kinthread_shared::{AccountRole, ProgramId};
+
+use super::{PageQuery, id_cursor, next_cursor};
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::store;
+
+fn check_new_program(new: &NewProgram) -> Result<(), ApiError> {
+    check_name("name", &new.name, 200).map_err(|e| ApiError::Validation(vec![e]))?;
+    if let Some(days) = new.target_cadence_days
+        && !(1..=365).contains(&days)
+    {
+        return Err(ApiError::validation("target_cadence_days", "must be 1 to 365 days"));
+    }
+    Ok(())
+}
+
+/// Creates a program (admins only).
+#[utoipa::path(post, path = "/api/v1/programs", tag = "programs", request_body = NewProgram,
+    responses((status = 201, body = Program), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/programs")]
+pub async fn create_program(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<NewProgram>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_admin("create programs")?;
+    let new = body.into_inner();
+    check_new_program(&new)?;
+    let program = state
+        .db
+        .write(move |conn| {
+            let program = store::programs::insert(conn, &new)?;
+            store::audit::record(conn, Some(&user), "program.create", None, Some(&program.id.to_string()))?;
+            Ok::<_, ApiError>(program)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(program))
+}
+
+/// Lists programs: all for admins, their own for staff.
+#[utoipa::path(get, path = "/api/v1/programs", tag = "programs", params(PageQuery),
+    responses((status = 200, body = Page<Program>), (status = 403, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/programs")]
+pub async fn list_programs(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<Program>>, ApiError> {
+    if !matches!(user.role, AccountRole::Admin | AccountRole::Staff) {
+        return Err(ApiError::forbidden("list programs"));
+    }
+    let limit = page.limit()?;
+    let after: Option<ProgramId> = id_cursor(page.cursor.as_deref())?;
+    let items = state
+        .db
+        .read(move |conn| {
+            let only = match user.role {
+                AccountRole::Staff => Some(store::programs::of_staff(conn, &user.id.to_string())?),
+                _ => None,
+            };
+            Ok::<_, ApiError>(store::programs::list(conn, only.as_deref(), after, limit)?)
+        })
+        .await?;
+    let next_cursor = next_cursor(&items, limit, |p| p.id.to_string());
+    Ok(web::Json(Page { items, next_cursor }))
+}
+
+/// One program: admins, and staff of that program.
+#[utoipa::path(get, path = "/api/v1/programs/{program_id}", tag = "programs",
+    params(("program_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Program), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 404, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/programs/{program_id}")]
+pub async fn get_program(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<ProgramId>,
+) -> Result<web::Json<Program>, ApiError> {
+    let id = path.into_inner();
+    let program = state
+        .db
+        .read(move |conn| {
+            match user.role {
+                AccountRole::Admin => {}
+                AccountRole::Staff => {
+                    if !store::programs::of_staff(conn, &user.id.to_string())?.contains(&id) {
+                        return Err(ApiError::forbidden("see a program you do not work in"));
+                    }
+                }
+                _ => return Err(ApiError::forbidden("see programs")),
+            }
+            store::programs::get(conn, id)?.ok_or(ApiError::NotFound("program"))
+        })
+        .await?;
+    Ok(web::Json(program))
+}

@@ -1,0 +1,152 @@
+//! Accounts: admins create parent, caregiver, child, staff and admin accounts.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{Datelike, Utc};
+use kinthread_shared::api::{FieldError, NewUser, Page, User};
+use kinthread_shared::{AccountRole, FamilyRole, UserId};
+
+use super::{PageQuery, id_cursor, next_cursor};
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::store;
+
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// Checks a new account against the records it points at.
+pub fn check_new_user(conn: &mut DbConnection, new: &NewUser) -> Result<(), ApiError> {
+    let mut problems = Vec::new();
+    let mut problem = |field: &str, message: &str| {
+        problems.push(FieldError {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        })
+    };
+    let username = new.username.trim();
+    if username.chars().count() < 3 || username.chars().count() > 64 {
+        problem("username", "must be 3 to 64 characters");
+    } else if username.chars().any(char::is_whitespace) {
+        problem("username", "must not contain spaces");
+    }
+    let password_chars = new.password.chars().count();
+    if password_chars < MIN_PASSWORD_CHARS {
+        problem("password", "must be at least 10 characters");
+    } else if password_chars > 1024 {
+        problem("password", "must be at most 1024 characters");
+    }
+    if new.role.is_family_member() {
+        if !new.program_ids.is_empty() {
+            problem("program_ids", "only staff accounts belong to programs");
+        }
+        match (new.family_id, new.person_id) {
+            (Some(family), Some(person_id)) => match store::persons::get(conn, family, person_id)? {
+                None => problem("person_id", "is not a person of that family"),
+                Some(person) => {
+                    let fits = match new.role {
+                        AccountRole::Parent => person.role.is_parent(),
+                        AccountRole::Caregiver => {
+                            person.role.is_caregiver() || person.role == FamilyRole::Sibling
+                        }
+                        AccountRole::Child => person.role == FamilyRole::Child,
+                        _ => false,
+                    };
+                    if !fits {
+                        problem("role", "does not fit the person's role in the family");
+                    }
+                    if new.role == AccountRole::Child {
+                        let this_year = Utc::now().year();
+                        match person.birth_year {
+                            Some(year) if this_year - year >= 10 => {}
+                            Some(_) => problem("person_id", "child accounts are for age 10 and up"),
+                            None => problem("person_id", "the child's birth year is needed for an account"),
+                        }
+                    }
+                }
+            },
+            _ => problem(
+                "family_id",
+                "parent, caregiver and child accounts need family_id and person_id",
+            ),
+        }
+    } else {
+        if new.family_id.is_some() || new.person_id.is_some() {
+            problem("family_id", "only family accounts belong to a family");
+        }
+        if new.role == AccountRole::Staff {
+            if new.program_ids.is_empty() {
+                problem("program_ids", "staff accounts need at least one program");
+            } else {
+                let found = store::programs::existing(conn, &new.program_ids)?;
+                if found.len() != new.program_ids.len() {
+                    problem("program_ids", "names a program that does not exist");
+                }
+            }
+        } else if !new.program_ids.is_empty() {
+            problem("program_ids", "only staff accounts belong to programs");
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(problems))
+    }
+}
+
+/// Creates an account (admins only).
+#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = NewUser,
+    responses((status = 201, body = User), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 409, body = kinthread_shared::api::ErrorBody), (status = 422, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<NewUser>,
+) -> Result<HttpResponse, ApiError> {
+    user.require_admin("create accounts")?;
+    let new = body.into_inner();
+    state.db.read({
+        let new = new.clone();
+        move |conn| check_new_user(conn, &new)
+    })
+    .await?;
+    let passwords = state.passwords.clone();
+    let password = new.password.clone();
+    let hash = web::block(move || passwords.hash(&password))
+        .await
+        .map_err(ApiError::internal)??;
+    let created = state
+        .db
+        .write(move |conn| {
+            if store::users::by_username(conn, &new.username)?.is_some() {
+                return Err(ApiError::Conflict("that username is taken".into()));
+            }
+            let created = store::users::insert(conn, &new, &hash)?;
+            store::audit::record(conn, Some(&user), "user.create", new.family_id, Some(&created.id.to_string()))?;
+            Ok(created)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Lists accounts (admins only).
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", params(PageQuery),
+    responses((status = 200, body = Page<User>), (status = 403, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<User>>, ApiError> {
+    user.require_admin("list accounts")?;
+    let limit = page.limit()?;
+    let after: Option<UserId> = id_cursor(page.cursor.as_deref())?;
+    let items = state
+        .db
+        .read(move |conn| store::users::list(conn, after, limit).map_err(ApiError::from))
+        .await?;
+    let next_cursor = next_cursor(&items, limit, |u| u.id.to_string());
+    Ok(web::Json(Page { items, next_cursor }))
+}

@@ -1,0 +1,161 @@
+//! The database schema, written by hand to match `migrations/{sqlite,postgres}` and kept to
+//! the types both engines share (text, integers, doubles, booleans).
+
+diesel::table! {
+    server_settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    programs (id) {
+        id -> Text,
+        name -> Text,
+        target_cadence_days -> Integer,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    families (id) {
+        id -> Text,
+        display_name -> Text,
+        program_id -> Nullable<Text>,
+        time_zone -> Text,
+        target_cadence_days -> Nullable<Integer>,
+        guardian_consent -> Bool,
+        share_notes_with_staff -> Bool,
+        child_feedback_visible_to_parents -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    persons (family_id, id) {
+        family_id -> Text,
+        id -> Text,
+        display_name -> Text,
+        role -> Text,
+        lives_away -> Bool,
+        away_location -> Nullable<Text>,
+        away_since -> Nullable<Text>,
+        birth_year -> Nullable<Integer>,
+        phone_e164 -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        display_name -> Nullable<Text>,
+        family_id -> Nullable<Text>,
+        person_id -> Nullable<Text>,
+        disabled -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    staff_programs (user_id, program_id) {
+        user_id -> Text,
+        program_id -> Text,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    contacts (family_id, id) {
+        family_id -> Text,
+        id -> Text,
+        client_id -> Text,
+        request_hash -> Text,
+        kind -> Text,
+        status -> Text,
+        initiator_id -> Text,
+        started_at -> BigInt,
+        utc_offset_seconds -> Integer,
+        duration_seconds -> Nullable<BigInt>,
+        ended_at -> Nullable<BigInt>,
+        ended_offset_seconds -> Nullable<Integer>,
+        content -> Nullable<Text>,
+        talked_most -> Nullable<Text>,
+        child_feedback -> Nullable<Text>,
+        depth_score -> Nullable<Double>,
+        depth_level -> Nullable<Text>,
+        depth_lexicon -> Nullable<Text>,
+        source -> Text,
+        recorded_by -> Text,
+        recorded_at -> BigInt,
+        supersedes -> Nullable<Text>,
+        superseded_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    contact_participants (family_id, contact_id, person_id) {
+        family_id -> Text,
+        contact_id -> Text,
+        person_id -> Text,
+    }
+}
+
+diesel::table! {
+    checkins (family_id, id) {
+        family_id -> Text,
+        id -> Text,
+        client_id -> Text,
+        request_hash -> Text,
+        child_id -> Text,
+        observed_at -> BigInt,
+        utc_offset_seconds -> Integer,
+        mood -> Integer,
+        health -> Nullable<Text>,
+        school -> Nullable<Text>,
+        worries -> Nullable<Text>,
+        note -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    follow_ups (family_id, id) {
+        family_id -> Text,
+        id -> Text,
+        staff_id -> Text,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        recheck_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> BigInt,
+        actor_id -> Nullable<Text>,
+        actor_role -> Nullable<Text>,
+        action -> Text,
+        family_id -> Nullable<Text>,
+        target -> Nullable<Text>,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(contacts, contact_participants);

@@ -1,0 +1,131 @@
+//! Contacts: from an upload to a stored row, and from a row to what a reader may see.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use kinthread_shared::api::{Contact, ContactDepth, NewContact};
+use kinthread_shared::validate::{check_new_contact, effective_status};
+use kinthread_shared::{AccountRole, ContactId, ContactSource, PersonId};
+
+use super::request_hash;
+use crate::access::FamilyScope;
+use crate::error::ApiError;
+use crate::store::contacts::{ContactRow, PreparedContact, StoredContact};
+use crate::store::{from_millis, parse_stored, to_millis, with_offset};
+
+/// Validates an upload against the family and the uploader and turns it into a row.
+pub fn prepare(
+    scope: &FamilyScope,
+    persons: &HashSet<PersonId>,
+    new: NewContact,
+    now: DateTime<Utc>,
+) -> Result<PreparedContact, ApiError> {
+    check_new_contact(&new, persons, now).map_err(ApiError::Validation)?;
+    if new.child_feedback.is_some() && scope.role() != AccountRole::Child {
+        return Err(ApiError::validation(
+            "child_feedback",
+            "only the child's own account may give feedback",
+        ));
+    }
+    if scope.role() == AccountRole::Child
+        && !scope.person().is_some_and(|me| new.participants.contains(&me))
+    {
+        return Err(ApiError::forbidden(
+            "log a contact you did not take part in",
+        ));
+    }
+    let hash = request_hash(&new);
+    let depth = new
+        .content
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(kinthread_shared::depth::score);
+    let mut participants = new.participants.clone();
+    participants.sort();
+    let row = ContactRow {
+        family_id: scope.family_id().to_string(),
+        id: ContactId::new().to_string(),
+        client_id: new.client_id.to_string(),
+        request_hash: hash,
+        kind: new.kind.as_str().to_owned(),
+        status: effective_status(&new).as_str().to_owned(),
+        initiator_id: new.initiator.to_string(),
+        started_at: to_millis(new.started_at.with_timezone(&Utc)),
+        utc_offset_seconds: new.started_at.offset().local_minus_utc(),
+        duration_seconds: new.duration_seconds,
+        ended_at: new.ended_at.map(|e| to_millis(e.with_timezone(&Utc))),
+        ended_offset_seconds: new.ended_at.map(|e| e.offset().local_minus_utc()),
+        content: new.content,
+        talked_most: new.talked_most.map(|t| t.as_str().to_owned()),
+        child_feedback: new.child_feedback.map(|f| f.as_str().to_owned()),
+        depth_score: depth.as_ref().map(|d| d.score),
+        depth_level: depth.as_ref().map(|d| d.level.as_str().to_owned()),
+        depth_lexicon: depth.as_ref().map(|d| d.lexicon_version.clone()),
+        source: new.source.unwrap_or(ContactSource::App).as_str().to_owned(),
+        recorded_by: scope.user.id.to_string(),
+        recorded_at: to_millis(now),
+        supersedes: None,
+        superseded_by: None,
+    };
+    Ok(PreparedContact { row, participants })
+}
+
+/// A stored contact as `scope`'s viewer may see it.
+pub fn present(scope: &FamilyScope, stored: StoredContact) -> Result<Contact, ApiError> {
+    let row = stored.row;
+    let has_content = row.content.is_some();
+    let content = if scope.sees_content() {
+        row.content
+    } else {
+        None
+    };
+    let depth = match (row.depth_score, row.depth_level, row.depth_lexicon) {
+        (Some(score), Some(level), Some(lexicon_version)) => Some(ContactDepth {
+            score,
+            level: parse_stored("depth level", &level)?,
+            lexicon_version,
+        }),
+        _ => None,
+    };
+    let child_feedback = if scope.sees_child_feedback() {
+        row.child_feedback
+            .map(|f| parse_stored("child feedback", &f))
+            .transpose()?
+    } else {
+        None
+    };
+    Ok(Contact {
+        id: parse_stored("contact id", &row.id)?,
+        family_id: parse_stored("family id", &row.family_id)?,
+        client_id: parse_stored("client id", &row.client_id)?,
+        kind: parse_stored("kind", &row.kind)?,
+        status: parse_stored("status", &row.status)?,
+        participants: stored.participants,
+        initiator: parse_stored("initiator", &row.initiator_id)?,
+        started_at: with_offset(row.started_at, row.utc_offset_seconds)?,
+        duration_seconds: row.duration_seconds,
+        ended_at: match (row.ended_at, row.ended_offset_seconds) {
+            (Some(at), Some(offset)) => Some(with_offset(at, offset)?),
+            _ => None,
+        },
+        content_withheld: has_content && content.is_none(),
+        content,
+        talked_most: row
+            .talked_most
+            .map(|t| parse_stored("talked most", &t))
+            .transpose()?,
+        child_feedback,
+        depth,
+        source: parse_stored("source", &row.source)?,
+        recorded_by: parse_stored("recorded by", &row.recorded_by)?,
+        recorded_at: from_millis(row.recorded_at)?,
+        supersedes: row
+            .supersedes
+            .map(|s| parse_stored("supersedes", &s))
+            .transpose()?,
+        superseded_by: row
+            .superseded_by
+            .map(|s| parse_stored("superseded by", &s))
+            .transpose()?,
+    })
+}

@@ -1,0 +1,408 @@
+//! Validation of what clients send, as pure functions: the server calls them before it
+//! writes, and they are unit-tested without HTTP. Each problem names its field.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use crate::api::{FieldError, NewCheckin, NewContact};
+use crate::ids::PersonId;
+use crate::model::{ContactKind, ContactStatus};
+
+/// The longest call we believe: a day.
+pub const MAX_CALL_SECONDS: i64 = 24 * 60 * 60;
+/// The longest visit: a year at home.
+pub const MAX_VISIT_DAYS: i64 = 366;
+/// How far ahead of the server's clock a phone's clock may run.
+pub const MAX_CLOCK_SKEW: Duration = Duration::hours(24);
+/// Notes and text bodies longer than this are refused (about ten pages).
+pub const MAX_CONTENT_CHARS: usize = 20_000;
+pub const MAX_PARTICIPANTS: usize = 20;
+
+/// The earliest instant accepted: older records are typing mistakes, not history.
+pub fn earliest_plausible() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+#[derive(Default)]
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    fn finish(self) -> Result<(), Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+/// The status a contact will be stored with: texts and visits are always completed.
+pub fn effective_status(contact: &NewContact) -> ContactStatus {
+    contact.status.unwrap_or(ContactStatus::Completed)
+}
+
+/// Checks a contact against the family's persons and the server's clock.
+pub fn check_new_contact(
+    contact: &NewContact,
+    family_persons: &HashSet<PersonId>,
+    now: DateTime<Utc>,
+) -> Result<(), Vec<FieldError>> {
+    let mut problems = Problems::default();
+    let status = effective_status(contact);
+
+    // Participants and initiator.
+    let mut seen = HashSet::new();
+    if contact.participants.len() < 2 {
+        problems.add("participants", "a contact needs at least two participants");
+    }
+    if contact.participants.len() > MAX_PARTICIPANTS {
+        problems.add(
+            "participants",
+            format!("at most {MAX_PARTICIPANTS} participants"),
+        );
+    }
+    for (i, person) in contact.participants.iter().enumerate() {
+        if !seen.insert(*person) {
+            problems.add(
+                &format!("participants[{i}]"),
+                format!("{person} is listed twice"),
+            );
+        } else if !family_persons.contains(person) {
+            problems.add(
+                &format!("participants[{i}]"),
+                format!("{person} is not a person of this family"),
+            );
+        }
+    }
+    if !contact.participants.contains(&contact.initiator) {
+        problems.add("initiator", "the initiator must be one of the participants");
+    }
+
+    // Times.
+    let started = contact.started_at.with_timezone(&Utc);
+    if started < earliest_plausible() {
+        problems.add("started_at", "must be in the year 2000 or later");
+    }
+    if started > now + MAX_CLOCK_SKEW {
+        problems.add("started_at", "must not be in the future");
+    }
+
+    match contact.kind {
+        ContactKind::Call | ContactKind::VideoCall => {
+            if contact.ended_at.is_some() {
+                problems.add("ended_at", "only visits have an end; calls have a duration");
+            }
+            match (status, contact.duration_seconds) {
+                (_, Some(d)) if d < 0 => problems.add("duration_seconds", "must not be negative"),
+                (_, Some(d)) if d > MAX_CALL_SECONDS => problems.add(
+                    "duration_seconds",
+                    "a call of more than a day is implausible",
+                ),
+                (ContactStatus::Missed | ContactStatus::Declined, Some(d)) if d > 0 => problems
+                    .add(
+                        "duration_seconds",
+                        "a missed or declined call has no duration",
+                    ),
+                (ContactStatus::Completed, None) => problems.add(
+                    "duration_seconds",
+                    "a completed call needs its duration in seconds",
+                ),
+                _ => {}
+            }
+        }
+        ContactKind::Text => {
+            if status != ContactStatus::Completed {
+                problems.add("status", "texts are always completed");
+            }
+            if contact.duration_seconds.is_some() {
+                problems.add("duration_seconds", "texts have no duration");
+            }
+            if contact.ended_at.is_some() {
+                problems.add("ended_at", "texts have no end");
+            }
+            if contact.talked_most.is_some() {
+                problems.add("talked_most", "only calls and visits have a talker");
+            }
+        }
+        ContactKind::Visit => {
+            if status != ContactStatus::Completed {
+                problems.add("status", "visits are always completed");
+            }
+            if contact.duration_seconds.is_some() {
+                problems.add(
+                    "duration_seconds",
+                    "visits have an end time, not a duration",
+                );
+            }
+            match contact.ended_at {
+                None => problems.add("ended_at", "a visit needs its end"),
+                Some(end) => {
+                    let end = end.with_timezone(&Utc);
+                    if end <= started {
+                        problems.add("ended_at", "a visit must end after it starts");
+                    } else if end - started > Duration::days(MAX_VISIT_DAYS) {
+                        problems.add("ended_at", "a visit of more than a year is implausible");
+                    }
+                    if end > now + MAX_CLOCK_SKEW {
+                        problems.add("ended_at", "must not be in the future");
+                    }
+                }
+            }
+        }
+    }
+
+    if let Some(content) = &contact.content
+        && content.chars().count() > MAX_CONTENT_CHARS
+    {
+        problems.add("content", format!("at most {MAX_CONTENT_CHARS} characters"));
+    }
+    problems.finish()
+}
+
+/// Checks a caregiver check-in.
+pub fn check_new_checkin(
+    checkin: &NewCheckin,
+    family_children: &HashSet<PersonId>,
+    now: DateTime<Utc>,
+) -> Result<(), Vec<FieldError>> {
+    let mut problems = Problems::default();
+    if !(1..=5).contains(&checkin.mood) {
+        problems.add("mood", "must be from 1 (very low) to 5 (very good)");
+    }
+    if !family_children.contains(&checkin.child_id) {
+        problems.add("child_id", "must be a child of this family");
+    }
+    let observed = checkin.observed_at.with_timezone(&Utc);
+    if observed < earliest_plausible() {
+        problems.add("observed_at", "must be in the year 2000 or later");
+    }
+    if observed > now + MAX_CLOCK_SKEW {
+        problems.add("observed_at", "must not be in the future");
+    }
+    for (field, value) in [
+        ("health", &checkin.health),
+        ("school", &checkin.school),
+        ("worries", &checkin.worries),
+        ("note", &checkin.note),
+    ] {
+        if value
+            .as_ref()
+            .is_some_and(|v| v.chars().count() > MAX_CONTENT_CHARS)
+        {
+            problems.add(field, format!("at most {MAX_CONTENT_CHARS} characters"));
+        }
+    }
+    problems.finish()
+}
+
+/// Checks a display name or similar required text.
+pub fn check_name(field: &str, value: &str, max_chars: usize) -> Result<(), FieldError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(FieldError {
+            field: field.to_owned(),
+            message: "must not be empty".to_owned(),
+        });
+    }
+    if trimmed.chars().count() > max_chars {
+        return Err(FieldError {
+            field: field.to_owned(),
+            message: format!("at most {max_chars} characters"),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn person() -> PersonId {
+        PersonId::new()
+    }
+
+    fn at(s: &str) -> chrono::DateTime<chrono::FixedOffset> {
+        chrono::DateTime::parse_from_rfc3339(s).unwrap()
+    }
+
+    fn call(a: PersonId, b: PersonId) -> NewContact {
+        NewContact {
+            client_id: Uuid::now_v7(),
+            kind: ContactKind::Call,
+            status: None,
+            participants: vec![a, b],
+            initiator: a,
+            started_at: at("2026-03-01T20:00:00+08:00"),
+            duration_seconds: Some(180),
+            ended_at: None,
+            content: None,
+            talked_most: None,
+            child_feedback: None,
+            source: None,
+        }
+    }
+
+    fn fields(result: Result<(), Vec<FieldError>>) -> Vec<String> {
+        result
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| f.field)
+            .collect()
+    }
+
+    #[test]
+    fn contact_rules() {
+        let (mother, child, stranger) = (person(), person(), person());
+        let family: HashSet<_> = [mother, child].into();
+        let now = at("2026-03-02T00:00:00Z").with_timezone(&Utc);
+
+        let ok = call(mother, child);
+        assert!(check_new_contact(&ok, &family, now).is_ok());
+
+        type Edit = fn(&mut NewContact, PersonId);
+        let cases: Vec<(&str, Edit, &str)> = vec![
+            (
+                "one participant",
+                |c, _| c.participants.truncate(1),
+                "participants",
+            ),
+            ("stranger", |c, s| c.participants[1] = s, "participants[1]"),
+            (
+                "duplicate",
+                |c, _| c.participants[1] = c.participants[0],
+                "participants[1]",
+            ),
+            ("initiator outside", |c, s| c.initiator = s, "initiator"),
+            (
+                "negative duration",
+                |c, _| c.duration_seconds = Some(-1),
+                "duration_seconds",
+            ),
+            (
+                "two-day call",
+                |c, _| c.duration_seconds = Some(2 * 86_400),
+                "duration_seconds",
+            ),
+            (
+                "completed call without duration",
+                |c, _| c.duration_seconds = None,
+                "duration_seconds",
+            ),
+            (
+                "missed call with duration",
+                |c, _| c.status = Some(ContactStatus::Missed),
+                "duration_seconds",
+            ),
+            (
+                "call with end",
+                |c, _| c.ended_at = Some(c.started_at),
+                "ended_at",
+            ),
+            (
+                "future",
+                |c, _| c.started_at = at("2026-03-05T00:00:00Z").into(),
+                "started_at",
+            ),
+            (
+                "ancient",
+                |c, _| c.started_at = at("1999-12-31T00:00:00Z").into(),
+                "started_at",
+            ),
+            (
+                "declined text",
+                |c, _| {
+                    c.kind = ContactKind::Text;
+                    c.duration_seconds = None;
+                    c.status = Some(ContactStatus::Declined)
+                },
+                "status",
+            ),
+            (
+                "text with duration",
+                |c, _| c.kind = ContactKind::Text,
+                "duration_seconds",
+            ),
+            (
+                "visit without end",
+                |c, _| {
+                    c.kind = ContactKind::Visit;
+                    c.duration_seconds = None
+                },
+                "ended_at",
+            ),
+            (
+                "visit ending before start",
+                |c, _| {
+                    c.kind = ContactKind::Visit;
+                    c.duration_seconds = None;
+                    c.ended_at = Some(at("2026-02-01T00:00:00+08:00"))
+                },
+                "ended_at",
+            ),
+            (
+                "huge note",
+                |c, _| c.content = Some("字".repeat(MAX_CONTENT_CHARS + 1)),
+                "content",
+            ),
+        ];
+        for (name, edit, field) in cases {
+            let mut contact = call(mother, child);
+            edit(&mut contact, stranger);
+            let got = fields(check_new_contact(&contact, &family, now));
+            assert!(
+                got.iter().any(|f| f == field),
+                "{name}: expected {field}, got {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_visit_spanning_spring_festival_is_fine() {
+        let (mother, child) = (person(), person());
+        let family: HashSet<_> = [mother, child].into();
+        let mut visit = call(mother, child);
+        visit.kind = ContactKind::Visit;
+        visit.duration_seconds = None;
+        visit.started_at = at("2026-02-10T09:00:00+08:00");
+        visit.ended_at = Some(at("2026-03-01T18:00:00+08:00"));
+        let now = at("2026-03-02T00:00:00Z").with_timezone(&Utc);
+        assert_eq!(check_new_contact(&visit, &family, now), Ok(()));
+    }
+
+    #[test]
+    fn checkin_rules() {
+        let child = person();
+        let children: HashSet<_> = [child].into();
+        let now = at("2026-03-02T00:00:00Z").with_timezone(&Utc);
+        let mut checkin = NewCheckin {
+            client_id: Uuid::now_v7(),
+            child_id: child,
+            observed_at: at("2026-03-01T18:00:00+08:00"),
+            mood: 3,
+            health: None,
+            school: None,
+            worries: Some("rides to school in the dark".into()),
+            note: None,
+        };
+        assert!(check_new_checkin(&checkin, &children, now).is_ok());
+        checkin.mood = 6;
+        checkin.child_id = person();
+        assert_eq!(
+            fields(check_new_checkin(&checkin, &children, now)),
+            vec!["mood", "child_id"]
+        );
+    }
+}
