@@ -1,0 +1,224 @@
+//! Reading the depth lexicon (`shared/lexicon/depth.tsv`): entries, their kind and weight.
+//!
+//! The file format is described at the top of the file itself. Parsing is strict: a lexicon
+//! with a bad line is refused as a whole, with the line number, rather than scoring with
+//! part of it.
+
+use std::str::FromStr;
+
+use super::Category;
+
+/// The lexicon that ships with kinthread.
+pub(crate) const EMBEDDED: &str = include_str!("../../lexicon/depth.tsv");
+
+/// A lexicon file that cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LexiconError {
+    #[error("lexicon line {line}: {message}")]
+    BadLine { line: usize, message: String },
+    #[error("lexicon line {line}: `{phrase}` is already listed on line {first_line}")]
+    Duplicate {
+        line: usize,
+        first_line: usize,
+        phrase: String,
+    },
+    #[error("the lexicon has no `# version:` line")]
+    MissingVersion,
+    #[error("the lexicon has no entries")]
+    Empty,
+    #[error("cannot build the lexicon matcher: {0}")]
+    Matcher(String),
+}
+
+/// What a lexicon entry does when it matches.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum EntryKind {
+    /// Topical evidence for one category.
+    Phrase(Category),
+    /// Turns following emotional phrases of the same clause into routine evidence.
+    Negation,
+    /// Multiplies the weight of the phrase right after it.
+    Intensifier,
+    /// Multiplies the weight of the phrase right before it.
+    IntensifierAfter,
+    /// Matches only to stop its shorter parts from matching.
+    Block,
+}
+
+impl EntryKind {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "negation" => Some(EntryKind::Negation),
+            "intensifier" => Some(EntryKind::Intensifier),
+            "intensifier_after" => Some(EntryKind::IntensifierAfter),
+            "block" => Some(EntryKind::Block),
+            other => Category::from_str(other).ok().map(EntryKind::Phrase),
+        }
+    }
+}
+
+/// One line of the lexicon, its phrase already folded.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Entry {
+    pub(crate) phrase: String,
+    pub(crate) kind: EntryKind,
+    pub(crate) weight: f64,
+    /// Whether the phrase is Chinese, which sets how far a negation reaches.
+    pub(crate) chinese: bool,
+    pub(crate) line: usize,
+}
+
+/// A parsed lexicon: its version and its entries in file order.
+#[derive(Clone, Debug)]
+pub(crate) struct Lexicon {
+    pub(crate) version: String,
+    pub(crate) entries: Vec<Entry>,
+}
+
+const LANGS: [&str; 3] = ["en", "zh", "emoji"];
+
+impl Lexicon {
+    /// Parses the TSV text; `fold` is applied to every phrase, as it is to scored texts.
+    pub(crate) fn parse(text: &str, fold: impl Fn(&str) -> String) -> Result<Self, LexiconError> {
+        let mut version = None;
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut first_seen: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = index + 1;
+            let bad = |message: String| LexiconError::BadLine { line, message };
+            if let Some(comment) = raw.strip_prefix('#') {
+                if let Some(v) = comment.trim().strip_prefix("version:") {
+                    version = Some(v.trim().to_owned());
+                }
+                continue;
+            }
+            if raw.trim().is_empty() || raw.starts_with("phrase\t") {
+                continue;
+            }
+            let columns: Vec<&str> = raw.split('\t').collect();
+            let [phrase, lang, category, weight, ..] = columns[..] else {
+                return Err(bad(format!(
+                    "expected phrase, lang, category, weight and example separated by tabs, \
+                     found {} column(s)",
+                    columns.len()
+                )));
+            };
+            if !LANGS.contains(&lang) {
+                return Err(bad(format!(
+                    "unknown lang `{lang}`; expected en, zh or emoji"
+                )));
+            }
+            let kind = EntryKind::parse(category)
+                .ok_or_else(|| bad(format!("unknown category `{category}`")))?;
+            let weight: f64 = weight
+                .parse()
+                .map_err(|_| bad(format!("weight `{weight}` is not a number")))?;
+            check_weight(kind, weight).map_err(bad)?;
+            let folded = fold(phrase.trim());
+            if folded.is_empty() {
+                return Err(bad("empty phrase".to_owned()));
+            }
+            if let Some(&first_line) = first_seen.get(&folded) {
+                return Err(LexiconError::Duplicate {
+                    line,
+                    first_line,
+                    phrase: phrase.to_owned(),
+                });
+            }
+            first_seen.insert(folded.clone(), line);
+            entries.push(Entry {
+                chinese: lang == "zh",
+                phrase: folded,
+                kind,
+                weight,
+                line,
+            });
+        }
+        let version = version.ok_or(LexiconError::MissingVersion)?;
+        if entries.is_empty() {
+            return Err(LexiconError::Empty);
+        }
+        Ok(Lexicon { version, entries })
+    }
+}
+
+fn check_weight(kind: EntryKind, weight: f64) -> Result<(), String> {
+    let ok = match kind {
+        EntryKind::Phrase(_) => weight > 0.0 && weight <= 5.0,
+        EntryKind::Negation => (0.0..=1.0).contains(&weight),
+        EntryKind::Intensifier | EntryKind::IntensifierAfter => (1.0..=3.0).contains(&weight),
+        EntryKind::Block => weight == 0.0,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "weight {weight} is out of range for {kind:?} (phrases: (0, 5]; negation: [0, 1]; \
+             intensifiers: [1, 3]; block: 0)"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Lexicon, LexiconError> {
+        Lexicon::parse(text, str::to_lowercase)
+    }
+
+    #[test]
+    fn reads_version_entries_and_modifiers() -> Result<(), LexiconError> {
+        let lexicon = parse(
+            "# version: test-1\nphrase\tlang\tcategory\tweight\texample\n\
+             Miss You\ten\tlonging\t2\tI miss you\nnot\ten\tnegation\t0.5\t\n",
+        )?;
+        assert_eq!(lexicon.version, "test-1");
+        assert_eq!(lexicon.entries.len(), 2);
+        assert_eq!(lexicon.entries[0].phrase, "miss you");
+        assert_eq!(
+            lexicon.entries[0].kind,
+            EntryKind::Phrase(Category::Longing)
+        );
+        assert_eq!(lexicon.entries[1].kind, EntryKind::Negation);
+        Ok(())
+    }
+
+    #[test]
+    fn refuses_bad_files_with_the_line() {
+        let cases = [
+            (
+                "# version: v\nsad\ten\tsadness\t1\t\n",
+                "line 2: unknown category",
+            ),
+            (
+                "# version: v\nsad\tfr\tsadness_loneliness\t1\t\n",
+                "unknown lang",
+            ),
+            (
+                "# version: v\nsad\ten\tsadness_loneliness\tx\t\n",
+                "not a number",
+            ),
+            (
+                "# version: v\nsad\ten\tsadness_loneliness\t0\t\n",
+                "out of range",
+            ),
+            (
+                "# version: v\nvery\ten\tintensifier\t0.5\t\n",
+                "out of range",
+            ),
+            ("# version: v\nsad sad\n", "found 1 column"),
+            (
+                "# version: v\nSad\ten\tsadness_loneliness\t1\t\nsad\ten\tsadness_loneliness\t1\t\n",
+                "already listed on line 2",
+            ),
+            ("sad\ten\tsadness_loneliness\t1\t\n", "no `# version:` line"),
+            ("# version: v\n", "no entries"),
+        ];
+        for (text, expected) in cases {
+            let message = parse(text).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(message.contains(expected), "{text:?}: {message}");
+        }
+    }
+}

@@ -1,0 +1,408 @@
+//! Table-driven tests of the depth rules: boundaries, longest match, negation, comfort,
+//! intensifiers, emoji, scripts, and the score formula.
+
+use super::lexicon::{EMBEDDED, EntryKind, Lexicon};
+use super::normalize::Folder;
+use super::*;
+
+/// (phrase as written, category, modifier) of each piece of evidence.
+fn evidence_of(text: &str) -> Vec<(String, Category, Option<Modifier>)> {
+    score(text)
+        .evidence
+        .into_iter()
+        .map(|e| (e.phrase, e.category, e.modifier))
+        .collect()
+}
+
+fn has(text: &str, phrase: &str, category: Category) -> bool {
+    evidence_of(text)
+        .iter()
+        .any(|(p, c, _)| p == phrase && *c == category)
+}
+
+#[test]
+fn embedded_lexicon_loads_with_the_published_version() -> Result<(), LexiconError> {
+    let scorer = Scorer::embedded()?;
+    assert_eq!(scorer.version(), LEXICON_VERSION);
+    assert_eq!(lexicon_version(), LEXICON_VERSION);
+    assert_eq!(score("").lexicon_version, LEXICON_VERSION);
+    Ok(())
+}
+
+#[test]
+fn lexicon_covers_every_category_in_both_languages() -> Result<(), LexiconError> {
+    let folder = Folder::new();
+    let lexicon = Lexicon::parse(EMBEDDED, |p| folder.fold(p).text)?;
+    for category in Category::ALL {
+        for chinese in [false, true] {
+            let count = lexicon
+                .entries
+                .iter()
+                .filter(|e| e.kind == EntryKind::Phrase(*category) && e.chinese == chinese)
+                .count();
+            assert!(
+                count >= 3,
+                "{category} has {count} {} entries",
+                if chinese { "zh" } else { "en" }
+            );
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn english_phrases_match_whole_words_only() {
+    let cases: &[(&str, &str, Option<Category>)] = &[
+        ("great news", "eat", None),
+        ("the heat is terrible", "eat", None),
+        ("did you eat?", "eat", Some(Category::Food)),
+        ("Eat well!", "Eat", Some(Category::Food)),
+        ("she is sadder", "sad", None),
+        ("he was sad.", "sad", Some(Category::SadnessLoneliness)),
+        ("dismissed early", "miss", None),
+        ("I love your drawing", "love", Some(Category::Love)),
+        ("I love your drawing", "love you", None),
+        (
+            "问了homework写完没",
+            "homework",
+            Some(Category::StudyGrades),
+        ),
+    ];
+    for (text, phrase, expected) in cases {
+        let found = evidence_of(text)
+            .into_iter()
+            .find(|(p, _, _)| p == phrase)
+            .map(|(_, c, _)| c);
+        assert_eq!(found, *expected, "{text:?} / {phrase:?}");
+    }
+}
+
+#[test]
+fn longest_phrase_wins_in_chinese() {
+    let cases = [
+        ("我想吃饺子", "想吃", Category::Food),
+        ("我想你", "想你", Category::Longing),
+        ("想你们了", "想你们", Category::Longing),
+        ("女儿说想吃我做的饭", "想吃我做的", Category::Longing),
+        ("别难过", "别难过", Category::Comfort),
+        ("不要哭", "不要哭", Category::Comfort),
+        ("她不开心", "不开心", Category::SadnessLoneliness),
+        ("生日快乐", "生日快乐", Category::Celebration),
+        ("对不起", "对不起", Category::Apology),
+        ("洗衣服", "洗衣服", Category::ChoresErrands),
+        ("睡不着", "睡不着", Category::WorryFear),
+    ];
+    for (text, phrase, category) in cases {
+        let evidence = evidence_of(text);
+        assert!(
+            evidence
+                .iter()
+                .any(|(p, c, _)| p == phrase && *c == category),
+            "{text}: {evidence:?}"
+        );
+    }
+}
+
+#[test]
+fn negated_feelings_count_as_routine() {
+    let cases = [
+        (
+            "Only talked about money, he did not say how he feels",
+            "how he feels",
+        ),
+        ("No feelings discussed.", "feelings"),
+        ("She said nothing about feeling lonely", "feeling lonely"),
+        ("只聊了成绩，没有说心里话", "心里话"),
+        ("電話裡只問了吃飯，沒有聊感受", "感受"),
+    ];
+    for (text, phrase) in cases {
+        let result = score(text);
+        let item = result
+            .evidence
+            .iter()
+            .find(|e| e.phrase == phrase)
+            .unwrap_or_else(|| panic!("{text}: no {phrase} in {:?}", result.evidence));
+        assert_eq!(item.modifier, Some(Modifier::Negation), "{text}");
+        assert_eq!(item.counts_as, Side::Routine, "{text}");
+        assert_eq!(item.weight, item.base_weight * 0.5, "{text}");
+        assert!(result.score < EMOTIONAL_FROM, "{text}: {}", result.score);
+        assert_eq!(result.level, DepthLevel::Routine, "{text}");
+    }
+}
+
+#[test]
+fn negation_stays_in_its_clause_and_leaves_routine_alone() {
+    let cases = [
+        // A comma ends the negation's clause.
+        ("I can't call tonight, I miss you", "miss you", None),
+        // "but" does too.
+        ("he didn't eat but he is happy", "happy", None),
+        // A routine phrase takes the negation ("didn't eat" is food talk, not negated talk).
+        ("他没吃饭很难过", "难过", Some(Modifier::Intensifier)),
+        ("don't skip meals", "skip meals", None),
+        // "don't forget" is a reminder, not a negation.
+        ("don't forget I love you", "love you", None),
+        // Too far away to be negated.
+        (
+            "did not call for two whole weeks she misses him",
+            "misses him",
+            None,
+        ),
+    ];
+    for (text, phrase, modifier) in cases {
+        let result = score(text);
+        let item = result
+            .evidence
+            .iter()
+            .find(|e| e.phrase == phrase)
+            .unwrap_or_else(|| panic!("{text}: no {phrase} in {:?}", result.evidence));
+        assert_eq!(item.modifier, modifier, "{text}");
+        assert_eq!(item.counts_as, item.category.side(), "{text}");
+    }
+}
+
+#[test]
+fn comfort_is_emotional_although_negative_in_form() {
+    for text in [
+        "don't be sad",
+        "Don’t cry, mama is here",
+        "别难过",
+        "不要哭",
+        "別難過",
+        "别怕，有爸爸在",
+        "不用担心",
+        "It's okay to cry",
+    ] {
+        let result = score(text);
+        assert!(
+            result
+                .evidence
+                .iter()
+                .any(|e| e.category == Category::Comfort && e.modifier.is_none()),
+            "{text}: {:?}",
+            result.evidence
+        );
+        assert!(result.score >= EMOTIONAL_FROM, "{text}: {}", result.score);
+        assert_eq!(result.level, DepthLevel::Emotional, "{text}");
+    }
+}
+
+#[test]
+fn intensifiers_raise_the_weight() {
+    let cases = [
+        ("I miss you so much", "miss you", 3.0),
+        ("so proud of you", "proud of you", 3.0),
+        ("very sad", "sad", 2.25),
+        ("好想你", "想你", 3.0),
+        ("很孤单", "孤单", 2.6),
+        ("特别开心", "开心", 2.25),
+        ("非常想念", "想念", 3.0),
+        ("饿死了", "饿", 1.5),
+    ];
+    for (text, phrase, weight) in cases {
+        let result = score(text);
+        let item = result
+            .evidence
+            .iter()
+            .find(|e| e.phrase == phrase)
+            .unwrap_or_else(|| panic!("{text}: no {phrase} in {:?}", result.evidence));
+        assert_eq!(item.modifier, Some(Modifier::Intensifier), "{text}");
+        assert_eq!(item.weight, weight, "{text}");
+    }
+    // Only right next to the phrase: "so" as a linking word is not an intensifier.
+    let result = score("he was tired so he slept");
+    assert!(result.evidence.iter().all(|e| e.modifier.is_none()));
+    // 好 in 好像 ("seems") is not an intensifier.
+    let result = score("你好像不开心");
+    assert!(result.evidence.iter().all(|e| e.modifier.is_none()));
+}
+
+#[test]
+fn emoji_are_evidence() {
+    let cases = [
+        ("❤️", Category::Love),
+        ("❤", Category::Love),
+        ("😢😢", Category::SadnessLoneliness),
+        ("🎂", Category::Celebration),
+        ("🤗🏻", Category::Comfort),
+        ("🍚", Category::Food),
+    ];
+    for (text, category) in cases {
+        let result = score(text);
+        assert!(
+            result.evidence.iter().any(|e| e.category == category),
+            "{text}: {:?}",
+            result.evidence
+        );
+    }
+    assert_eq!(score("😢😢").evidence.len(), 2);
+    // The phrase keeps the selector the writer typed.
+    assert_eq!(score("❤️").evidence[0].phrase, "❤️");
+}
+
+#[test]
+fn text_without_evidence_is_neutral_and_above_routine() {
+    for text in [
+        "called this evening",
+        "今晚打了电话",
+        "",
+        "   ",
+        "👍",
+        "2 min",
+    ] {
+        let result = score(text);
+        assert!(result.evidence.is_empty(), "{text}: {:?}", result.evidence);
+        assert_eq!(result.score, NEUTRAL_SCORE, "{text}");
+        assert_eq!(result.level, DepthLevel::Routine);
+        assert_eq!((result.routine_share, result.emotional_share), (0.0, 0.0));
+    }
+    for text in ["Did you eat? Wear more clothes.", "吃饭了吗？钱够不够？"] {
+        let result = score(text);
+        assert!(result.score < NEUTRAL_SCORE, "{text}: {}", result.score);
+        assert_eq!(result.routine_share, 1.0);
+    }
+}
+
+#[test]
+fn traditional_scores_like_simplified() {
+    let pairs = [
+        ("別難過，媽媽很快就回家了", "别难过，妈妈很快就回家了"),
+        ("對不起，爸爸不能陪你過生日", "对不起，爸爸不能陪你过生日"),
+        ("你吃飯了嗎？記得穿外套", "你吃饭了吗？记得穿外套"),
+        ("好想你喔，每天都在數日子", "好想你喔，每天都在数日子"),
+        (
+            "她說最近壓力很大，常常睡不著",
+            "她说最近压力很大，常常睡不着",
+        ),
+    ];
+    for (traditional, simplified) in pairs {
+        let t = score(traditional);
+        let s = score(simplified);
+        assert_eq!(t.score, s.score, "{traditional}");
+        let categories =
+            |r: &DepthResult| r.evidence.iter().map(|e| e.category).collect::<Vec<_>>();
+        assert_eq!(categories(&t), categories(&s), "{traditional}");
+    }
+    // Evidence quotes the text as written.
+    assert!(has("別難過", "別難過", Category::Comfort));
+}
+
+#[test]
+fn mixed_language_texts_use_both_lexicons() {
+    let result = score("妈妈 love you，好想你 😘");
+    let categories: Vec<Category> = result.evidence.iter().map(|e| e.category).collect();
+    assert_eq!(
+        categories,
+        [Category::Love, Category::Longing, Category::Love]
+    );
+    assert!(has(
+        "Told her 好好学习 and eat well",
+        "好好学习",
+        Category::StudyGrades
+    ));
+    assert!(has("Told her 好好学习 and eat well", "eat", Category::Food));
+}
+
+#[test]
+fn levels_follow_the_shares() {
+    let cases = [
+        ("Did you eat? Do you have money?", DepthLevel::Routine),
+        ("I miss you, I love you", DepthLevel::Emotional),
+        (
+            "Asked if she ate dinner, then she said she misses me",
+            DepthLevel::Mixed,
+        ),
+        ("问了吃饭的事，最后她说想我了", DepthLevel::Mixed),
+    ];
+    for (text, level) in cases {
+        assert_eq!(score(text).level, level, "{text}: {:?}", score(text));
+    }
+}
+
+#[test]
+fn score_is_explained_by_its_evidence() {
+    for text in [
+        "I miss you so much, did you eat?",
+        "Only talked about money, he did not say how he feels",
+        "生日快乐！🎂 妈妈不能陪你过，对不起。",
+        "She cried a lot and said she is very lonely; I sent 200 yuan.",
+    ] {
+        let result = score(text);
+        let rebuilt =
+            DepthResult::from_evidence(result.evidence.clone(), result.lexicon_version.clone());
+        assert_eq!(rebuilt, result, "{text}");
+        let emotional: f64 = result
+            .evidence
+            .iter()
+            .filter(|e| e.counts_as == Side::Emotional)
+            .map(|e| e.weight)
+            .sum();
+        let routine: f64 = result
+            .evidence
+            .iter()
+            .filter(|e| e.counts_as == Side::Routine)
+            .map(|e| e.weight)
+            .sum();
+        let by_hand = (1000.0 * (emotional + 0.375) / (emotional + routine + 1.0)).round() / 10.0;
+        assert_eq!(result.score, by_hand, "{text}");
+        for item in &result.evidence {
+            assert_eq!(&text[item.start..item.end], item.phrase, "{text}");
+        }
+    }
+}
+
+#[test]
+fn scores_stay_in_range_and_are_deterministic() {
+    let long = "想你 ".repeat(500);
+    for text in [
+        "",
+        "a",
+        long.as_str(),
+        "不不不不",
+        "not not not sad",
+        "\u{0}\u{FEFF}",
+    ] {
+        let first = score(text);
+        assert!((0.0..=100.0).contains(&first.score), "{text}");
+        assert_eq!(first, score(text));
+    }
+}
+
+#[test]
+fn wire_format_is_snake_case() -> Result<(), serde_json::Error> {
+    let json = serde_json::to_value(score("not feeling sad, wear warm clothes"))?;
+    assert_eq!(json["level"], "routine");
+    assert_eq!(json["evidence"][0]["category"], "feelings_talk");
+    assert_eq!(json["evidence"][0]["modifier"], "negation");
+    assert_eq!(json["evidence"][0]["counts_as"], "routine");
+    assert_eq!(json["evidence"][2]["category"], "clothes_weather");
+    assert_eq!(json["evidence"][2]["modifier"], serde_json::Value::Null);
+    for field in [
+        "score",
+        "level",
+        "routine_share",
+        "emotional_share",
+        "evidence",
+        "lexicon_version",
+    ] {
+        assert!(json.get(field).is_some(), "{field} in {json}");
+    }
+    let back: DepthResult = serde_json::from_value(json)?;
+    assert_eq!(back.lexicon_version, LEXICON_VERSION);
+    Ok(())
+}
+
+#[test]
+fn category_spellings_round_trip() -> Result<(), serde_json::Error> {
+    for category in Category::ALL {
+        assert_eq!(category.as_str().parse::<Category>(), Ok(*category));
+        let json = serde_json::to_string(category)?;
+        assert_eq!(json, format!("\"{category}\""));
+    }
+    assert_eq!(Category::ALL.iter().filter(|c| c.is_routine()).count(), 7);
+    assert_eq!(
+        Category::ALL.iter().filter(|c| c.is_emotional()).count(),
+        11
+    );
+    Ok(())
+}
