@@ -9,6 +9,7 @@ pub mod gaps;
 pub mod ids;
 pub mod model;
 pub mod phone;
+pub mod reports;
 pub mod validate;
 
 pub use ids::*;
