@@ -121,9 +121,7 @@ pub fn family_scope(
         let programs = store::programs::of_staff(conn, &user.id.to_string())?;
         let enrolled = family.program_id.is_some_and(|p| programs.contains(&p));
         if !enrolled {
-            return Err(ApiError::forbidden(
-                "reach a family outside your programs",
-            ));
+            return Err(ApiError::forbidden("reach a family outside your programs"));
         }
     }
     Ok(FamilyScope {

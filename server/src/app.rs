@@ -81,7 +81,8 @@ pub async fn audit_staff_read(
     state
         .db
         .write(move |conn| {
-            store::audit::record(conn, Some(&user), action, Some(family), None).map_err(ApiError::from)
+            store::audit::record(conn, Some(&user), action, Some(family), None)
+                .map_err(ApiError::from)
         })
         .await
 }
@@ -112,11 +113,7 @@ pub fn start(settings: &Settings, state: AppState) -> Result<(Server, SocketAddr
             addr: settings.bind,
             source,
         })?;
-    let addr = server
-        .addrs()
-        .first()
-        .copied()
-        .unwrap_or(settings.bind);
+    let addr = server.addrs().first().copied().unwrap_or(settings.bind);
     Ok((server.run(), addr))
 }
 

@@ -52,7 +52,12 @@ pub struct DatabaseUrl {
 impl std::fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // A PostgreSQL URL may carry a password.
-        write!(f, "DatabaseUrl({}, {})", self.engine.name(), self.redacted())
+        write!(
+            f,
+            "DatabaseUrl({}, {})",
+            self.engine.name(),
+            self.redacted()
+        )
     }
 }
 
@@ -146,7 +151,13 @@ impl Manager {
     fn establish(&self) -> Result<DbConnection, DbError> {
         let connect_error = |reason: String| DbError::Connect {
             url: self.url.redacted(),
-            reason: reason.trim().to_owned(),
+            // libpq's messages span lines; the operator gets one.
+            reason: reason
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
         };
         match self.url.engine {
             Engine::Postgres => diesel::PgConnection::establish(&self.url.target)

@@ -141,11 +141,13 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code()).json(ErrorBody {
             error: self.detail(),
         });
-        if matches!(self, ApiError::Unauthenticated(_) | ApiError::BadCredentials) {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer"),
-            );
+        if matches!(
+            self,
+            ApiError::Unauthenticated(_) | ApiError::BadCredentials
+        ) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }
@@ -196,7 +198,10 @@ pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix
     ApiError::InvalidPath(err.to_string()).into()
 }
 
-pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
     ApiError::InvalidQuery(err.to_string()).into()
 }
 
@@ -237,4 +242,3 @@ pub fn envelope_foreign_errors<B: MessageBody + 'static>(
 pub async fn route_not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::RouteNotFound)
 }
-

@@ -154,7 +154,13 @@ fn create_admin(
         .hash(&new.password)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let user = store::users::insert(&mut conn, &new, &hash)?;
-    store::audit::record(&mut conn, None, "admin.create", None, Some(&user.id.to_string()))?;
+    store::audit::record(
+        &mut conn,
+        None,
+        "admin.create",
+        None,
+        Some(&user.id.to_string()),
+    )?;
     println!("created administrator `{}` ({})", user.username, user.id);
     Ok(())
 }
@@ -165,7 +171,11 @@ fn rescore(settings: &Settings) -> anyhow::Result<()> {
     let mut conn = db.write_conn()?;
     let summary = store::contacts::rescore_all(&mut conn, |text| {
         let depth = kinthread_shared::depth::score(text);
-        (depth.score, depth.level.as_str().to_owned(), depth.lexicon_version)
+        (
+            depth.score,
+            depth.level.as_str().to_owned(),
+            depth.lexicon_version,
+        )
     })?;
     println!(
         "rescored {} contact(s) with lexicon {} ({} changed level)",

@@ -269,6 +269,10 @@ pub struct ContactDepth {
     pub score: f64,
     pub level: DepthLevel,
     pub lexicon_version: String,
+    /// The phrases that moved the score. Empty where the reader may not see the content
+    /// (they quote it), or where the score was stored with an older lexicon than the
+    /// server's (run `kinthread-server rescore`).
+    pub evidence: Vec<crate::depth::Evidence>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

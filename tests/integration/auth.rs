@@ -12,7 +12,11 @@ async fn sign_in_and_rotate(app: TestApp) -> anyhow::Result<()> {
     // Wrong password and unknown user fail alike.
     for (username, password) in [("parent-f", "wrong password!"), ("nobody-here", PASSWORD)] {
         let (status, body) = app
-            .post("/api/v1/auth/login", None, &json!({"username": username, "password": password}))
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"username": username, "password": password}),
+            )
             .await?;
         assert_eq!(status, 401, "{body}");
         assert_eq!(body["error"]["code"], "bad_credentials");
@@ -46,11 +50,19 @@ async fn sign_in_and_rotate(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert_ne!(refreshed.refresh_token, tokens.refresh_token);
     let (status, _) = app
-        .post("/api/v1/auth/refresh", None, &json!({"refresh_token": tokens.refresh_token}))
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": tokens.refresh_token}),
+        )
         .await?;
     assert_eq!(status, 401, "a used refresh token must not work twice");
     let (status, _) = app
-        .post("/api/v1/auth/refresh", None, &json!({"refresh_token": refreshed.refresh_token}))
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": refreshed.refresh_token}),
+        )
         .await?;
     assert_eq!(status, 401, "a replay revokes every token of the account");
 
@@ -64,11 +76,19 @@ async fn sign_in_and_rotate(app: TestApp) -> anyhow::Result<()> {
         )
         .await?;
     let (status, _) = app
-        .post("/api/v1/auth/logout", Some(&fresh.access_token), &json!({"refresh_token": fresh.refresh_token}))
+        .post(
+            "/api/v1/auth/logout",
+            Some(&fresh.access_token),
+            &json!({"refresh_token": fresh.refresh_token}),
+        )
         .await?;
     assert_eq!(status, 204);
     let (status, _) = app
-        .post("/api/v1/auth/refresh", None, &json!({"refresh_token": fresh.refresh_token}))
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": fresh.refresh_token}),
+        )
         .await?;
     assert_eq!(status, 401);
 
@@ -80,7 +100,10 @@ async fn sign_in_and_rotate(app: TestApp) -> anyhow::Result<()> {
             &json!({"username": "short-pass", "password": "123", "role": "admin"}),
         )
         .await?;
-    assert_eq!((status, body["error"]["fields"][0]["field"].as_str()), (422, Some("password")));
+    assert_eq!(
+        (status, body["error"]["fields"][0]["field"].as_str()),
+        (422, Some("password"))
+    );
     let (status, body) = app
         .post(
             "/api/v1/users",
@@ -88,7 +111,10 @@ async fn sign_in_and_rotate(app: TestApp) -> anyhow::Result<()> {
             &json!({"username": "PARENT-F", "password": PASSWORD, "role": "admin"}),
         )
         .await?;
-    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("conflict")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("conflict"))
+    );
     let (status, _) = app
         .post(
             "/api/v1/users",

@@ -1,8 +1,8 @@
 //! Every error has one JSON shape with a stable code; a client's mistake is a 4xx.
 
+use kinthread_tests::TestApp;
 use kinthread_tests::engine_tests;
 use kinthread_tests::fixtures::World;
-use kinthread_tests::TestApp;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -28,18 +28,103 @@ async fn client_errors(app: TestApp) -> anyhow::Result<()> {
         request
     };
     let cases: Vec<(&str, reqwest::RequestBuilder, u16, &str)> = vec![
-        ("malformed JSON", raw(Method::POST, &contacts, Some("application/json"), b"{\"kind\": ".to_vec()), 400, "invalid_body"),
-        ("wrong content type", raw(Method::POST, &contacts, Some("text/plain"), b"{}".to_vec()), 415, "unsupported_media_type"),
-        ("no content type", raw(Method::POST, &contacts, None, b"{}".to_vec()), 415, "unsupported_media_type"),
-        ("oversized body", raw(Method::POST, &contacts, Some("application/json"), vec![b' '; 9 * 1024 * 1024]), 413, "payload_too_large"),
-        ("unknown route", raw(Method::GET, "/api/v1/nothing-here", None, vec![]), 404, "route_not_found"),
-        ("wrong method", raw(Method::DELETE, "/api/v1/families", None, vec![]), 404, "route_not_found"),
-        ("bad path id", raw(Method::GET, "/api/v1/families/not-a-uuid/contacts", None, vec![]), 400, "invalid_path"),
-        ("bad query value", raw(Method::GET, &format!("{contacts}?kind=phone"), None, vec![]), 400, "invalid_query"),
-        ("unknown query field", raw(Method::GET, &format!("{contacts}?colour=red"), None, vec![]), 400, "invalid_query"),
-        ("page too large", raw(Method::GET, &format!("{contacts}?limit=100000"), None, vec![]), 400, "invalid_query"),
-        ("bad cursor", raw(Method::GET, &format!("{contacts}?cursor=%%%"), None, vec![]), 400, "invalid_query"),
-        ("bad time", raw(Method::GET, &format!("{contacts}?from=yesterday"), None, vec![]), 400, "invalid_query"),
+        (
+            "malformed JSON",
+            raw(
+                Method::POST,
+                &contacts,
+                Some("application/json"),
+                b"{\"kind\": ".to_vec(),
+            ),
+            400,
+            "invalid_body",
+        ),
+        (
+            "wrong content type",
+            raw(Method::POST, &contacts, Some("text/plain"), b"{}".to_vec()),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "no content type",
+            raw(Method::POST, &contacts, None, b"{}".to_vec()),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "oversized body",
+            raw(
+                Method::POST,
+                &contacts,
+                Some("application/json"),
+                vec![b' '; 9 * 1024 * 1024],
+            ),
+            413,
+            "payload_too_large",
+        ),
+        (
+            "unknown route",
+            raw(Method::GET, "/api/v1/nothing-here", None, vec![]),
+            404,
+            "route_not_found",
+        ),
+        (
+            "wrong method",
+            raw(Method::DELETE, "/api/v1/families", None, vec![]),
+            404,
+            "route_not_found",
+        ),
+        (
+            "bad path id",
+            raw(
+                Method::GET,
+                "/api/v1/families/not-a-uuid/contacts",
+                None,
+                vec![],
+            ),
+            400,
+            "invalid_path",
+        ),
+        (
+            "bad query value",
+            raw(Method::GET, &format!("{contacts}?kind=phone"), None, vec![]),
+            400,
+            "invalid_query",
+        ),
+        (
+            "unknown query field",
+            raw(Method::GET, &format!("{contacts}?colour=red"), None, vec![]),
+            400,
+            "invalid_query",
+        ),
+        (
+            "page too large",
+            raw(
+                Method::GET,
+                &format!("{contacts}?limit=100000"),
+                None,
+                vec![],
+            ),
+            400,
+            "invalid_query",
+        ),
+        (
+            "bad cursor",
+            raw(Method::GET, &format!("{contacts}?cursor=%%%"), None, vec![]),
+            400,
+            "invalid_query",
+        ),
+        (
+            "bad time",
+            raw(
+                Method::GET,
+                &format!("{contacts}?from=yesterday"),
+                None,
+                vec![],
+            ),
+            400,
+            "invalid_query",
+        ),
     ];
     for (name, request, status, expected_code) in cases {
         let response = request.send().await?;
@@ -47,7 +132,12 @@ async fn client_errors(app: TestApp) -> anyhow::Result<()> {
         let body: Value = response.json().await.unwrap_or(Value::Null);
         assert_eq!(got, status, "{name}: {body}");
         assert_eq!(code(&body), expected_code, "{name}: {body}");
-        assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{name}");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{name}"
+        );
     }
 
     // Semantic validation names each bad field.
@@ -70,16 +160,26 @@ async fn client_errors(app: TestApp) -> anyhow::Result<()> {
     contact["colour"] = json!("red");
     let (status, body) = app.post(&contacts, Some(&world.parent_f), &contact).await?;
     assert_eq!((status, code(&body)), (400, "invalid_body"), "{body}");
-    assert!(body["error"]["message"].as_str().unwrap_or("").contains("colour"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("colour"),
+        "{body}"
+    );
     let mut contact = crate::call(world.f.mother, world.f.child, 1, None);
     contact["kind"] = json!("telegram");
     let (status, body) = app.post(&contacts, Some(&world.parent_f), &contact).await?;
     assert_eq!((status, code(&body)), (400, "invalid_body"), "{body}");
 
     // No token, a forged token.
-    let (status, body) = app.send(Method::GET, "/api/v1/families", None, None).await?;
+    let (status, body) = app
+        .send(Method::GET, "/api/v1/families", None, None)
+        .await?;
     assert_eq!((status, code(&body)), (401, "unauthenticated"));
-    let (status, body) = app.get("/api/v1/families", "eyJhbGciOiJub25lIn0.e30.").await?;
+    let (status, body) = app
+        .get("/api/v1/families", "eyJhbGciOiJub25lIn0.e30.")
+        .await?;
     assert_eq!((status, code(&body)), (401, "unauthenticated"));
 
     // Nothing half-written: the refused uploads left no contact behind.

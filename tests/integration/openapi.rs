@@ -10,7 +10,9 @@ use serde_json::Value;
 
 async fn document_matches_routes(app: TestApp) -> anyhow::Result<()> {
     let world = World::build(&app).await?;
-    let (status, doc) = app.send(Method::GET, "/api/v1/openapi.json", None, None).await?;
+    let (status, doc) = app
+        .send(Method::GET, "/api/v1/openapi.json", None, None)
+        .await?;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
 
@@ -48,14 +50,20 @@ async fn document_matches_routes(app: TestApp) -> anyhow::Result<()> {
         ("POST", "/api/v1/families/{family_id}/contacts/batch"),
         ("GET", "/api/v1/families/{family_id}/contacts"),
         ("GET", "/api/v1/families/{family_id}/contacts/{contact_id}"),
-        ("POST", "/api/v1/families/{family_id}/contacts/{contact_id}/amend"),
+        (
+            "POST",
+            "/api/v1/families/{family_id}/contacts/{contact_id}/amend",
+        ),
         ("POST", "/api/v1/families/{family_id}/checkins"),
         ("GET", "/api/v1/families/{family_id}/checkins"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p.to_owned()))
     .collect();
-    assert_eq!(documented, served, "the document lists exactly the served routes");
+    assert_eq!(
+        documented, served,
+        "the document lists exactly the served routes"
+    );
 
     // Every documented route is really served: with ids filled in, none answers
     // `route_not_found`.
@@ -67,13 +75,27 @@ async fn document_matches_routes(app: TestApp) -> anyhow::Result<()> {
             .replace("{contact_id}", &contact.to_string());
         let method: Method = method.parse()?;
         let body = (method != Method::GET).then(|| Value::Object(Default::default()));
-        let (_, body) = app.send(method.clone(), &concrete, Some(&world.admin), body.as_ref()).await?;
-        assert_ne!(body["error"]["code"], "route_not_found", "{method} {concrete}");
+        let (_, body) = app
+            .send(method.clone(), &concrete, Some(&world.admin), body.as_ref())
+            .await?;
+        assert_ne!(
+            body["error"]["code"], "route_not_found",
+            "{method} {concrete}"
+        );
     }
 
     // The schemas of the main wire types are in the document.
-    for schema in ["NewContact", "Contact", "ErrorBody", "BatchResponse", "TokenResponse"] {
-        assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema}");
+    for schema in [
+        "NewContact",
+        "Contact",
+        "ErrorBody",
+        "BatchResponse",
+        "TokenResponse",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "schema {schema}"
+        );
     }
     Ok(())
 }

@@ -27,35 +27,93 @@ fn family_endpoints(world: &World, contact: &Contact) -> Vec<Endpoint> {
         "observed_at": "2026-01-01T08:00:00+08:00", "mood": 3});
     vec![
         endpoint(Method::GET, format!("/api/v1/families/{f}"), None),
-        endpoint(Method::PATCH, format!("/api/v1/families/{f}"), Some(json!({"consent": {"share_notes_with_staff": true}}))),
+        endpoint(
+            Method::PATCH,
+            format!("/api/v1/families/{f}"),
+            Some(json!({"consent": {"share_notes_with_staff": true}})),
+        ),
         endpoint(Method::GET, format!("/api/v1/families/{f}/persons"), None),
-        endpoint(Method::POST, format!("/api/v1/families/{f}/persons"), Some(json!({"display_name": "X", "role": "sibling"}))),
+        endpoint(
+            Method::POST,
+            format!("/api/v1/families/{f}/persons"),
+            Some(json!({"display_name": "X", "role": "sibling"})),
+        ),
         endpoint(Method::GET, format!("/api/v1/families/{f}/contacts"), None),
-        endpoint(Method::POST, format!("/api/v1/families/{f}/contacts"), Some(new_contact.clone())),
-        endpoint(Method::POST, format!("/api/v1/families/{f}/contacts/batch"), Some(json!({"contacts": [new_contact.clone()]}))),
-        endpoint(Method::GET, format!("/api/v1/families/{f}/contacts/{}", contact.id), None),
-        endpoint(Method::POST, format!("/api/v1/families/{f}/contacts/{}/amend", contact.id), Some(new_contact)),
+        endpoint(
+            Method::POST,
+            format!("/api/v1/families/{f}/contacts"),
+            Some(new_contact.clone()),
+        ),
+        endpoint(
+            Method::POST,
+            format!("/api/v1/families/{f}/contacts/batch"),
+            Some(json!({"contacts": [new_contact.clone()]})),
+        ),
+        endpoint(
+            Method::GET,
+            format!("/api/v1/families/{f}/contacts/{}", contact.id),
+            None,
+        ),
+        endpoint(
+            Method::POST,
+            format!("/api/v1/families/{f}/contacts/{}/amend", contact.id),
+            Some(new_contact),
+        ),
         endpoint(Method::GET, format!("/api/v1/families/{f}/checkins"), None),
-        endpoint(Method::POST, format!("/api/v1/families/{f}/checkins"), Some(checkin)),
+        endpoint(
+            Method::POST,
+            format!("/api/v1/families/{f}/checkins"),
+            Some(checkin),
+        ),
     ]
 }
 
 /// Endpoints for admins only.
 fn admin_endpoints(world: &World) -> Vec<Endpoint> {
     vec![
-        endpoint(Method::POST, "/api/v1/users".into(), Some(json!({"username": "x-user", "password": "long enough password", "role": "admin"}))),
+        endpoint(
+            Method::POST,
+            "/api/v1/users".into(),
+            Some(
+                json!({"username": "x-user", "password": "long enough password", "role": "admin"}),
+            ),
+        ),
         endpoint(Method::GET, "/api/v1/users".into(), None),
-        endpoint(Method::POST, "/api/v1/programs".into(), Some(json!({"name": "P"}))),
-        endpoint(Method::POST, "/api/v1/families".into(), Some(json!({"display_name": "X"}))),
-        endpoint(Method::POST, format!("/api/v1/families/{}/persons", world.f.id), Some(json!({"display_name": "X", "role": "sibling"}))),
+        endpoint(
+            Method::POST,
+            "/api/v1/programs".into(),
+            Some(json!({"name": "P"})),
+        ),
+        endpoint(
+            Method::POST,
+            "/api/v1/families".into(),
+            Some(json!({"display_name": "X"})),
+        ),
+        endpoint(
+            Method::POST,
+            format!("/api/v1/families/{}/persons", world.f.id),
+            Some(json!({"display_name": "X", "role": "sibling"})),
+        ),
         endpoint(Method::GET, "/api/v1/audit".into(), None),
     ]
 }
 
-async fn expect_status(app: &TestApp, token: Option<&str>, e: &Endpoint, who: &str, want: u16) -> anyhow::Result<()> {
-    let (status, body) = app.send(e.method.clone(), &e.path, token, e.body.as_ref()).await?;
+async fn expect_status(
+    app: &TestApp,
+    token: Option<&str>,
+    e: &Endpoint,
+    who: &str,
+    want: u16,
+) -> anyhow::Result<()> {
+    let (status, body) = app
+        .send(e.method.clone(), &e.path, token, e.body.as_ref())
+        .await?;
     assert_eq!(status, want, "{who} {} {}: {body}", e.method, e.path);
-    let code = if want == 401 { "unauthenticated" } else { "forbidden" };
+    let code = if want == 401 {
+        "unauthenticated"
+    } else {
+        "forbidden"
+    };
     assert_eq!(body["error"]["code"], code, "{who} {} {}", e.method, e.path);
     Ok(())
 }
@@ -64,17 +122,28 @@ async fn every_endpoint_refuses_outsiders(app: TestApp) -> anyhow::Result<()> {
     let world = World::build(&app).await?;
     let contacts_path = format!("/api/v1/families/{}/contacts", world.f.id);
     let contact: Contact = app
-        .post_ok(&contacts_path, Some(&world.parent_f), &call(world.f.mother, world.f.child, 1, None), 201)
+        .post_ok(
+            &contacts_path,
+            Some(&world.parent_f),
+            &call(world.f.mother, world.f.child, 1, None),
+            201,
+        )
         .await?;
 
     // Another family's parent and another program's staff reach nothing of family F.
-    for (who, token) in [("parent of G", &world.parent_g), ("staff of B", &world.staff_b)] {
+    for (who, token) in [
+        ("parent of G", &world.parent_g),
+        ("staff of B", &world.staff_b),
+    ] {
         for e in family_endpoints(&world, &contact) {
             expect_status(&app, Some(token), &e, who, 403).await?;
         }
     }
     // Without a token, nothing at all.
-    for e in family_endpoints(&world, &contact).iter().chain(admin_endpoints(&world).iter()) {
+    for e in family_endpoints(&world, &contact)
+        .iter()
+        .chain(admin_endpoints(&world).iter())
+    {
         expect_status(&app, None, e, "anonymous", 401).await?;
     }
     // Admin-only endpoints refuse every other role.
@@ -92,14 +161,72 @@ async fn every_endpoint_refuses_outsiders(app: TestApp) -> anyhow::Result<()> {
     // Within the family, each role's limits.
     let f = world.f.id;
     let refused = [
-        ("staff logs a contact", &world.staff_a, endpoint(Method::POST, contacts_path.clone(), Some(call(world.f.mother, world.f.child, 1, None)))),
-        ("staff amends a contact", &world.staff_a, endpoint(Method::POST, format!("{contacts_path}/{}/amend", contact.id), Some(call(world.f.mother, world.f.child, 1, None)))),
-        ("staff changes consent", &world.staff_a, endpoint(Method::PATCH, format!("/api/v1/families/{f}"), Some(json!({"consent": {"share_notes_with_staff": true}})))),
-        ("parent renames the family", &world.parent_f, endpoint(Method::PATCH, format!("/api/v1/families/{f}"), Some(json!({"display_name": "Mine"})))),
-        ("child reads check-ins", &world.child_f, endpoint(Method::GET, format!("/api/v1/families/{f}/checkins"), None)),
-        ("parent writes a check-in", &world.parent_f, endpoint(Method::POST, format!("/api/v1/families/{f}/checkins"), Some(json!({"client_id": uuid::Uuid::now_v7(), "child_id": world.f.child, "observed_at": "2026-01-01T08:00:00+08:00", "mood": 3})))),
-        ("parent lists programs", &world.parent_f, endpoint(Method::GET, "/api/v1/programs".into(), None)),
-        ("staff reads another program", &world.staff_a, endpoint(Method::GET, format!("/api/v1/programs/{}", world.program_b), None)),
+        (
+            "staff logs a contact",
+            &world.staff_a,
+            endpoint(
+                Method::POST,
+                contacts_path.clone(),
+                Some(call(world.f.mother, world.f.child, 1, None)),
+            ),
+        ),
+        (
+            "staff amends a contact",
+            &world.staff_a,
+            endpoint(
+                Method::POST,
+                format!("{contacts_path}/{}/amend", contact.id),
+                Some(call(world.f.mother, world.f.child, 1, None)),
+            ),
+        ),
+        (
+            "staff changes consent",
+            &world.staff_a,
+            endpoint(
+                Method::PATCH,
+                format!("/api/v1/families/{f}"),
+                Some(json!({"consent": {"share_notes_with_staff": true}})),
+            ),
+        ),
+        (
+            "parent renames the family",
+            &world.parent_f,
+            endpoint(
+                Method::PATCH,
+                format!("/api/v1/families/{f}"),
+                Some(json!({"display_name": "Mine"})),
+            ),
+        ),
+        (
+            "child reads check-ins",
+            &world.child_f,
+            endpoint(Method::GET, format!("/api/v1/families/{f}/checkins"), None),
+        ),
+        (
+            "parent writes a check-in",
+            &world.parent_f,
+            endpoint(
+                Method::POST,
+                format!("/api/v1/families/{f}/checkins"),
+                Some(
+                    json!({"client_id": uuid::Uuid::now_v7(), "child_id": world.f.child, "observed_at": "2026-01-01T08:00:00+08:00", "mood": 3}),
+                ),
+            ),
+        ),
+        (
+            "parent lists programs",
+            &world.parent_f,
+            endpoint(Method::GET, "/api/v1/programs".into(), None),
+        ),
+        (
+            "staff reads another program",
+            &world.staff_a,
+            endpoint(
+                Method::GET,
+                format!("/api/v1/programs/{}", world.program_b),
+                None,
+            ),
+        ),
     ];
     for (who, token, e) in refused {
         expect_status(&app, Some(token), &e, who, 403).await?;
@@ -107,23 +234,35 @@ async fn every_endpoint_refuses_outsiders(app: TestApp) -> anyhow::Result<()> {
 
     // Lists show only what the reader may reach.
     let listed: Page<Family> = app.get_ok("/api/v1/families", &world.parent_g).await?;
-    assert_eq!(listed.items.iter().map(|f| f.id).collect::<Vec<_>>(), vec![world.g.id]);
+    assert_eq!(
+        listed.items.iter().map(|f| f.id).collect::<Vec<_>>(),
+        vec![world.g.id]
+    );
     let listed: Page<Family> = app.get_ok("/api/v1/families", &world.staff_b).await?;
-    assert_eq!(listed.items.iter().map(|f| f.id).collect::<Vec<_>>(), vec![world.g.id]);
+    assert_eq!(
+        listed.items.iter().map(|f| f.id).collect::<Vec<_>>(),
+        vec![world.g.id]
+    );
     let listed: Page<Family> = app.get_ok("/api/v1/families", &world.admin).await?;
     assert_eq!(listed.items.len(), 2);
 
     // The refused writes changed nothing.
     let page: Page<Contact> = app.get_ok(&contacts_path, &world.admin).await?;
     assert_eq!(page.items.len(), 1);
-    let family: Family = app.get_ok(&format!("/api/v1/families/{f}"), &world.admin).await?;
+    let family: Family = app
+        .get_ok(&format!("/api/v1/families/{f}"), &world.admin)
+        .await?;
     assert!(!family.consent.share_notes_with_staff);
     assert_eq!(family.display_name, "Family F");
 
     // What the family's guardians may do: change consent.
     let (status, body) = app
-        .send(Method::PATCH, &format!("/api/v1/families/{f}"), Some(&world.parent_f),
-            Some(&json!({"consent": {"guardian_consent": true, "share_notes_with_staff": true}})))
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/families/{f}"),
+            Some(&world.parent_f),
+            Some(&json!({"consent": {"guardian_consent": true, "share_notes_with_staff": true}})),
+        )
         .await?;
     assert_eq!(status, 200, "{body}");
     let seen: Page<Contact> = app.get_ok(&contacts_path, &world.staff_a).await?;

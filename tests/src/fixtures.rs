@@ -96,15 +96,19 @@ async fn family(
         )
         .await?;
     let path = format!("/api/v1/families/{}/persons", family.id);
-    let mut person = async |body: serde_json::Value| -> anyhow::Result<PersonId> {
+    let person = async |body: serde_json::Value| -> anyhow::Result<PersonId> {
         let p: Person = app.post_ok(&path, Some(admin), &body, 201).await?;
         Ok(p.id)
     };
-    let mother = person(json!({"display_name": "Mother", "role": "mother", "lives_away": true,
-        "away_location": "Shanghai", "phone": "+86 138 0013 8000"}))
+    let mother = person(
+        json!({"display_name": "Mother", "role": "mother", "lives_away": true,
+        "away_location": "Shanghai", "phone": "+86 138 0013 8000"}),
+    )
     .await?;
-    let father = person(json!({"display_name": "Father", "role": "father", "lives_away": true})).await?;
-    let child = person(json!({"display_name": "Child", "role": "child", "birth_year": 2012})).await?;
+    let father =
+        person(json!({"display_name": "Father", "role": "father", "lives_away": true})).await?;
+    let child =
+        person(json!({"display_name": "Child", "role": "child", "birth_year": 2012})).await?;
     let grandmother = person(json!({"display_name": "Grandmother", "role": "grandmother"})).await?;
     Ok(SeedFamily {
         id: family.id,
@@ -117,7 +121,9 @@ async fn family(
 
 async fn account(app: &TestApp, admin: &str, body: serde_json::Value) -> anyhow::Result<String> {
     let username = body["username"].as_str().unwrap_or_default().to_owned();
-    let _: serde_json::Value = app.post_ok("/api/v1/users", Some(admin), &body, 201).await?;
+    let _: serde_json::Value = app
+        .post_ok("/api/v1/users", Some(admin), &body, 201)
+        .await?;
     login(app, &username).await
 }
 
@@ -125,7 +131,12 @@ impl World {
     pub async fn build(app: &TestApp) -> anyhow::Result<Self> {
         let admin = admin_token(app).await?;
         let program_a: Program = app
-            .post_ok("/api/v1/programs", Some(&admin), &json!({"name": "Program A"}), 201)
+            .post_ok(
+                "/api/v1/programs",
+                Some(&admin),
+                &json!({"name": "Program A"}),
+                201,
+            )
             .await?;
         let program_b: Program = app
             .post_ok(
@@ -142,8 +153,12 @@ impl World {
                    "family_id": fam.id, "person_id": person})
         };
         let parent_f = account(app, &admin, member("parent-f", "parent", &f, f.mother)).await?;
-        let caregiver_f =
-            account(app, &admin, member("caregiver-f", "caregiver", &f, f.grandmother)).await?;
+        let caregiver_f = account(
+            app,
+            &admin,
+            member("caregiver-f", "caregiver", &f, f.grandmother),
+        )
+        .await?;
         let child_f = account(app, &admin, member("child-f", "child", &f, f.child)).await?;
         let parent_g = account(app, &admin, member("parent-g", "parent", &g, g.mother)).await?;
         let staff_a = account(

@@ -103,10 +103,7 @@ impl TestApp {
             return Ok(None);
         };
         let db_url = db.url().to_owned();
-        let mut settings = Settings::new(
-            "127.0.0.1:0".parse()?,
-            DatabaseUrl::parse(&db_url)?,
-        );
+        let mut settings = Settings::new("127.0.0.1:0".parse()?, DatabaseUrl::parse(&db_url)?);
         settings.workers = 2;
         settings.pool_size = 4;
         settings.password_cost = cheap_password_cost();
@@ -125,9 +122,10 @@ impl TestApp {
                 }
             }
         });
-        let (handle, addr) = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60)))
-            .await??
-            .map_err(anyhow::Error::msg)?;
+        let (handle, addr) =
+            tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60)))
+                .await??
+                .map_err(anyhow::Error::msg)?;
         Ok(Some(Self {
             base_url: format!("http://{addr}"),
             client: reqwest::Client::builder()
@@ -175,7 +173,8 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> anyhow::Result<(u16, Value)> {
-        self.send(reqwest::Method::GET, path, Some(token), None).await
+        self.send(reqwest::Method::GET, path, Some(token), None)
+            .await
     }
 
     pub async fn post(

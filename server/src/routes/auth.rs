@@ -17,7 +17,9 @@ async fn issue_tokens(state: &AppState, account: Account) -> Result<TokenRespons
     let user_id = account.user.id;
     state
         .db
-        .write(move |conn| users::insert_refresh_token(conn, user_id, &hash, ttl).map_err(ApiError::from))
+        .write(move |conn| {
+            users::insert_refresh_token(conn, user_id, &hash, ttl).map_err(ApiError::from)
+        })
         .await?;
     Ok(TokenResponse {
         access_token: state.tokens.issue(&account.auth_user())?,
@@ -65,12 +67,12 @@ pub async fn refresh(
     let hash = token_hash(&body.refresh_token);
     let account = state
         .db
-        .write(move |conn| {
-            match users::use_refresh_token(conn, &hash, Utc::now())? {
+        .write(
+            move |conn| match users::use_refresh_token(conn, &hash, Utc::now())? {
                 RefreshUse::Used(user_id) => Ok::<_, ApiError>(users::get(conn, user_id)?),
                 RefreshUse::Invalid | RefreshUse::Replayed => Ok(None),
-            }
-        })
+            },
+        )
         .await?;
     match account {
         Some(account) if !account.disabled => Ok(web::Json(issue_tokens(&state, account).await?)),
@@ -92,7 +94,9 @@ pub async fn logout(
     let hash = token_hash(&body.refresh_token);
     state
         .db
-        .write(move |conn| users::revoke_refresh_token(conn, &hash, Utc::now()).map_err(ApiError::from))
+        .write(move |conn| {
+            users::revoke_refresh_token(conn, &hash, Utc::now()).map_err(ApiError::from)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -20,10 +20,8 @@ use crate::store::{from_millis, parse_stored, persons, to_millis, with_offset};
 
 fn present(scope: &FamilyScope, row: CheckinRow) -> Result<Checkin, ApiError> {
     let show = scope.sees_content();
-    let has_text = row.health.is_some()
-        || row.school.is_some()
-        || row.worries.is_some()
-        || row.note.is_some();
+    let has_text =
+        row.health.is_some() || row.school.is_some() || row.worries.is_some() || row.note.is_some();
     let keep = |v: Option<String>| if show { v } else { None };
     Ok(Checkin {
         id: parse_stored("check-in id", &row.id)?,
@@ -112,7 +110,8 @@ pub async fn create_checkin(
 }
 
 fn encode_cursor(row: &CheckinRow) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{}.{}", row.observed_at, row.id))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{}.{}", row.observed_at, row.id))
 }
 
 fn decode_cursor(raw: &str) -> Result<(i64, String), ApiError> {

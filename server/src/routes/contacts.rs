@@ -19,7 +19,9 @@ use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::service::contacts::{prepare, present};
-use crate::store::contacts::{self as store, AmendOutcome, ContactCursor, ContactFilter, InsertOutcome};
+use crate::store::contacts::{
+    self as store, AmendOutcome, ContactCursor, ContactFilter, InsertOutcome,
+};
 use crate::store::{persons, to_millis};
 
 /// The most contacts one batch may carry.
@@ -79,7 +81,9 @@ pub async fn create_contact(
     let family_id = scope.family_id();
     let outcome = state
         .db
-        .write(move |conn| store::insert_idempotent(conn, family_id, vec![prepared]).map_err(ApiError::from))
+        .write(move |conn| {
+            store::insert_idempotent(conn, family_id, vec![prepared]).map_err(ApiError::from)
+        })
         .await?;
     let (id, created) = match outcome.first() {
         Some(InsertOutcome::Created(id)) => (*id, true),
@@ -148,7 +152,9 @@ pub async fn batch_contacts(
     let family_id = scope.family_id();
     let outcomes = state
         .db
-        .write(move |conn| store::insert_idempotent(conn, family_id, prepared).map_err(ApiError::from))
+        .write(move |conn| {
+            store::insert_idempotent(conn, family_id, prepared).map_err(ApiError::from)
+        })
         .await?;
     for (index, outcome) in prepared_index.into_iter().zip(outcomes) {
         let Some(result) = results.get_mut(index) else {
@@ -239,7 +245,9 @@ pub async fn list_contacts(
     if let (Some(from), Some(to)) = (query.from, query.to)
         && from > to
     {
-        return Err(ApiError::InvalidQuery("`from` must not be after `to`".into()));
+        return Err(ApiError::InvalidQuery(
+            "`from` must not be after `to`".into(),
+        ));
     }
     let (scope, stored) = state
         .db
@@ -292,14 +300,17 @@ pub async fn get_contact(
         .db
         .read(move |conn| {
             let scope = family_scope(conn, &user, family_id)?;
-            let stored = store::get(conn, family_id, contact_id)?.ok_or(ApiError::NotFound("contact"))?;
+            let stored =
+                store::get(conn, family_id, contact_id)?.ok_or(ApiError::NotFound("contact"))?;
             Ok::<_, ApiError>((scope, stored))
         })
         .await?;
     if let Some(me) = scope.only_own_contacts()
         && !stored.participants.contains(&me)
     {
-        return Err(ApiError::forbidden("read a contact you did not take part in"));
+        return Err(ApiError::forbidden(
+            "read a contact you did not take part in",
+        ));
     }
     audit_staff_read(&state, &scope, "contact.read").await?;
     Ok(web::Json(present(&scope, stored)?))
@@ -330,13 +341,17 @@ pub async fn amend_contact(
             .await?
             .ok_or(ApiError::NotFound("contact"))?;
         if !stored.participants.contains(&me) {
-            return Err(ApiError::forbidden("amend a contact you did not take part in"));
+            return Err(ApiError::forbidden(
+                "amend a contact you did not take part in",
+            ));
         }
     }
     let prepared = prepare(&scope, &people, body.into_inner(), Utc::now())?;
     let outcome = state
         .db
-        .write(move |conn| store::amend(conn, family_id, original, prepared).map_err(ApiError::from))
+        .write(move |conn| {
+            store::amend(conn, family_id, original, prepared).map_err(ApiError::from)
+        })
         .await?;
     let (id, created) = match outcome {
         AmendOutcome::Created(id) => (id, true),

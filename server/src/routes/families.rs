@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{Datelike, Utc};
 use kinthread_shared::api::{Family, FamilyUpdate, FieldError, NewFamily, NewPerson, Page, Person};
-use kinthread_shared::validate::check_name;
 use kinthread_shared::phone;
+use kinthread_shared::validate::check_name;
 use kinthread_shared::{AccountRole, FamilyId};
 
 use super::{PageQuery, id_cursor, next_cursor};
@@ -15,10 +15,12 @@ use crate::error::ApiError;
 use crate::store;
 
 fn check_time_zone(tz: &str) -> Result<(), FieldError> {
-    tz.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| FieldError {
-        field: "time_zone".into(),
-        message: format!("`{tz}` is not an IANA time zone such as Asia/Shanghai"),
-    })
+    tz.parse::<chrono_tz::Tz>()
+        .map(|_| ())
+        .map_err(|_| FieldError {
+            field: "time_zone".into(),
+            message: format!("`{tz}` is not an IANA time zone such as Asia/Shanghai"),
+        })
 }
 
 fn check_target(days: Option<i32>) -> Result<(), FieldError> {
@@ -55,7 +57,10 @@ pub async fn create_family(
     let new = body.into_inner();
     collect(vec![
         check_name("display_name", &new.display_name, 200),
-        new.time_zone.as_deref().map(check_time_zone).unwrap_or(Ok(())),
+        new.time_zone
+            .as_deref()
+            .map(check_time_zone)
+            .unwrap_or(Ok(())),
         check_target(new.target_cadence_days),
     ])?;
     let family = state
@@ -164,7 +169,11 @@ pub async fn update_family(
             .as_deref()
             .map(|n| check_name("display_name", n, 200))
             .unwrap_or(Ok(())),
-        change.time_zone.as_deref().map(check_time_zone).unwrap_or(Ok(())),
+        change
+            .time_zone
+            .as_deref()
+            .map(check_time_zone)
+            .unwrap_or(Ok(())),
         check_target(change.target_cadence_days),
     ])?;
     let family = state
@@ -218,7 +227,13 @@ pub async fn create_person(
         .write(move |conn| {
             family_scope(conn, &user, family_id)?;
             let person = store::persons::insert(conn, family_id, &new, phone.as_deref())?;
-            store::audit::record(conn, Some(&user), "person.create", Some(family_id), Some(&person.id.to_string()))?;
+            store::audit::record(
+                conn,
+                Some(&user),
+                "person.create",
+                Some(family_id),
+                Some(&person.id.to_string()),
+            )?;
             Ok::<_, ApiError>(person)
         })
         .await?;

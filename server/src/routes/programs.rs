@@ -16,7 +16,10 @@ fn check_new_program(new: &NewProgram) -> Result<(), ApiError> {
     if let Some(days) = new.target_cadence_days
         && !(1..=365).contains(&days)
     {
-        return Err(ApiError::validation("target_cadence_days", "must be 1 to 365 days"));
+        return Err(ApiError::validation(
+            "target_cadence_days",
+            "must be 1 to 365 days",
+        ));
     }
     Ok(())
 }
@@ -39,7 +42,13 @@ pub async fn create_program(
         .db
         .write(move |conn| {
             let program = store::programs::insert(conn, &new)?;
-            store::audit::record(conn, Some(&user), "program.create", None, Some(&program.id.to_string()))?;
+            store::audit::record(
+                conn,
+                Some(&user),
+                "program.create",
+                None,
+                Some(&program.id.to_string()),
+            )?;
             Ok::<_, ApiError>(program)
         })
         .await?;

@@ -40,30 +40,37 @@ pub fn check_new_user(conn: &mut DbConnection, new: &NewUser) -> Result<(), ApiE
             problem("program_ids", "only staff accounts belong to programs");
         }
         match (new.family_id, new.person_id) {
-            (Some(family), Some(person_id)) => match store::persons::get(conn, family, person_id)? {
-                None => problem("person_id", "is not a person of that family"),
-                Some(person) => {
-                    let fits = match new.role {
-                        AccountRole::Parent => person.role.is_parent(),
-                        AccountRole::Caregiver => {
-                            person.role.is_caregiver() || person.role == FamilyRole::Sibling
+            (Some(family), Some(person_id)) => {
+                match store::persons::get(conn, family, person_id)? {
+                    None => problem("person_id", "is not a person of that family"),
+                    Some(person) => {
+                        let fits = match new.role {
+                            AccountRole::Parent => person.role.is_parent(),
+                            AccountRole::Caregiver => {
+                                person.role.is_caregiver() || person.role == FamilyRole::Sibling
+                            }
+                            AccountRole::Child => person.role == FamilyRole::Child,
+                            _ => false,
+                        };
+                        if !fits {
+                            problem("role", "does not fit the person's role in the family");
                         }
-                        AccountRole::Child => person.role == FamilyRole::Child,
-                        _ => false,
-                    };
-                    if !fits {
-                        problem("role", "does not fit the person's role in the family");
-                    }
-                    if new.role == AccountRole::Child {
-                        let this_year = Utc::now().year();
-                        match person.birth_year {
-                            Some(year) if this_year - year >= 10 => {}
-                            Some(_) => problem("person_id", "child accounts are for age 10 and up"),
-                            None => problem("person_id", "the child's birth year is needed for an account"),
+                        if new.role == AccountRole::Child {
+                            let this_year = Utc::now().year();
+                            match person.birth_year {
+                                Some(year) if this_year - year >= 10 => {}
+                                Some(_) => {
+                                    problem("person_id", "child accounts are for age 10 and up")
+                                }
+                                None => problem(
+                                    "person_id",
+                                    "the child's birth year is needed for an account",
+                                ),
+                            }
                         }
                     }
                 }
-            },
+            }
             _ => problem(
                 "family_id",
                 "parent, caregiver and child accounts need family_id and person_id",
@@ -106,11 +113,13 @@ pub async fn create_user(
 ) -> Result<HttpResponse, ApiError> {
     user.require_admin("create accounts")?;
     let new = body.into_inner();
-    state.db.read({
-        let new = new.clone();
-        move |conn| check_new_user(conn, &new)
-    })
-    .await?;
+    state
+        .db
+        .read({
+            let new = new.clone();
+            move |conn| check_new_user(conn, &new)
+        })
+        .await?;
     let passwords = state.passwords.clone();
     let password = new.password.clone();
     let hash = web::block(move || passwords.hash(&password))
@@ -123,7 +132,13 @@ pub async fn create_user(
                 return Err(ApiError::Conflict("that username is taken".into()));
             }
             let created = store::users::insert(conn, &new, &hash)?;
-            store::audit::record(conn, Some(&user), "user.create", new.family_id, Some(&created.id.to_string()))?;
+            store::audit::record(
+                conn,
+                Some(&user),
+                "user.create",
+                new.family_id,
+                Some(&created.id.to_string()),
+            )?;
             Ok(created)
         })
         .await?;

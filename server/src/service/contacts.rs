@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use kinthread_shared::api::{Contact, ContactDepth, NewContact};
+use kinthread_shared::depth;
 use kinthread_shared::validate::{check_new_contact, effective_status};
 use kinthread_shared::{AccountRole, ContactId, ContactSource, PersonId};
 
@@ -28,7 +29,9 @@ pub fn prepare(
         ));
     }
     if scope.role() == AccountRole::Child
-        && !scope.person().is_some_and(|me| new.participants.contains(&me))
+        && !scope
+            .person()
+            .is_some_and(|me| new.participants.contains(&me))
     {
         return Err(ApiError::forbidden(
             "log a contact you did not take part in",
@@ -39,7 +42,7 @@ pub fn prepare(
         .content
         .as_deref()
         .filter(|c| !c.trim().is_empty())
-        .map(kinthread_shared::depth::score);
+        .map(depth::score);
     let mut participants = new.participants.clone();
     participants.sort();
     let row = ContactRow {
@@ -80,11 +83,22 @@ pub fn present(scope: &FamilyScope, stored: StoredContact) -> Result<Contact, Ap
         None
     };
     let depth = match (row.depth_score, row.depth_level, row.depth_lexicon) {
-        (Some(score), Some(level), Some(lexicon_version)) => Some(ContactDepth {
-            score,
-            level: parse_stored("depth level", &level)?,
-            lexicon_version,
-        }),
+        (Some(score), Some(level), Some(lexicon_version)) => {
+            // Evidence is recomputed, not stored: scoring is deterministic and takes
+            // microseconds, and it only explains the stored score under the same lexicon.
+            let evidence = match &content {
+                Some(text) if lexicon_version == depth::LEXICON_VERSION => {
+                    depth::score(text).evidence
+                }
+                _ => Vec::new(),
+            };
+            Some(ContactDepth {
+                score,
+                level: parse_stored("depth level", &level)?,
+                lexicon_version,
+                evidence,
+            })
+        }
         _ => None,
     };
     let child_feedback = if scope.sees_child_feedback() {

@@ -71,22 +71,24 @@ pub fn list(
     }
     let rows: Vec<Row> = query.load(conn)?;
     rows.into_iter()
-        .map(|(id, at, actor_id, actor_role, action, family_id, target)| {
-            Ok(AuditEntry {
-                id: parse_stored("audit id", &id)?,
-                at: from_millis(at)?,
-                actor_id: actor_id
-                    .map(|v| parse_stored::<UserId>("actor", &v))
-                    .transpose()?,
-                actor_role: actor_role
-                    .map(|v| parse_stored("actor role", &v))
-                    .transpose()?,
-                action,
-                family_id: family_id
-                    .map(|v| parse_stored("family id", &v))
-                    .transpose()?,
-                target,
-            })
-        })
+        .map(
+            |(id, at, actor_id, actor_role, action, family_id, target)| {
+                Ok(AuditEntry {
+                    id: parse_stored("audit id", &id)?,
+                    at: from_millis(at)?,
+                    actor_id: actor_id
+                        .map(|v| parse_stored::<UserId>("actor", &v))
+                        .transpose()?,
+                    actor_role: actor_role
+                        .map(|v| parse_stored("actor role", &v))
+                        .transpose()?,
+                    action,
+                    family_id: family_id
+                        .map(|v| parse_stored("family id", &v))
+                        .transpose()?,
+                    target,
+                })
+            },
+        )
         .collect()
 }

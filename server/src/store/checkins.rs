@@ -52,7 +52,10 @@ pub fn insert_idempotent(conn: &mut DbConnection, row: CheckinRow) -> QueryResul
         diesel::insert_into(checkins::table)
             .values(&row)
             .execute(conn)?;
-        Ok(CheckinOutcome::Created(parse_stored("check-in id", &row.id)?))
+        Ok(CheckinOutcome::Created(parse_stored(
+            "check-in id",
+            &row.id,
+        )?))
     })
 }
 

@@ -275,7 +275,10 @@ fn with_participants(
         let found = contact_participants::table
             .filter(contact_participants::family_id.eq(family))
             .filter(contact_participants::contact_id.eq_any(chunk))
-            .select((contact_participants::contact_id, contact_participants::person_id))
+            .select((
+                contact_participants::contact_id,
+                contact_participants::person_id,
+            ))
             .load::<(String, String)>(conn)?;
         for (contact, person) in found {
             by_contact
@@ -286,9 +289,9 @@ fn with_participants(
     }
     rows.into_iter()
         .map(|row| {
-            let mut participants = by_contact.remove(&row.id).ok_or_else(|| {
-                corrupt(format!("contact {} has no participants", row.id))
-            })?;
+            let mut participants = by_contact
+                .remove(&row.id)
+                .ok_or_else(|| corrupt(format!("contact {} has no participants", row.id)))?;
             participants.sort();
             Ok(StoredContact { row, participants })
         })
@@ -355,9 +358,11 @@ pub fn list(
     }
     if let Some(cursor) = after {
         query = query.filter(
-            contacts::started_at.lt(cursor.started_at).or(contacts::started_at
-                .eq(cursor.started_at)
-                .and(contacts::id.lt(cursor.id.clone()))),
+            contacts::started_at
+                .lt(cursor.started_at)
+                .or(contacts::started_at
+                    .eq(cursor.started_at)
+                    .and(contacts::id.lt(cursor.id.clone()))),
         );
     }
     let rows = query.load::<ContactRow>(conn)?;
@@ -420,9 +425,11 @@ pub fn rescore_all(
                 .into_boxed();
             let page = match &after {
                 Some((family, id)) => page.filter(
-                    contacts::family_id.gt(family.clone()).or(contacts::family_id
-                        .eq(family.clone())
-                        .and(contacts::id.gt(id.clone()))),
+                    contacts::family_id
+                        .gt(family.clone())
+                        .or(contacts::family_id
+                            .eq(family.clone())
+                            .and(contacts::id.gt(id.clone()))),
                 ),
                 None => page,
             };

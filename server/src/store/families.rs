@@ -66,24 +66,29 @@ fn to_families(conn: &mut DbConnection, rows: Vec<Row>) -> QueryResult<Vec<Famil
             .collect()
     };
     rows.into_iter()
-        .map(|(id, name, program, tz, own, guardian, share, feedback, created)| {
-            let program_target = program.as_ref().and_then(|p| program_targets.get(p)).copied();
-            Ok(Family {
-                id: parse_stored("family id", &id)?,
-                display_name: name,
-                program_id: program
-                    .map(|p| parse_stored::<ProgramId>("program id", &p))
-                    .transpose()?,
-                time_zone: tz,
-                target_cadence_days: own.or(program_target).unwrap_or(DEFAULT_TARGET_DAYS),
-                consent: Consent {
-                    guardian_consent: guardian,
-                    share_notes_with_staff: share,
-                    child_feedback_visible_to_parents: feedback,
-                },
-                created_at: from_millis(created)?,
-            })
-        })
+        .map(
+            |(id, name, program, tz, own, guardian, share, feedback, created)| {
+                let program_target = program
+                    .as_ref()
+                    .and_then(|p| program_targets.get(p))
+                    .copied();
+                Ok(Family {
+                    id: parse_stored("family id", &id)?,
+                    display_name: name,
+                    program_id: program
+                        .map(|p| parse_stored::<ProgramId>("program id", &p))
+                        .transpose()?,
+                    time_zone: tz,
+                    target_cadence_days: own.or(program_target).unwrap_or(DEFAULT_TARGET_DAYS),
+                    consent: Consent {
+                        guardian_consent: guardian,
+                        share_notes_with_staff: share,
+                        child_feedback_visible_to_parents: feedback,
+                    },
+                    created_at: from_millis(created)?,
+                })
+            },
+        )
         .collect()
 }
 

@@ -128,6 +128,11 @@ pub fn roles_of_family(
         .select((persons::id, persons::role))
         .load::<(String, String)>(conn)?
         .into_iter()
-        .map(|(id, role)| Ok((parse_stored("person id", &id)?, parse_stored("role", &role)?)))
+        .map(|(id, role)| {
+            Ok((
+                parse_stored("person id", &id)?,
+                parse_stored("role", &role)?,
+            ))
+        })
         .collect()
 }

@@ -82,7 +82,11 @@ pub fn list(
     if let Some(after) = after {
         query = query.filter(programs::id.gt(after.to_string()));
     }
-    query.load::<Row>(conn)?.into_iter().map(to_program).collect()
+    query
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(to_program)
+        .collect()
 }
 
 /// The programs a staff member works in.

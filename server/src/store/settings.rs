@@ -17,7 +17,10 @@ pub fn get_or_init(
         return Ok(value);
     }
     let inserted = diesel::insert_into(server_settings::table)
-        .values((server_settings::key.eq(key), server_settings::value.eq(make())))
+        .values((
+            server_settings::key.eq(key),
+            server_settings::value.eq(make()),
+        ))
         .execute(conn);
     match inserted {
         Ok(_) => {}
