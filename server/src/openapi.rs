@@ -4,14 +4,14 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, checkins, contacts, families, meta, programs, users};
+use crate::routes::{auth, checkins, contacts, families, meta, programs, reports, users};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "kinthread API",
         description = "Keeps the thread between migrant parents and the children they left at home: \
-                       the contact log, check-ins, families and accounts.",
+                       the contact log, check-ins, reports and follow-ups, families and accounts.",
     ),
     paths(
         meta::health,
@@ -39,6 +39,10 @@ use crate::routes::{auth, checkins, contacts, families, meta, programs, users};
         contacts::amend_contact,
         checkins::create_checkin,
         checkins::list_checkins,
+        reports::family_report,
+        reports::caseload,
+        reports::create_follow_up,
+        reports::list_follow_ups,
     ),
     modifiers(&BearerAuth)
 )]

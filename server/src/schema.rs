@@ -158,4 +158,10 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(contacts, contact_participants);
+diesel::allow_tables_to_appear_in_same_query!(
+    contacts,
+    contact_participants,
+    families,
+    persons,
+    follow_ups
+);

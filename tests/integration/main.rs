@@ -13,6 +13,7 @@ mod errors;
 mod migrations;
 mod openapi;
 mod permissions;
+mod reports;
 
 use chrono::{DateTime, Duration, Utc};
 use kinthread_shared::PersonId;

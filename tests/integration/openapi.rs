@@ -56,6 +56,10 @@ async fn document_matches_routes(app: TestApp) -> anyhow::Result<()> {
         ),
         ("POST", "/api/v1/families/{family_id}/checkins"),
         ("GET", "/api/v1/families/{family_id}/checkins"),
+        ("GET", "/api/v1/families/{family_id}/report"),
+        ("POST", "/api/v1/families/{family_id}/follow-ups"),
+        ("GET", "/api/v1/families/{family_id}/follow-ups"),
+        ("GET", "/api/v1/reports/caseload"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p.to_owned()))
@@ -91,6 +95,10 @@ async fn document_matches_routes(app: TestApp) -> anyhow::Result<()> {
         "ErrorBody",
         "BatchResponse",
         "TokenResponse",
+        "FamilyReport",
+        "CaseloadReport",
+        "NewFollowUp",
+        "FollowUp",
     ] {
         assert!(
             doc["components"]["schemas"][schema].is_object(),

@@ -65,6 +65,17 @@ fn family_endpoints(world: &World, contact: &Contact) -> Vec<Endpoint> {
             format!("/api/v1/families/{f}/checkins"),
             Some(checkin),
         ),
+        endpoint(Method::GET, format!("/api/v1/families/{f}/report"), None),
+        endpoint(
+            Method::GET,
+            format!("/api/v1/families/{f}/follow-ups"),
+            None,
+        ),
+        endpoint(
+            Method::POST,
+            format!("/api/v1/families/{f}/follow-ups"),
+            Some(json!({"outcome": "reached_parent"})),
+        ),
     ]
 }
 
@@ -224,6 +235,43 @@ async fn every_endpoint_refuses_outsiders(app: TestApp) -> anyhow::Result<()> {
             endpoint(
                 Method::GET,
                 format!("/api/v1/programs/{}", world.program_b),
+                None,
+            ),
+        ),
+        (
+            "child reads the family report",
+            &world.child_f,
+            endpoint(Method::GET, format!("/api/v1/families/{f}/report"), None),
+        ),
+        (
+            "parent records a follow-up",
+            &world.parent_f,
+            endpoint(
+                Method::POST,
+                format!("/api/v1/families/{f}/follow-ups"),
+                Some(json!({"outcome": "reached_parent"})),
+            ),
+        ),
+        (
+            "caregiver lists follow-ups",
+            &world.caregiver_f,
+            endpoint(
+                Method::GET,
+                format!("/api/v1/families/{f}/follow-ups"),
+                None,
+            ),
+        ),
+        (
+            "parent reads the caseload",
+            &world.parent_f,
+            endpoint(Method::GET, "/api/v1/reports/caseload".into(), None),
+        ),
+        (
+            "staff reads another program's caseload",
+            &world.staff_a,
+            endpoint(
+                Method::GET,
+                format!("/api/v1/reports/caseload?program_id={}", world.program_b),
                 None,
             ),
         ),

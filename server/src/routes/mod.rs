@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod families;
 pub mod meta;
 pub mod programs;
+pub mod reports;
 pub mod users;
 
 use actix_web::web;
@@ -91,6 +92,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(contacts::get_contact)
             .service(contacts::amend_contact)
             .service(checkins::create_checkin)
-            .service(checkins::list_checkins),
+            .service(checkins::list_checkins)
+            .service(reports::family_report)
+            .service(reports::caseload)
+            .service(reports::create_follow_up)
+            .service(reports::list_follow_ups),
     );
 }

@@ -6,8 +6,10 @@ pub mod audit;
 pub mod checkins;
 pub mod contacts;
 pub mod families;
+pub mod follow_ups;
 pub mod persons;
 pub mod programs;
+pub mod reports;
 pub mod settings;
 pub mod users;
 

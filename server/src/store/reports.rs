@@ -49,6 +49,9 @@ pub struct CaseloadFamily {
     pub target_days: i32,
 }
 
+/// id, display name, program, time zone, own target.
+type FamilyRow = (String, String, Option<String>, String, Option<i32>);
+
 /// The families in scope, in id order.
 pub fn families_in(
     conn: &mut DbConnection,
@@ -72,7 +75,7 @@ pub fn families_in(
     if let Some(programs) = filter.program_strings() {
         query = query.filter(families::program_id.eq_any(programs));
     }
-    let rows: Vec<(String, String, Option<String>, String, Option<i32>)> = query.load(conn)?;
+    let rows: Vec<FamilyRow> = query.load(conn)?;
     rows.into_iter()
         .map(|(id, display_name, program, time_zone, own)| {
             let program_target = program.as_ref().and_then(|p| targets.get(p)).copied();
@@ -117,10 +120,7 @@ pub fn persons_in(
 }
 
 /// The persons of one family, as reports name them.
-pub fn persons_of(
-    conn: &mut DbConnection,
-    family_id: FamilyId,
-) -> QueryResult<Vec<PersonSummary>> {
+pub fn persons_of(conn: &mut DbConnection, family_id: FamilyId) -> QueryResult<Vec<PersonSummary>> {
     let rows: Vec<(String, String, String, String, bool)> = persons::table
         .filter(persons::family_id.eq(family_id.to_string()))
         .select((

@@ -1,0 +1,326 @@
+//! Reports and follow-ups: a family's report, the staff caseload, and staff follow-up
+//! outcomes on a family.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use diesel::Connection as _;
+use kinthread_shared::api::Page;
+use kinthread_shared::reports::{
+    CaseloadReport, DEFAULT_CASELOAD_LIMIT, FamilyReport, FollowUp, MAX_CASELOAD_LIMIT, NewFollowUp,
+};
+use kinthread_shared::validate::check_name;
+use kinthread_shared::{AccountRole, FamilyId, FollowUpId, FollowUpOutcome, ProgramId};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{PageQuery, id_cursor, next_cursor};
+use crate::access::{FamilyScope, family_scope};
+use crate::app::{AppState, audit_staff_read};
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::service::reports::{self as service, CaseloadRequest, ReportTime};
+use crate::store;
+use crate::store::reports::FamilyFilter;
+
+/// The longest reason a follow-up may carry.
+const MAX_REASON_CHARS: usize = 2000;
+
+/// When and over how long a family report is computed.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FamilyReportQuery {
+    /// The moment the report is computed for (RFC 3339); default now.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub as_of: Option<DateTime<FixedOffset>>,
+    /// Whole family-local days before `as_of`'s date, 1 to 3660 (default 90).
+    pub window_days: Option<u32>,
+}
+
+fn require_report_reader(scope: &FamilyScope) -> Result<(), ApiError> {
+    match scope.role() {
+        // The report is about the parents' contact with the child and the caregivers; a
+        // child's account logs its own contacts but is not shown how often parents call.
+        AccountRole::Child => Err(ApiError::forbidden(
+            "read the family report: it is for the parents, caregivers and program staff",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A family's report: every parent–child pair (parents living away first), then every
+/// parent–caregiver pair, each with its gap figures and depth summary over the window, and
+/// the caregivers' check-ins in figures. Never any note text. Parents, caregivers, the
+/// program's staff and admins; children are refused. Staff and admins also see the latest
+/// follow-up.
+#[utoipa::path(get, path = "/api/v1/families/{family_id}/report", tag = "reports",
+    params(("family_id" = String, Path, format = Uuid), FamilyReportQuery),
+    responses((status = 200, body = FamilyReport), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 404, body = kinthread_shared::api::ErrorBody), (status = 422, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/families/{family_id}/report")]
+pub async fn family_report(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<FamilyId>,
+    query: web::Query<FamilyReportQuery>,
+) -> Result<web::Json<FamilyReport>, ApiError> {
+    let family_id = path.into_inner();
+    let time = ReportTime::parse(query.as_of, query.window_days, Utc::now())?;
+    let scope = state
+        .db
+        .read(move |conn| {
+            let scope = family_scope(conn, &user, family_id)?;
+            require_report_reader(&scope)?;
+            Ok::<_, ApiError>(scope)
+        })
+        .await?;
+    audit_staff_read(&state, &scope, "family.report").await?;
+    let family = scope.family.clone();
+    let with_follow_up = matches!(scope.role(), AccountRole::Staff | AccountRole::Admin);
+    let report = state
+        .db
+        .read(move |conn| service::family_report(conn, family, time, with_follow_up))
+        .await?;
+    Ok(web::Json(report))
+}
+
+/// The caseload's filters and paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CaseloadQuery {
+    /// Default now; pass the first page's `as_of` when paging, so the pages agree.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub as_of: Option<DateTime<FixedOffset>>,
+    /// 1 to 3660 (default 90).
+    pub window_days: Option<u32>,
+    /// One program; default every program the reader may see.
+    pub program_id: Option<ProgramId>,
+    /// Also list families a `remind_later` follow-up snoozed (default false).
+    #[serde(default)]
+    pub include_snoozed: bool,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Rows per page, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// The staff caseload: each family's worst parent–child pair (parents living away), most
+/// severe status first, then the longest current gap. Staff see their programs' families,
+/// admins every family. Families snoozed by a `remind_later` follow-up under 7 days old are
+/// left out unless `include_snoozed=true` (a `stale` gap is never hidden).
+#[utoipa::path(get, path = "/api/v1/reports/caseload", tag = "reports", params(CaseloadQuery),
+    responses((status = 200, body = CaseloadReport), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/reports/caseload")]
+pub async fn caseload(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<CaseloadQuery>,
+) -> Result<web::Json<CaseloadReport>, ApiError> {
+    let query = query.into_inner();
+    let time = ReportTime::parse(query.as_of, query.window_days, Utc::now())?;
+    let limit = match query.limit.unwrap_or(DEFAULT_CASELOAD_LIMIT) {
+        n if (1..=MAX_CASELOAD_LIMIT).contains(&n) => n as usize,
+        _ => {
+            return Err(ApiError::InvalidQuery(format!(
+                "limit must be 1 to {MAX_CASELOAD_LIMIT}"
+            )));
+        }
+    };
+    // The cursor is the offset into the ordered caseload at the same `as_of`.
+    let offset: usize = match query.cursor.as_deref() {
+        Some(cursor) => cursor
+            .parse()
+            .map_err(|_| ApiError::InvalidQuery("cursor is not valid".into()))?,
+        None => 0,
+    };
+    let program_id = query.program_id;
+    let include_snoozed = query.include_snoozed;
+    let caseload = state
+        .db
+        .read(move |conn| {
+            let filter = match user.role {
+                AccountRole::Admin => match program_id {
+                    Some(program) => {
+                        store::programs::get(conn, program)?
+                            .ok_or(ApiError::NotFound("program"))?;
+                        FamilyFilter::Programs(vec![program])
+                    }
+                    None => FamilyFilter::All,
+                },
+                AccountRole::Staff => {
+                    let mine = store::programs::of_staff(conn, &user.id.to_string())?;
+                    match program_id {
+                        Some(program) if mine.contains(&program) => {
+                            FamilyFilter::Programs(vec![program])
+                        }
+                        Some(_) => {
+                            return Err(ApiError::forbidden(
+                                "read the caseload of a program you do not work in",
+                            ));
+                        }
+                        None => FamilyFilter::Programs(mine),
+                    }
+                }
+                _ => {
+                    return Err(ApiError::forbidden(
+                        "read the caseload: it is for program staff and admins",
+                    ));
+                }
+            };
+            service::caseload(
+                conn,
+                &CaseloadRequest {
+                    filter,
+                    time,
+                    include_snoozed,
+                },
+            )
+        })
+        .await?;
+    // One audit entry for the whole list: it shows figures of every family in it.
+    if user.role == AccountRole::Staff {
+        let target = program_id.map_or_else(|| "all programs".to_owned(), |p| p.to_string());
+        state
+            .db
+            .write(move |conn| {
+                store::audit::record(conn, Some(&user), "caseload.read", None, Some(&target))
+                    .map_err(ApiError::from)
+            })
+            .await?;
+    }
+    let total_rows = caseload.rows.len();
+    let rows: Vec<_> = caseload.rows.into_iter().skip(offset).take(limit).collect();
+    let next = offset.saturating_add(rows.len());
+    Ok(web::Json(CaseloadReport {
+        as_of: time.as_of,
+        window_days: time.window_days,
+        program_id,
+        total_rows: u32::try_from(total_rows).unwrap_or(u32::MAX),
+        snoozed_hidden: caseload.snoozed_hidden,
+        rows,
+        next_cursor: (next < total_rows).then(|| next.to_string()),
+    }))
+}
+
+fn require_follow_up_staff(scope: &FamilyScope) -> Result<(), ApiError> {
+    match scope.role() {
+        AccountRole::Staff | AccountRole::Admin => Ok(()),
+        _ => Err(ApiError::forbidden(
+            "use follow-ups: they are for the program's staff",
+        )),
+    }
+}
+
+/// Checks a new follow-up and fills in its re-check time.
+fn build_follow_up(
+    scope: &FamilyScope,
+    new: NewFollowUp,
+    now: DateTime<Utc>,
+) -> Result<FollowUp, ApiError> {
+    let reason = new
+        .reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    match &reason {
+        Some(text) => check_name("reason", text, MAX_REASON_CHARS)
+            .map_err(|e| ApiError::Validation(vec![e]))?,
+        None if new.outcome == FollowUpOutcome::Closed => {
+            return Err(ApiError::validation(
+                "reason",
+                "closing a family's follow-up needs a reason",
+            ));
+        }
+        None => {}
+    }
+    Ok(FollowUp {
+        id: FollowUpId::new(),
+        family_id: scope.family_id(),
+        staff_id: scope.user.id,
+        outcome: new.outcome,
+        reason,
+        recheck_at: new
+            .outcome
+            .recheck_after_days()
+            .map(|days| now + Duration::days(days)),
+        created_at: now,
+    })
+}
+
+/// Records a staff outcome on a family: `reached_parent`, `remind_later` (re-check in 7
+/// days; the family leaves the due list until then), `parent_agreed_to_call` (re-check in 30
+/// days) or `closed` (a reason is required). The program's staff and admins.
+#[utoipa::path(post, path = "/api/v1/families/{family_id}/follow-ups", tag = "reports", request_body = NewFollowUp,
+    params(("family_id" = String, Path, format = Uuid)),
+    responses((status = 201, body = FollowUp), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/families/{family_id}/follow-ups")]
+pub async fn create_follow_up(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<FamilyId>,
+    body: web::Json<NewFollowUp>,
+) -> Result<HttpResponse, ApiError> {
+    let family_id = path.into_inner();
+    let new = body.into_inner();
+    let follow_up = state
+        .db
+        .write(move |conn| {
+            let scope = family_scope(conn, &user, family_id)?;
+            require_follow_up_staff(&scope)?;
+            // Millisecond precision, as stored, so the answer equals what a later read returns.
+            let now = crate::store::from_millis(crate::store::to_millis(Utc::now()))?;
+            let follow_up = build_follow_up(&scope, new, now)?;
+            conn.transaction(|conn| {
+                store::follow_ups::insert(conn, &follow_up)?;
+                store::audit::record(
+                    conn,
+                    Some(&user),
+                    "follow_up.create",
+                    Some(family_id),
+                    Some(&follow_up.id.to_string()),
+                )
+            })?;
+            Ok::<_, ApiError>(follow_up)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(follow_up))
+}
+
+/// A family's follow-ups, newest first. The program's staff and admins.
+#[utoipa::path(get, path = "/api/v1/families/{family_id}/follow-ups", tag = "reports",
+    params(("family_id" = String, Path, format = Uuid), PageQuery),
+    responses((status = 200, body = Page<FollowUp>), (status = 403, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/families/{family_id}/follow-ups")]
+pub async fn list_follow_ups(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<FamilyId>,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Page<FollowUp>>, ApiError> {
+    let family_id = path.into_inner();
+    let limit = page.limit()?;
+    let before: Option<FollowUpId> = id_cursor(page.cursor.as_deref())?;
+    let scope = state
+        .db
+        .read(move |conn| {
+            let scope = family_scope(conn, &user, family_id)?;
+            require_follow_up_staff(&scope)?;
+            Ok::<_, ApiError>(scope)
+        })
+        .await?;
+    audit_staff_read(&state, &scope, "follow_up.list").await?;
+    let items = state
+        .db
+        .read(move |conn| {
+            store::follow_ups::list(conn, family_id, before, limit).map_err(ApiError::from)
+        })
+        .await?;
+    let next_cursor = next_cursor(&items, limit, |f| f.id.to_string());
+    Ok(web::Json(Page { items, next_cursor }))
+}

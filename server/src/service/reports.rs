@@ -1,0 +1,462 @@
+//! Reports: a family's pairs with their gaps and depth, and the staff caseload (each family's
+//! worst parent–child pair, most urgent first, snoozed families left out). The figures come
+//! from `kinthread_shared::gaps` and `kinthread_shared::depth::summary`; this module picks the
+//! pairs, gathers the log with a few bulk queries and shapes the answer.
+//!
+//! Reports carry figures only: no note or text content ever enters them.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono_tz::Tz;
+use kinthread_shared::api::Family;
+use kinthread_shared::depth::summary::{DepthSummary, summarize};
+use kinthread_shared::gaps::{
+    self, DEFAULT_TIME_ZONE, DEFAULT_WINDOW_DAYS, GapError, Pair, PairGaps, Window, pair_gaps,
+};
+use kinthread_shared::reports::{
+    CaseloadRow, CheckinSummary, FamilyReport, FollowUp, MAX_WINDOW_DAYS, PairKind, PairReport,
+    PersonSummary,
+};
+use kinthread_shared::validate::{MAX_CLOCK_SKEW, earliest_plausible};
+use kinthread_shared::{
+    ContactEvent, ContactKind, ContactStatus, FamilyId, FamilyRole, FollowUpOutcome,
+};
+
+use crate::db::DbConnection;
+use crate::error::ApiError;
+use crate::store::follow_ups;
+use crate::store::reports::{self as store, CaseloadFamily, EventRange, FamilyFilter};
+use crate::store::to_millis;
+
+/// When a report is computed and over how many days.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReportTime {
+    pub as_of: DateTime<Utc>,
+    pub window_days: u32,
+}
+
+impl ReportTime {
+    /// Checks the query's `as_of` (default `now`) and `window_days` (default 90).
+    pub fn parse(
+        as_of: Option<DateTime<FixedOffset>>,
+        window_days: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, ApiError> {
+        let as_of = as_of.map_or(now, |at| at.with_timezone(&Utc));
+        if as_of < earliest_plausible() || as_of > now + MAX_CLOCK_SKEW {
+            return Err(ApiError::validation(
+                "as_of",
+                "must lie between 2000-01-01 and tomorrow",
+            ));
+        }
+        let window_days = window_days.unwrap_or(DEFAULT_WINDOW_DAYS);
+        if !(1..=MAX_WINDOW_DAYS).contains(&window_days) {
+            return Err(ApiError::validation(
+                "window_days",
+                format!("must be 1 to {MAX_WINDOW_DAYS} days"),
+            ));
+        }
+        Ok(Self { as_of, window_days })
+    }
+
+    fn window(&self, tz: Tz) -> Result<Window, ApiError> {
+        Window::days_up_to(self.as_of, self.window_days, tz).map_err(gap_error)
+    }
+}
+
+/// The family's home time zone; one that no longer parses (it was checked when stored)
+/// falls back to the default rather than failing the report.
+fn time_zone(name: &str) -> Tz {
+    name.parse().unwrap_or(DEFAULT_TIME_ZONE)
+}
+
+fn target_days(days: i32) -> u32 {
+    u32::try_from(days).unwrap_or(gaps::DEFAULT_TARGET_DAYS)
+}
+
+fn gap_error(error: GapError) -> ApiError {
+    match error {
+        GapError::WindowReversed { .. } | GapError::WindowOutOfRange { .. } => {
+            ApiError::validation("window_days", error.to_string())
+        }
+        // Pairs and targets are built here from stored data: a failure is our bug.
+        other => ApiError::internal(other),
+    }
+}
+
+/// The pairs a family report shows, in report order: parent–child pairs first, parents living
+/// away before parents at home, then parent–caregiver pairs.
+pub fn report_pairs(persons: &[PersonSummary]) -> Vec<(PairKind, &PersonSummary, &PersonSummary)> {
+    let role_rank = |role: FamilyRole| match role {
+        FamilyRole::Mother => 0,
+        FamilyRole::Father => 1,
+        FamilyRole::Grandmother => 2,
+        FamilyRole::Grandfather => 3,
+        _ => 4,
+    };
+    let mut ordered: Vec<&PersonSummary> = persons.iter().collect();
+    ordered.sort_by(|a, b| {
+        (!a.lives_away, role_rank(a.role), &a.display_name, a.id).cmp(&(
+            !b.lives_away,
+            role_rank(b.role),
+            &b.display_name,
+            b.id,
+        ))
+    });
+    let parents: Vec<&PersonSummary> = ordered
+        .iter()
+        .copied()
+        .filter(|p| p.role.is_parent())
+        .collect();
+    let mut pairs = Vec::new();
+    for parent in &parents {
+        for child in ordered.iter().filter(|p| p.role == FamilyRole::Child) {
+            pairs.push((PairKind::ParentChild, *parent, *child));
+        }
+    }
+    for parent in &parents {
+        for caregiver in ordered.iter().filter(|p| p.role.is_caregiver()) {
+            pairs.push((PairKind::ParentCaregiver, *parent, *caregiver));
+        }
+    }
+    pairs
+}
+
+fn pair_of(kind: PairKind, a: &PersonSummary, b: &PersonSummary) -> Result<Pair, ApiError> {
+    let child = (kind == PairKind::ParentChild).then_some(b.id);
+    Pair::new(a.id, b.id, child).map_err(ApiError::internal)
+}
+
+/// Gaps and depth of one pair, from the family's contacts.
+fn pair_figures(
+    events: &[ContactEvent],
+    pair: &Pair,
+    window: &Window,
+    tz: Tz,
+    target: u32,
+) -> Result<(PairGaps, DepthSummary), ApiError> {
+    let gaps = pair_gaps(events, pair, window, tz, target).map_err(gap_error)?;
+    let theirs: Vec<ContactEvent> = events
+        .iter()
+        .filter(|event| pair.took_part_in(event))
+        .cloned()
+        .collect();
+    let depth = summarize(&theirs, window.from, window.as_of);
+    Ok((gaps, depth))
+}
+
+fn checkin_summary(moods: &[(i64, i32)]) -> Result<CheckinSummary, ApiError> {
+    let count = u32::try_from(moods.len()).unwrap_or(u32::MAX);
+    let total: i64 = moods.iter().map(|(_, mood)| i64::from(*mood)).sum();
+    let latest = moods.iter().map(|(at, _)| *at).max();
+    Ok(CheckinSummary {
+        count,
+        mean_mood: (count > 0).then(|| (total as f64 / f64::from(count) * 10.0).round() / 10.0),
+        low_mood_count: u32::try_from(moods.iter().filter(|(_, mood)| *mood <= 2).count())
+            .unwrap_or(u32::MAX),
+        latest_observed_at: latest.map(crate::store::from_millis).transpose()?,
+    })
+}
+
+/// The report on one family. `with_follow_up`: whether the reader sees staff follow-ups
+/// (staff and admins; a follow-up's reason is a worker's note about the family).
+pub fn family_report(
+    conn: &mut DbConnection,
+    family: Family,
+    time: ReportTime,
+    with_follow_up: bool,
+) -> Result<FamilyReport, ApiError> {
+    let tz = time_zone(&family.time_zone);
+    let window = time.window(tz)?;
+    let target = target_days(family.target_cadence_days);
+    let persons = store::persons_of(conn, family.id)?;
+    // A family's whole log is small (thousands at most), and the last contact ever needs
+    // contacts from before the window: load it all once.
+    let events = store::events(conn, &FamilyFilter::All, Some(family.id), EventRange::All)?
+        .remove(&family.id)
+        .unwrap_or_default();
+    let mut pairs = Vec::new();
+    for (kind, a, b) in report_pairs(&persons) {
+        let pair = pair_of(kind, a, b)?;
+        let (gaps, depth) = pair_figures(&events, &pair, &window, tz, target)?;
+        pairs.push(PairReport {
+            pair_kind: kind,
+            a: a.clone(),
+            b: b.clone(),
+            gaps,
+            depth,
+        });
+    }
+    let moods = store::checkin_moods(
+        conn,
+        family.id,
+        to_millis(window.from),
+        to_millis(window.as_of),
+    )?;
+    let latest_follow_up = if with_follow_up {
+        follow_ups::latest(conn, family.id, to_millis(time.as_of))?
+    } else {
+        None
+    };
+    Ok(FamilyReport {
+        family,
+        as_of: time.as_of,
+        window_days: time.window_days,
+        window,
+        target_days: target,
+        pairs,
+        checkins: checkin_summary(&moods)?,
+        latest_follow_up,
+    })
+}
+
+/// What the caseload was asked for.
+#[derive(Clone, Debug)]
+pub struct CaseloadRequest {
+    pub filter: FamilyFilter,
+    pub time: ReportTime,
+    pub include_snoozed: bool,
+}
+
+/// Every row of a caseload (before paging), most urgent first.
+#[derive(Clone, Debug, Default)]
+pub struct Caseload {
+    pub rows: Vec<CaseloadRow>,
+    pub snoozed_hidden: u32,
+}
+
+/// The parent–child pairs a caseload row is chosen from: those with a parent living away,
+/// since a parent at home rarely logs contact with the child beside them; a family with no
+/// parent living away has all its parent–child pairs considered.
+fn caseload_pairs(persons: &[PersonSummary]) -> Vec<(&PersonSummary, &PersonSummary)> {
+    let all: Vec<(&PersonSummary, &PersonSummary)> = report_pairs(persons)
+        .into_iter()
+        .filter(|(kind, _, _)| *kind == PairKind::ParentChild)
+        .map(|(_, parent, child)| (parent, child))
+        .collect();
+    if all.iter().any(|(parent, _)| parent.lives_away) {
+        all.into_iter()
+            .filter(|(parent, _)| parent.lives_away)
+            .collect()
+    } else {
+        all
+    }
+}
+
+/// Whether a contact counts for a pair (SPEC section 4) and started by `as_of`.
+fn counts_for(event: &ContactEvent, pair: &Pair, as_of: DateTime<Utc>) -> bool {
+    let counted = match event.kind {
+        ContactKind::Text | ContactKind::Visit => true,
+        ContactKind::Call | ContactKind::VideoCall => event.status == ContactStatus::Completed,
+    };
+    counted && event.started_at <= as_of && pair.took_part_in(event)
+}
+
+/// The caseload of the families in `request.filter`: a handful of bulk queries, then the
+/// shared gap and depth functions per family in memory.
+pub fn caseload(conn: &mut DbConnection, request: &CaseloadRequest) -> Result<Caseload, ApiError> {
+    let time = request.time;
+    let families = store::families_in(conn, &request.filter)?;
+    if families.is_empty() {
+        return Ok(Caseload::default());
+    }
+    let mut persons: HashMap<FamilyId, Vec<PersonSummary>> = HashMap::new();
+    for (family, person) in store::persons_in(conn, &request.filter)? {
+        persons.entry(family).or_default().push(person);
+    }
+    let mut windows = HashMap::with_capacity(families.len());
+    for family in &families {
+        let tz = time_zone(&family.time_zone);
+        windows.insert(family.id, (tz, time.window(tz)?));
+    }
+    // One cut for every family: a day before the earliest window start, so that each window's
+    // contacts are loaded in full (a call lasts at most a day) and older history is only
+    // aggregated to each pair's last contact.
+    let earliest = windows
+        .values()
+        .map(|(_, window)| window.from)
+        .min()
+        .unwrap_or(time.as_of);
+    let cut = to_millis(earliest - Duration::days(1));
+    let mut events = store::events(
+        conn,
+        &request.filter,
+        None,
+        EventRange::Started {
+            from: cut,
+            to: to_millis(time.as_of),
+        },
+    )?;
+    for (family, visits) in store::events(
+        conn,
+        &request.filter,
+        None,
+        EventRange::VisitsAcross { before: cut },
+    )? {
+        events.entry(family).or_default().extend(visits);
+    }
+
+    // Pairs with no counted contact since the cut need their last contact before it.
+    let no_persons = Vec::new();
+    let no_events = Vec::new();
+    let mut need_history = Vec::new();
+    for family in &families {
+        let people = persons.get(&family.id).unwrap_or(&no_persons);
+        let log = events.get(&family.id).unwrap_or(&no_events);
+        for (parent, child) in caseload_pairs(people) {
+            let pair = Pair::parent_child(parent.id, child.id).map_err(ApiError::internal)?;
+            if !log.iter().any(|event| counts_for(event, &pair, time.as_of)) {
+                need_history.push(family.id);
+                break;
+            }
+        }
+    }
+    for (family, a, b, last_end) in store::last_contacts_before(conn, &need_history, cut)? {
+        // The last contact before the cut, as a moment: it ends before every window starts,
+        // so it only sets the last contact (current gap, status), never a window figure.
+        events.entry(family).or_default().push(ContactEvent {
+            kind: ContactKind::Text,
+            status: ContactStatus::Completed,
+            participants: vec![a, b],
+            initiator: a,
+            started_at: crate::store::from_millis(last_end)?,
+            duration_seconds: None,
+            ended_at: None,
+            depth_score: None,
+            depth_level: None,
+        });
+    }
+
+    let latest = follow_ups::latest_in(conn, &request.filter, to_millis(time.as_of))?;
+    let mut ranked: Vec<(Option<i64>, CaseloadRow)> = Vec::with_capacity(families.len());
+    let mut snoozed_hidden = 0_u32;
+    for family in families {
+        let people = persons.get(&family.id).unwrap_or(&no_persons);
+        let log = events.get(&family.id).unwrap_or(&no_events);
+        let Some(&(tz, window)) = windows.get(&family.id) else {
+            continue;
+        };
+        let latest_follow_up = latest.get(&family.id).cloned();
+        let (gap_seconds, row) = caseload_row(
+            family,
+            people,
+            log,
+            tz,
+            &window,
+            latest_follow_up,
+            time.as_of,
+        )?;
+        if row.snoozed_until.is_some()
+            && !request.include_snoozed
+            && row.status != gaps::GapStatus::Stale
+        {
+            // SPEC: a stale gap is shown, never hidden, whatever staff said last.
+            snoozed_hidden += 1;
+            continue;
+        }
+        ranked.push((gap_seconds, row));
+    }
+    // Name then id first, so that equally urgent rows keep a stable, readable order.
+    ranked
+        .sort_by(|a, b| (&a.1.family_name, a.1.family_id).cmp(&(&b.1.family_name, b.1.family_id)));
+    ranked.sort_by(compare_rows);
+    Ok(Caseload {
+        rows: ranked.into_iter().map(|(_, row)| row).collect(),
+        snoozed_hidden,
+    })
+}
+
+/// The staff-list order of `gaps::compare_urgency` (status severity, then the longer current
+/// gap), applied to rows, which include families that have no parent–child pair at all.
+fn compare_rows(a: &(Option<i64>, CaseloadRow), b: &(Option<i64>, CaseloadRow)) -> Ordering {
+    b.1.status
+        .severity()
+        .cmp(&a.1.status.severity())
+        .then_with(|| b.0.cmp(&a.0))
+}
+
+/// One family's row: its most urgent parent–child pair by `gaps::sort_by_urgency`.
+fn caseload_row(
+    family: CaseloadFamily,
+    persons: &[PersonSummary],
+    events: &[ContactEvent],
+    tz: Tz,
+    window: &Window,
+    latest_follow_up: Option<FollowUp>,
+    as_of: DateTime<Utc>,
+) -> Result<(Option<i64>, CaseloadRow), ApiError> {
+    let target = target_days(family.target_days);
+    let pairs = caseload_pairs(persons);
+    let mut figures = Vec::with_capacity(pairs.len());
+    for (parent, child) in &pairs {
+        let pair = Pair::parent_child(parent.id, child.id).map_err(ApiError::internal)?;
+        let gaps = pair_gaps(events, &pair, window, tz, target).map_err(gap_error)?;
+        figures.push((gaps, pair, *parent, *child));
+    }
+    gaps::sort_by_urgency(&mut figures, |(gaps, ..)| gaps);
+    let (snoozed_until, recheck_at) = follow_up_times(latest_follow_up.as_ref(), as_of);
+    let mut row = CaseloadRow {
+        family_id: family.id,
+        family_name: family.display_name,
+        program_id: family.program_id,
+        parent: None,
+        child: None,
+        pair_count: u32::try_from(pairs.len()).unwrap_or(u32::MAX),
+        status: gaps::GapStatus::Never,
+        target_days: target,
+        last_contact_at: None,
+        current_gap_days: None,
+        longest_gap_days: 0.0,
+        contacts_per_week: 0.0,
+        child_initiated_share: None,
+        talk_minutes: 0.0,
+        unanswered_attempts: 0,
+        mean_depth: None,
+        routine_only_share: None,
+        latest_follow_up,
+        snoozed_until,
+        recheck_at,
+    };
+    let Some((gaps, pair, parent, child)) = figures.into_iter().next() else {
+        return Ok((None, row));
+    };
+    let theirs: Vec<ContactEvent> = events
+        .iter()
+        .filter(|event| pair.took_part_in(event))
+        .cloned()
+        .collect();
+    let depth = summarize(&theirs, window.from, window.as_of);
+    row.parent = Some(parent.clone());
+    row.child = Some(child.clone());
+    row.status = gaps.status;
+    row.last_contact_at = gaps.last_contact_at;
+    row.current_gap_days = gaps.current_gap_days;
+    row.longest_gap_days = gaps.longest_gap_days;
+    row.contacts_per_week = (gaps.contacts_per_week * 100.0).round() / 100.0;
+    row.child_initiated_share = gaps
+        .child_initiated_share
+        .map(|s| (s * 1000.0).round() / 1000.0);
+    row.talk_minutes = gaps.talk_minutes;
+    row.unanswered_attempts = gaps.unanswered_attempts.iter().map(|a| a.count).sum();
+    row.mean_depth = depth.mean_depth;
+    row.routine_only_share = depth.routine_only_share;
+    Ok((gaps.current_gap_seconds, row))
+}
+
+/// `(snoozed_until, recheck_at)` from the latest follow-up: a `remind_later` snoozes the
+/// family until its re-check; any outcome with a re-check shows it.
+pub fn follow_up_times(
+    latest: Option<&FollowUp>,
+    as_of: DateTime<Utc>,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let Some(latest) = latest else {
+        return (None, None);
+    };
+    let snoozed = match (latest.outcome, latest.recheck_at) {
+        (FollowUpOutcome::RemindLater, Some(until)) if until > as_of => Some(until),
+        _ => None,
+    };
+    (snoozed, latest.recheck_at)
+}
