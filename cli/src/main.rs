@@ -1,7 +1,148 @@
 //! `kinthread`: the command line for parents, caregivers and program staff.
+//!
+//! Everything but offline scoring talks to a kinthread server through its REST API; the
+//! login is remembered in the user's config directory. This file holds the command tree and
+//! turns every outcome into an exit code; the work lives in `commands`.
 
+mod client;
+mod commands;
 mod depth;
+mod error;
+mod output;
+mod resolve;
+mod sample;
 #[expect(dead_code, reason = "the import command is wired in later")]
 mod sbr;
+mod session;
+mod timeline_svg;
 
-fn main() {}
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::{auth, demo, family, log, reports, timeline};
+use crate::error::CliResult;
+use crate::output::Format;
+use crate::session::SessionStore;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  the server failed or could not be reached, or another error
+  2  usage: a wrong command line, or a request the server refused as invalid (400, 422)
+  3  not signed in, the login expired, or a wrong username or password (401)
+  4  not found or not yours to see (403, 404)
+  5  conflict with what is stored (409), e.g. a client id used before for another record
+
+Errors are printed as one line on standard error: `kinthread: <code>: <message>`, where
+<code> is the server's stable error code (not_found, forbidden, validation_failed ...) or a
+local one (usage, not_signed_in, connection ...).
+
+The login is kept in <config dir>/kinthread/session.json (owner-only);
+KINTHREAD_CONFIG_DIR chooses another directory.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kinthread",
+    version,
+    about = "Keeps the thread between migrant parents and the children they left at home",
+    after_help = AFTER_HELP
+)]
+struct Cli {
+    /// Output: `table` for people, `json` or `csv` for programs.
+    #[arg(long, short = 'f', value_enum, global = true, default_value_t = Format::Table)]
+    format: Format,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Sign in to a server and remember the login.
+    Login(auth::LoginArgs),
+    /// Revoke the remembered login on the server and forget it.
+    Logout,
+    /// Show the signed-in account.
+    Whoami,
+    /// Families you may see.
+    #[command(subcommand)]
+    Family(FamilyCommand),
+    /// Contact gaps: the staff caseload, or one family's pairs with --family.
+    Gaps(reports::GapsArgs),
+    /// Conversation depth.
+    #[command(subcommand)]
+    Depth(DepthCommand),
+    /// Log a call, text, visit or check-in.
+    #[command(subcommand)]
+    Log(log::LogCommand),
+    /// Draw a family's contact timeline as SVG.
+    Timeline(timeline::TimelineArgs),
+    /// Start a throwaway server, load two sample families and print their reports.
+    Demo(demo::DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum FamilyCommand {
+    /// List the families you may see.
+    List,
+    /// One family: its people and recent contacts.
+    Show {
+        /// Family id or name (default: your own family).
+        #[arg(long)]
+        family: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DepthCommand {
+    /// Per-pair depth of a family's talk: routine and emotional shares, trend.
+    Report(reports::DepthReportArgs),
+}
+
+async fn run(cli: Cli) -> CliResult<()> {
+    let format = cli.format;
+    if let Command::Demo(args) = cli.command {
+        return demo::run(args, format).await;
+    }
+    let store = SessionStore::locate()?;
+    let api = || client::Api::from_store(store.clone());
+    match cli.command {
+        Command::Login(args) => auth::login(&store, args).await,
+        Command::Logout => auth::logout(&store).await,
+        Command::Whoami => auth::whoami(&store, format).await,
+        Command::Family(FamilyCommand::List) => family::list(&mut api()?, format).await,
+        Command::Family(FamilyCommand::Show { family }) => {
+            family::show(&mut api()?, family.as_deref(), format).await
+        }
+        Command::Gaps(args) => reports::gaps(&mut api()?, args, format).await,
+        Command::Depth(DepthCommand::Report(args)) => {
+            reports::depth(&mut api()?, args, format).await
+        }
+        Command::Log(command) => log::run(&mut api()?, command, format).await,
+        Command::Timeline(args) => timeline::run(&mut api()?, args).await,
+        // Handled before: it needs no login.
+        Command::Demo(_) => Ok(()),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("kinthread: io: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("kinthread: {err}");
+            err.exit_code()
+        }
+    }
+}

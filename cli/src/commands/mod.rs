@@ -1,0 +1,8 @@
+//! One module per command group; each turns parsed arguments into API calls and output.
+
+pub mod auth;
+pub mod demo;
+pub mod family;
+pub mod log;
+pub mod reports;
+pub mod timeline;

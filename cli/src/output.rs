@@ -1,0 +1,198 @@
+//! Output for people and for programs: aligned tables (CJK-width aware), JSON and CSV.
+//!
+//! A listing builds one [`Table`]; `table` and `csv` render the same rows, `json` prints the
+//! server's records themselves, so programs get every field and the exact values.
+
+use std::io::Write;
+
+use clap::ValueEnum;
+use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
+
+use crate::error::{CliError, CliResult};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for people.
+    #[default]
+    Table,
+    /// The server's records as JSON, for programs.
+    Json,
+    /// One header line and one line per row (RFC 4180), for spreadsheets and programs.
+    Csv,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// Rows of text under headers.
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    headers: Vec<String>,
+    align: Vec<Align>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Columns named by `headers`; a header starting with `>` is right-aligned (numbers).
+    pub fn new(headers: &[&str]) -> Self {
+        let mut table = Table::default();
+        for header in headers {
+            match header.strip_prefix('>') {
+                Some(name) => {
+                    table.headers.push(name.to_owned());
+                    table.align.push(Align::Right);
+                }
+                None => {
+                    table.headers.push((*header).to_owned());
+                    table.align.push(Align::Left);
+                }
+            }
+        }
+        table
+    }
+
+    pub fn push(&mut self, row: Vec<String>) {
+        self.rows.push(row);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn cell(row: &[String], column: usize) -> &str {
+        row.get(column).map(String::as_str).unwrap_or("")
+    }
+
+    /// Aligned columns; wide (CJK) characters count as two terminal columns.
+    pub fn render_text(&self) -> String {
+        let clean = |s: &str| s.replace(['\n', '\r', '\t'], " ");
+        let columns = self.headers.len();
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.width()).collect();
+        for row in &self.rows {
+            for (column, width) in widths.iter_mut().enumerate() {
+                *width = (*width).max(clean(Self::cell(row, column)).width());
+            }
+        }
+        let mut out = String::new();
+        let mut line = |cells: Vec<String>| {
+            let mut text = String::new();
+            for (column, cell) in cells.iter().enumerate() {
+                let pad = widths[column].saturating_sub(cell.width());
+                let right = self.align.get(column) == Some(&Align::Right);
+                if column > 0 {
+                    text.push_str("  ");
+                }
+                if right {
+                    text.push_str(&" ".repeat(pad));
+                }
+                text.push_str(cell);
+                if !right && column + 1 < columns {
+                    text.push_str(&" ".repeat(pad));
+                }
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
+        };
+        line(self.headers.clone());
+        line(widths.iter().map(|w| "-".repeat(*w)).collect());
+        for row in &self.rows {
+            line((0..columns).map(|c| clean(Self::cell(row, c))).collect());
+        }
+        out
+    }
+
+    /// RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled.
+    pub fn render_csv(&self) -> String {
+        let mut out = String::new();
+        let mut line = |cells: &mut dyn Iterator<Item = &str>| {
+            let fields: Vec<String> = cells.map(csv_field).collect();
+            out.push_str(&fields.join(","));
+            out.push_str("\r\n");
+        };
+        line(&mut self.headers.iter().map(String::as_str));
+        for row in &self.rows {
+            line(&mut (0..self.headers.len()).map(|c| Self::cell(row, c)));
+        }
+        out
+    }
+}
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// Writes text to standard output; a closed pipe (`| head`) ends quietly.
+pub fn print(text: &str) -> CliResult<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::io("writing to standard output", e)),
+    }
+}
+
+pub fn print_json(value: &impl Serialize) -> CliResult<()> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::other("internal", e.to_string()))?;
+    text.push('\n');
+    print(&text)
+}
+
+/// Prints `table` as text or CSV, or `json_value` as JSON.
+pub fn emit(format: Format, table: &Table, json_value: &impl Serialize) -> CliResult<()> {
+    match format {
+        Format::Table => print(&table.render_text()),
+        Format::Csv => print(&table.render_csv()),
+        Format::Json => print_json(json_value),
+    }
+}
+
+/// One decimal, or `-` when absent.
+pub fn days(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"))
+}
+
+/// A 0–1 share as a whole percentage, or `-`.
+pub fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| format!("{:.0}%", v * 100.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cjk_text_aligns_by_terminal_width() {
+        let mut table = Table::new(&["name", ">days"]);
+        table.push(vec!["小红".into(), "3.5".into()]);
+        table.push(vec!["Lin".into(), "12.0".into()]);
+        let text = table.render_text();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "name  days");
+        assert_eq!(lines[2], "小红   3.5");
+        assert_eq!(lines[3], "Lin   12.0");
+        let widths: Vec<usize> = lines.iter().map(|l| l.width()).collect();
+        assert!(widths.iter().all(|w| *w == widths[0]), "{text}");
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let mut table = Table::new(&["a", "b"]);
+        table.push(vec!["x,y".into(), "say \"hi\"\nbye".into()]);
+        assert_eq!(
+            table.render_csv(),
+            "a,b\r\n\"x,y\",\"say \"\"hi\"\"\nbye\"\r\n"
+        );
+    }
+}

@@ -1,0 +1,489 @@
+//! End-to-end tests of the real `kinthread` binary against the real server, started
+//! in-process on a random port, on SQLite always and on PostgreSQL when
+//! `KINTHREAD_TEST_POSTGRES_URL` is set (a SKIPPED line says so otherwise).
+//!
+//! Each CLI user gets its own config directory (`KINTHREAD_CONFIG_DIR`), as two people on two
+//! machines would.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test that cannot go on should stop loudly"
+)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use kinthread_shared::api::{Family, User};
+use kinthread_shared::reports::{CaseloadReport, FamilyReport};
+use kinthread_tests::fixtures::{PASSWORD, World};
+use kinthread_tests::{TestApp, engine_tests};
+use serde_json::Value;
+
+/// What one run of the binary left behind.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// One person at one terminal: a config directory of their own.
+struct Terminal {
+    dir: tempfile::TempDir,
+}
+
+impl Terminal {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    fn session_file(&self) -> PathBuf {
+        self.config_dir().join("session.json")
+    }
+
+    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kinthread"))
+            .args(args)
+            .env("KINTHREAD_CONFIG_DIR", self.config_dir())
+            .env_remove("KINTHREAD_SERVER")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_with_stdin(args, "")
+    }
+
+    /// Runs and insists on exit 0.
+    fn ok(&self, args: &[&str]) -> String {
+        let run = self.run(args);
+        assert_eq!(run.code, 0, "kinthread {args:?} failed: {run:?}");
+        run.stdout
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(&self, args: &[&str]) -> T {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let out = self.ok(&all);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
+    }
+
+    /// Runs with `--format csv` and parses the output.
+    fn csv(&self, args: &[&str]) -> Vec<Vec<String>> {
+        let mut all = args.to_vec();
+        all.extend(["--format", "csv"]);
+        parse_csv(&self.ok(&all))
+    }
+
+    fn login(&self, app: &TestApp, username: &str) {
+        let run = self.run_with_stdin(
+            &[
+                "login",
+                "--server",
+                &app.base_url,
+                "--username",
+                username,
+                "--password-stdin",
+            ],
+            &format!("{PASSWORD}\n"),
+        );
+        assert_eq!(run.code, 0, "login as {username}: {run:?}");
+    }
+
+    fn session(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.session_file()).unwrap()).unwrap()
+    }
+}
+
+/// A strict RFC 4180 reader: every row must have as many fields as the header.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(!quoted, "unterminated quote in CSV: {text}");
+    assert!(
+        field.is_empty() && row.is_empty(),
+        "CSV must end with a line break: {text}"
+    );
+    let width = rows.first().map(Vec::len).unwrap_or(0);
+    assert!(width > 0, "CSV without a header: {text}");
+    for r in &rows {
+        assert_eq!(r.len(), width, "ragged CSV row {r:?} in {text}");
+    }
+    rows
+}
+
+fn column(rows: &[Vec<String>], name: &str) -> Vec<String> {
+    let index = rows[0].iter().position(|h| h == name).unwrap_or_else(|| {
+        panic!("no column {name} in {:?}", rows[0]);
+    });
+    rows[1..].iter().map(|r| r[index].clone()).collect()
+}
+
+fn assert_error(run: &Run, code: i32, prefix: &str) {
+    assert_eq!(run.code, code, "{run:?}");
+    assert!(
+        run.stderr.starts_with(prefix) && run.stderr.trim_end().lines().count() == 1,
+        "stderr should be one line starting with {prefix:?}: {run:?}"
+    );
+}
+
+async fn signs_in_logs_and_reports(app: TestApp) -> anyhow::Result<()> {
+    let world = World::build(&app).await?;
+    let family_f = world.f.id.to_string();
+    let family_g = world.g.id.to_string();
+
+    // Signing in remembers the login owner-only.
+    let parent = Terminal::new();
+    parent.login(&app, "parent-f");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(parent.session_file())?
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let dir_mode = std::fs::metadata(parent.config_dir())?.permissions().mode();
+        assert_eq!(dir_mode & 0o077, 0, "config dir must be private");
+    }
+    let me: User = parent.json(&["whoami"]);
+    assert_eq!(me.username, "parent-f");
+    assert_eq!(me.family_id, Some(world.f.id));
+
+    // Quick entries, persons by role, display name and id; the family defaults to the own.
+    let out = parent.ok(&[
+        "log",
+        "call",
+        "--from",
+        "mother",
+        "--to",
+        "child",
+        "--minutes",
+        "5",
+        "--ago",
+        "2h",
+        "--note",
+        "问她吃饭了没有，叫她好好学习",
+    ]);
+    assert!(
+        out.contains("logged completed call from Mother to Child"),
+        "{out}"
+    );
+    parent.ok(&[
+        "log", "call", "--family", &family_f, "--from", "Mother", "--to", "child", "--missed",
+        "--ago", "1h",
+    ]);
+    parent.ok(&[
+        "log",
+        "call",
+        "--from",
+        "mother",
+        "--to",
+        "child",
+        "--declined",
+        "--ago",
+        "50m",
+    ]);
+    let text: Value = parent.json(&[
+        "log",
+        "text",
+        "--from",
+        &world.f.mother.to_string(),
+        "--to",
+        "child",
+        "--ago",
+        "3d",
+        "--note",
+        "Happy birthday, I miss you so much ❤️",
+    ]);
+    assert_eq!(text["kind"], "text");
+    assert_eq!(text["source"], "cli");
+    assert_eq!(text["depth"]["level"], "emotional", "{text}");
+    // UUID v7: the version nibble is 7.
+    assert_eq!(
+        text["client_id"].as_str().unwrap().chars().nth(14),
+        Some('7')
+    );
+    parent.ok(&[
+        "log",
+        "visit",
+        "--from",
+        "mother",
+        "--to",
+        "child",
+        "--to",
+        "grandmother",
+        "--at",
+        &(chrono::Utc::now() - chrono::Duration::days(40)).to_rfc3339(),
+        "--days",
+        "20",
+    ]);
+    parent.ok(&[
+        "log",
+        "call",
+        "--from",
+        "mother",
+        "--to",
+        "grandmother",
+        "--minutes",
+        "12.5",
+        "--ago",
+        "1d",
+    ]);
+
+    let caregiver = Terminal::new();
+    caregiver.login(&app, "caregiver-f");
+    let checkin = caregiver.ok(&["log", "checkin", "--mood", "2", "--note", "不爱说话"]);
+    assert!(checkin.contains("logged check-in about Child"), "{checkin}");
+
+    // Listings in every format.
+    let families: Vec<Family> = parent.json(&["family", "list"]);
+    assert_eq!(families.len(), 1);
+    let listed = parent.csv(&["family", "list"]);
+    assert_eq!(column(&listed, "name"), vec!["Family F"]);
+    let table = parent.ok(&["family", "show"]);
+    assert!(
+        table.contains("Grandmother") && table.contains("问她吃饭了没有"),
+        "{table}"
+    );
+    let shown: Value = parent.json(&["family", "show"]);
+    assert_eq!(shown["recent_contacts"].as_array().map(Vec::len), Some(6));
+    let contacts = parent.csv(&["family", "show"]);
+    assert_eq!(contacts.len(), 1 + 6);
+    let statuses = column(&contacts, "status");
+    assert_eq!(statuses.iter().filter(|s| *s == "missed").count(), 1);
+    assert_eq!(statuses.iter().filter(|s| *s == "declined").count(), 1);
+
+    // The family report: table, JSON and CSV agree.
+    let report: FamilyReport = parent.json(&["gaps", "--family", &family_f, "--window", "30"]);
+    assert_eq!(report.window_days, 30);
+    let pair = report
+        .pairs
+        .iter()
+        .find(|p| p.a.id == world.f.mother && p.b.id == world.f.child)
+        .expect("mother–child pair");
+    assert_eq!(
+        pair.gaps
+            .unanswered_attempts
+            .iter()
+            .map(|u| u.count)
+            .sum::<u32>(),
+        2
+    );
+    assert_eq!(pair.gaps.status.as_str(), "on_track");
+    let rows = parent.csv(&["gaps", "--window", "30"]);
+    assert_eq!(rows.len(), 1 + report.pairs.len());
+    let pairs = column(&rows, "pair");
+    assert!(pairs.contains(&"Mother – Child".to_owned()), "{pairs:?}");
+    let index = pairs.iter().position(|p| p == "Mother – Child").unwrap();
+    assert_eq!(column(&rows, "unanswered")[index], "2");
+    assert_eq!(column(&rows, "status")[index], "on_track");
+    let table = parent.ok(&["gaps"]);
+    assert!(
+        table.contains("Mother – Child") && table.contains("on_track"),
+        "{table}"
+    );
+
+    // Depth per pair.
+    let depth: Value = parent.json(&["depth", "report", "--window", "30"]);
+    let scored = depth["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["b"]["id"] == serde_json::json!(world.f.child))
+        .map(|p| p["depth"]["scored_contacts"].as_u64());
+    assert_eq!(scored, Some(Some(2)), "{depth}");
+    let depth_rows = parent.csv(&["depth", "report"]);
+    assert_eq!(depth_rows[0][0], "pair");
+    assert!(parent.ok(&["depth", "report"]).contains("mean_depth"));
+
+    // Staff: the caseload of their program only.
+    let staff = Terminal::new();
+    staff.login(&app, "staff-a");
+    let caseload: CaseloadReport = staff.json(&["gaps"]);
+    let ids: Vec<_> = caseload.rows.iter().map(|r| r.family_id).collect();
+    assert_eq!(ids, vec![world.f.id]);
+    let rows = staff.csv(&["gaps", "--as-of", &chrono::Utc::now().to_rfc3339()]);
+    assert_eq!(column(&rows, "family_id"), vec![family_f.clone()]);
+    assert!(staff.ok(&["gaps"]).contains("Family F"));
+
+    // Timeline SVG.
+    let svg_path = parent.dir.path().join("timeline.svg");
+    parent.ok(&[
+        "timeline",
+        "--out",
+        svg_path.to_str().unwrap(),
+        "--window",
+        "60",
+    ]);
+    let svg = std::fs::read_to_string(&svg_path)?;
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("Mother – Child"), "{svg}");
+    assert!(
+        svg.contains("missed call") && svg.contains("visit from"),
+        "{svg}"
+    );
+
+    // Exit codes scripts rely on.
+    assert_error(
+        &parent.run(&["family", "show", "--family", &family_g]),
+        4,
+        "kinthread: forbidden:",
+    );
+    let unknown = kinthread_shared::FamilyId::new().to_string();
+    let run = staff.run(&["gaps", "--family", &unknown]);
+    assert_eq!(run.code, 4, "{run:?}");
+    assert_error(
+        &parent.run(&["family", "show", "--family", "No Such Family"]),
+        4,
+        "kinthread: not_found:",
+    );
+    assert_error(
+        &parent.run(&["log", "call", "--from", "mother", "--to", "child"]),
+        2,
+        "kinthread: usage:",
+    );
+    assert_error(
+        &parent.run(&[
+            "log",
+            "call",
+            "--from",
+            "uncle",
+            "--to",
+            "child",
+            "--minutes",
+            "1",
+        ]),
+        2,
+        "kinthread: usage:",
+    );
+    assert_eq!(parent.run(&["gaps", "--window", "lots"]).code, 2);
+    let stranger = Terminal::new();
+    assert_error(
+        &stranger.run(&["family", "list"]),
+        3,
+        "kinthread: not_signed_in:",
+    );
+    let wrong = stranger.run_with_stdin(
+        &[
+            "login",
+            "--server",
+            &app.base_url,
+            "--username",
+            "parent-f",
+            "--password-stdin",
+        ],
+        "wrong password\n",
+    );
+    assert_error(&wrong, 3, "kinthread: bad_credentials:");
+    assert!(!stranger.session_file().exists());
+    let nowhere = stranger.run_with_stdin(
+        &[
+            "login",
+            "--server",
+            "http://127.0.0.1:9",
+            "--username",
+            "x",
+            "--password-stdin",
+        ],
+        "x\n",
+    );
+    assert_error(&nowhere, 1, "kinthread: connection:");
+
+    // An expired access token is refreshed by itself, and the rotated refresh token saved.
+    let mut session = parent.session();
+    let old_refresh = session["refresh_token"].as_str().unwrap().to_owned();
+    session["access_token"] = Value::from("expired.or.forged");
+    session["access_expires_at"] = Value::from("2000-01-01T00:00:00Z");
+    std::fs::write(parent.session_file(), serde_json::to_vec(&session)?)?;
+    let me: User = parent.json(&["whoami"]);
+    assert_eq!(me.username, "parent-f");
+    let new_refresh = parent.session()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(old_refresh, new_refresh);
+    // A token the server rejects although it looks fresh: refreshed after the 401.
+    let mut session = parent.session();
+    session["access_token"] = Value::from("forged");
+    std::fs::write(parent.session_file(), serde_json::to_vec(&session)?)?;
+    parent.ok(&["family", "list"]);
+    assert_ne!(
+        parent.session()["refresh_token"].as_str().unwrap(),
+        new_refresh
+    );
+
+    // Logout revokes the refresh token on the server and forgets it here.
+    let refresh = parent.session()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    parent.ok(&["logout"]);
+    assert!(!parent.session_file().exists());
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            &serde_json::json!({"refresh_token": refresh}),
+        )
+        .await?;
+    assert_eq!(status, 401);
+    assert_error(&parent.run(&["whoami"]), 3, "kinthread: not_signed_in:");
+    assert_eq!(parent.run(&["logout"]).code, 0);
+    Ok(())
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let run = Terminal::new().run(&["--help"]);
+    assert_eq!(run.code, 0);
+    for line in ["0  success", "2  usage", "3  not signed in", "4  not found"] {
+        assert!(run.stdout.contains(line), "{line}: {}", run.stdout);
+    }
+    assert_eq!(Terminal::new().run(&["no-such-command"]).code, 2);
+}
+
+engine_tests!(signs_in_logs_and_reports);
