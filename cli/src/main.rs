@@ -20,7 +20,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{auth, demo, family, log, reports, timeline};
+use crate::commands::{auth, demo, family, follow_up, log, reports, timeline};
 use crate::error::CliResult;
 use crate::output::Format;
 use crate::session::SessionStore;
@@ -75,6 +75,9 @@ enum Command {
     /// Log a call, text, visit or check-in.
     #[command(subcommand)]
     Log(log::LogCommand),
+    /// Staff outcomes on a family (reached the parent, remind later, ...).
+    #[command(subcommand, name = "follow-up")]
+    FollowUp(follow_up::FollowUpCommand),
     /// Draw a family's contact timeline as SVG.
     Timeline(timeline::TimelineArgs),
     /// Start a throwaway server, load two sample families and print their reports.
@@ -119,6 +122,7 @@ async fn run(cli: Cli) -> CliResult<()> {
             reports::depth(&mut api()?, args, format).await
         }
         Command::Log(command) => log::run(&mut api()?, command, format).await,
+        Command::FollowUp(command) => follow_up::run(&mut api()?, command, format).await,
         Command::Timeline(args) => timeline::run(&mut api()?, args).await,
         // Handled before: it needs no login.
         Command::Demo(_) => Ok(()),

@@ -350,6 +350,57 @@ async fn signs_in_logs_and_reports(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(column(&rows, "family_id"), vec![family_f.clone()]);
     assert!(staff.ok(&["gaps"]).contains("Family F"));
 
+    // Follow-ups: staff record an outcome; remind_later snoozes the family off the caseload.
+    let recorded: Value = staff.json(&[
+        "follow-up",
+        "record",
+        "--family",
+        "Family F",
+        "--outcome",
+        "remind_later",
+        "--reason",
+        "mother unreachable, 妈妈在加班",
+    ]);
+    assert_eq!(recorded["outcome"], "remind_later");
+    let listed = staff.csv(&["follow-up", "list", "--family", &family_f]);
+    assert_eq!(column(&listed, "outcome"), vec!["remind_later"]);
+    assert_eq!(
+        column(&listed, "reason"),
+        vec!["mother unreachable, 妈妈在加班"]
+    );
+    let snoozed: CaseloadReport = staff.json(&["gaps"]);
+    assert!(
+        snoozed.rows.is_empty() && snoozed.snoozed_hidden == 1,
+        "{snoozed:?}"
+    );
+    let all: CaseloadReport = staff.json(&["gaps", "--include-snoozed"]);
+    assert_eq!(all.rows.len(), 1);
+    assert_error(
+        &parent.run(&[
+            "follow-up",
+            "record",
+            "--family",
+            &family_f,
+            "--outcome",
+            "closed",
+        ]),
+        4,
+        "kinthread: forbidden:",
+    );
+    assert_eq!(
+        staff
+            .run(&[
+                "follow-up",
+                "record",
+                "--family",
+                &family_f,
+                "--outcome",
+                "maybe"
+            ])
+            .code,
+        2
+    );
+
     // Timeline SVG.
     let svg_path = parent.dir.path().join("timeline.svg");
     parent.ok(&[
@@ -474,6 +525,68 @@ async fn signs_in_logs_and_reports(app: TestApp) -> anyhow::Result<()> {
     assert_error(&parent.run(&["whoami"]), 3, "kinthread: not_signed_in:");
     assert_eq!(parent.run(&["logout"]).code, 0);
     Ok(())
+}
+
+/// The demo tells the two stories of the field study apart, in the server's own figures.
+#[test]
+fn demo_shows_the_two_families_apart() {
+    let run = Terminal::new().run(&["demo", "--format", "json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let demo: Value = serde_json::from_str(&run.stdout).unwrap();
+    let caseload: CaseloadReport = serde_json::from_value(demo["caseload"].clone()).unwrap();
+    assert_eq!(caseload.rows.len(), 2);
+    let families: Vec<FamilyReport> = serde_json::from_value(demo["families"].clone()).unwrap();
+    let family = |tag: &str| {
+        families
+            .iter()
+            .find(|f| f.family.display_name.contains(tag))
+            .unwrap()
+    };
+    let (girl, boy) = (family("(a)"), family("(b)"));
+    let child_pairs = |f: &FamilyReport| {
+        f.pairs
+            .iter()
+            .filter(|p| p.pair_kind == kinthread_shared::reports::PairKind::ParentChild)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (child_pairs(girl), child_pairs(boy));
+    assert_eq!((a.len(), b.len()), (1, 2));
+    let a = &a[0];
+    // Cadence: every two or three days against every two weeks.
+    assert!(a.gaps.contacts_per_week >= 1.0, "{:?}", a.gaps);
+    assert!(b.iter().all(|p| p.gaps.contacts_per_week < 0.7), "{b:?}");
+    // Unanswered attempts: the girl lets her mother's calls ring out.
+    let unanswered = |p: &kinthread_shared::reports::PairReport| {
+        p.gaps
+            .unanswered_attempts
+            .iter()
+            .map(|u| u.count)
+            .sum::<u32>()
+    };
+    assert!(unanswered(a) >= 20, "{:?}", a.gaps);
+    assert!(b.iter().all(|p| unanswered(p) <= 5), "{b:?}");
+    // The boy never reaches out in the window; the girl now and then, to ask for something.
+    assert!(
+        b.iter()
+            .all(|p| p.gaps.child_initiated_share.unwrap_or(0.0) == 0.0)
+    );
+    assert!(a.gaps.child_initiated_share.unwrap_or(0.0) > 0.0);
+    // Depth: the boy's calls are all routine care talk.
+    assert!(
+        b.iter().all(|p| p.depth.routine_only_share == Some(1.0)),
+        "{b:?}"
+    );
+    let a_depth = a.depth.mean_depth.unwrap();
+    assert!(
+        b.iter()
+            .all(|p| p.depth.mean_depth.unwrap() + 10.0 < a_depth)
+    );
+    // The table form holds both families' reports.
+    let table = Terminal::new().run(&["demo"]);
+    assert_eq!(table.code, 0, "{table:?}");
+    assert!(table.stdout.contains("== Staff caseload"));
+    assert_eq!(table.stdout.matches("== Conversation depth").count(), 2);
 }
 
 #[test]

@@ -321,7 +321,7 @@ pub async fn run(args: DemoArgs, format: Format) -> CliResult<()> {
         as_of: None,
         window: args.window,
     };
-    let caseload = reports::caseload(&mut staff, None, &window).await?;
+    let caseload = reports::caseload(&mut staff, None, false, &window).await?;
     let mut family_reports = Vec::new();
     for row in &caseload.rows {
         let report: FamilyReport = staff

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod demo;
 pub mod family;
+pub mod follow_up;
 pub mod log;
 pub mod reports;
 pub mod timeline;

@@ -30,7 +30,7 @@ impl WindowArgs {
         if let Some(as_of) = self.as_of {
             query.push((
                 "as_of",
-                as_of.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                as_of.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
             ));
         }
         if let Some(window) = self.window {
@@ -63,6 +63,9 @@ pub struct GapsArgs {
     /// Only this program's families (caseload).
     #[arg(long, conflicts_with = "family")]
     pub program: Option<ProgramId>,
+    /// Also list families a `remind_later` follow-up has snoozed (caseload).
+    #[arg(long, conflicts_with = "family")]
+    pub include_snoozed: bool,
     #[command(flatten)]
     pub window: WindowArgs,
 }
@@ -91,26 +94,32 @@ pub async fn family_report(
 pub async fn caseload(
     api: &mut Api,
     program: Option<ProgramId>,
+    include_snoozed: bool,
     window: &WindowArgs,
 ) -> CliResult<CaseloadReport> {
-    let mut query = window.query();
-    if let Some(program) = program {
-        query.push(("program_id", program.to_string()));
-    }
+    let mut window = window.clone();
     let mut report: Option<CaseloadReport> = None;
     let mut cursor: Option<String> = None;
     // A page cap keeps a server that repeats its cursor from looping us forever.
     for _ in 0..10_000 {
-        let mut page_query = query.clone();
-        page_query.push((
+        let mut query = window.query();
+        if let Some(program) = program {
+            query.push(("program_id", program.to_string()));
+        }
+        if include_snoozed {
+            query.push(("include_snoozed", "true".to_owned()));
+        }
+        query.push((
             "limit",
             kinthread_shared::reports::MAX_CASELOAD_LIMIT.to_string(),
         ));
         if let Some(c) = &cursor {
-            page_query.push(("cursor", c.clone()));
+            query.push(("cursor", c.clone()));
         }
-        let page: CaseloadReport = api.get("/reports/caseload", &page_query).await?;
+        let page: CaseloadReport = api.get("/reports/caseload", &query).await?;
         cursor = page.next_cursor.clone();
+        // Later pages are asked for the first page's moment, so that the pages agree.
+        window.as_of = Some(page.as_of);
         match &mut report {
             None => report = Some(page),
             Some(all) => all.rows.extend(page.rows),
@@ -412,7 +421,7 @@ pub async fn gaps(api: &mut Api, args: GapsArgs, format: Format) -> CliResult<()
             print_family_gaps(&report, format)
         }
         None => {
-            let report = caseload(api, args.program, &args.window).await?;
+            let report = caseload(api, args.program, args.include_snoozed, &args.window).await?;
             print_caseload(&report, format)
         }
     }
