@@ -104,6 +104,7 @@ diesel::table! {
         recorded_at -> BigInt,
         supersedes -> Nullable<Text>,
         superseded_by -> Nullable<Text>,
+        participant_ids -> Nullable<Text>,
     }
 }
 

@@ -758,8 +758,141 @@ async fn caseload_order_and_follow_ups(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Pairs whose last contact lies before the window: the caseload aggregates that history in
+/// the database and must agree with the family report, which reads the whole log.
+async fn caseload_reaches_before_the_window(app: TestApp) -> anyhow::Result<()> {
+    let world = World::build(&app).await?;
+    let admin = &world.admin;
+    let soon = Utc::now() + Duration::hours(1);
+    let as_of = Utc
+        .timestamp_opt(soon.timestamp(), 0)
+        .unwrap()
+        .with_timezone(&china());
+    let days_before = |days: f64| as_of - Duration::seconds((days * 86_400.0) as i64);
+    let (stale, m, c) = small_family(&app, admin, "Stale", world.program_a).await?;
+    log(
+        &app,
+        admin,
+        stale,
+        contact("text", m, c, days_before(400.0), None, None),
+    )
+    .await?;
+    let (critical, m, c) = small_family(&app, admin, "Critical", world.program_a).await?;
+    log(
+        &app,
+        admin,
+        critical,
+        contact("call", m, c, days_before(300.0), Some(60), None),
+    )
+    .await?;
+    log(
+        &app,
+        admin,
+        critical,
+        contact("call", c, m, days_before(200.0), Some(60), None),
+    )
+    .await?;
+    log(&app, admin, critical, missed_call(m, c, days_before(100.0))).await?;
+    // A visit home from 120 to 85 days ago: it began before the window and reaches into it.
+    let (visit, m, c) = small_family(&app, admin, "Visit", world.program_a).await?;
+    let mut home = contact("visit", m, c, days_before(120.0), None, None);
+    home["ended_at"] = json!(days_before(85.0).to_rfc3339());
+    log(&app, admin, visit, home).await?;
+    let (recent, m, c) = small_family(&app, admin, "Recent", world.program_a).await?;
+    log(
+        &app,
+        admin,
+        recent,
+        contact("text", m, c, days_before(1.0), None, None),
+    )
+    .await?;
+    log(
+        &app,
+        admin,
+        recent,
+        contact("text", c, m, days_before(500.0), None, None),
+    )
+    .await?;
+
+    let base = format!("/api/v1/reports/caseload?as_of={}", enc(as_of));
+    let page: CaseloadReport = app.get_ok(&base, &world.staff_a).await?;
+    let order: Vec<(FamilyId, GapStatus, Option<f64>)> = page
+        .rows
+        .iter()
+        .map(|r| (r.family_id, r.status, r.current_gap_days))
+        .collect();
+    assert_eq!(
+        order,
+        vec![
+            (world.f.id, GapStatus::Never, None),
+            (stale, GapStatus::Stale, Some(400.0)),
+            (critical, GapStatus::Critical, Some(200.0)),
+            (visit, GapStatus::Serious, Some(85.0)),
+            (recent, GapStatus::OnTrack, Some(1.0)),
+        ]
+    );
+    let visit_row = &page.rows[3];
+    assert_eq!(
+        visit_row.contacts_per_week, 0.08,
+        "one visit in 90-odd days"
+    );
+    assert_eq!(visit_row.longest_gap_days, 85.0);
+    // The missed call 100 days ago lies before the window.
+    assert_eq!(page.rows[2].unanswered_attempts, 0);
+
+    // The family report, from the whole log, agrees.
+    for (family, row) in [
+        (stale, &page.rows[1]),
+        (critical, &page.rows[2]),
+        (visit, &page.rows[3]),
+    ] {
+        let report: FamilyReport = app
+            .get_ok(
+                &format!("/api/v1/families/{family}/report?as_of={}", enc(as_of)),
+                &world.staff_a,
+            )
+            .await?;
+        let gaps = &report.pairs[0].gaps;
+        assert_eq!(
+            (
+                gaps.status,
+                gaps.current_gap_days,
+                gaps.longest_gap_days,
+                gaps.last_contact_at
+            ),
+            (
+                row.status,
+                row.current_gap_days,
+                row.longest_gap_days,
+                row.last_contact_at
+            ),
+            "{}",
+            row.family_name
+        );
+    }
+
+    // Snoozing hides a critical family but never a stale one.
+    for family in [stale, critical] {
+        let _: FollowUp = app
+            .post_ok(
+                &format!("/api/v1/families/{family}/follow-ups"),
+                Some(&world.staff_a),
+                &json!({"outcome": "remind_later"}),
+                201,
+            )
+            .await?;
+    }
+    let page: CaseloadReport = app.get_ok(&base, &world.staff_a).await?;
+    let ids: Vec<FamilyId> = page.rows.iter().map(|r| r.family_id).collect();
+    assert_eq!(ids, vec![world.f.id, stale, visit, recent]);
+    assert_eq!(page.snoozed_hidden, 1);
+    assert!(page.rows[1].snoozed_until.is_some());
+    Ok(())
+}
+
 engine_tests!(
     family_report_figures,
+    caseload_reaches_before_the_window,
     amended_contacts_count_once,
     caseload_order_and_follow_ups
 );

@@ -69,8 +69,19 @@ pub fn prepare(
         recorded_at: to_millis(now),
         supersedes: None,
         superseded_by: None,
+        participant_ids: Some(participant_ids(&participants)),
     };
     Ok(PreparedContact { row, participants })
+}
+
+/// The comma-separated copy of a contact's participants that reports read (see
+/// `store::reports`); `participants` is sorted.
+pub fn participant_ids(participants: &[PersonId]) -> String {
+    participants
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// A stored contact as `scope`'s viewer may see it.

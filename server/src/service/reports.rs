@@ -313,14 +313,17 @@ pub fn caseload(conn: &mut DbConnection, request: &CaseloadRequest) -> Result<Ca
             }
         }
     }
-    for (family, a, b, last_end) in store::last_contacts_before(conn, &need_history, cut)? {
+    for (family, participants, last_end) in store::last_contacts_before(conn, &need_history, cut)? {
         // The last contact before the cut, as a moment: it ends before every window starts,
         // so it only sets the last contact (current gap, status), never a window figure.
+        let Some(&initiator) = participants.first() else {
+            continue;
+        };
         events.entry(family).or_default().push(ContactEvent {
             kind: ContactKind::Text,
             status: ContactStatus::Completed,
-            participants: vec![a, b],
-            initiator: a,
+            participants,
+            initiator,
             started_at: crate::store::from_millis(last_end)?,
             duration_seconds: None,
             ended_at: None,
@@ -459,4 +462,174 @@ pub fn follow_up_times(
         _ => None,
     };
     (snoozed, latest.recheck_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use kinthread_shared::{FollowUpId, PersonId, UserId};
+
+    use super::*;
+
+    fn person(name: &str, role: FamilyRole, lives_away: bool) -> PersonSummary {
+        PersonSummary {
+            id: PersonId::new(),
+            display_name: name.into(),
+            role,
+            lives_away,
+        }
+    }
+
+    fn noon(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 6, day, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn pairs_put_parents_away_first_then_caregivers() {
+        let father_home = person("Father", FamilyRole::Father, false);
+        let mother_away = person("Mother", FamilyRole::Mother, true);
+        let child = person("Child", FamilyRole::Child, false);
+        let grandma = person("Grandma", FamilyRole::Grandmother, false);
+        let sibling = person("Sister", FamilyRole::Sibling, false);
+        let persons = vec![
+            grandma.clone(),
+            sibling,
+            father_home.clone(),
+            child.clone(),
+            mother_away.clone(),
+        ];
+        let pairs: Vec<(PairKind, PersonId, PersonId)> = report_pairs(&persons)
+            .into_iter()
+            .map(|(kind, a, b)| (kind, a.id, b.id))
+            .collect();
+        assert_eq!(
+            pairs,
+            vec![
+                (PairKind::ParentChild, mother_away.id, child.id),
+                (PairKind::ParentChild, father_home.id, child.id),
+                (PairKind::ParentCaregiver, mother_away.id, grandma.id),
+                (PairKind::ParentCaregiver, father_home.id, grandma.id),
+            ]
+        );
+        // The caseload looks only at the parent working away, while there is one.
+        let caseload: Vec<PersonId> = caseload_pairs(&persons)
+            .into_iter()
+            .map(|(parent, _)| parent.id)
+            .collect();
+        assert_eq!(caseload, vec![mother_away.id]);
+        let both_home = [father_home.clone(), child.clone()];
+        assert_eq!(caseload_pairs(&both_home).len(), 1);
+    }
+
+    fn follow_up(outcome: FollowUpOutcome, created: DateTime<Utc>) -> FollowUp {
+        FollowUp {
+            id: FollowUpId::new(),
+            family_id: FamilyId::new(),
+            staff_id: UserId::new(),
+            outcome,
+            reason: None,
+            recheck_at: outcome
+                .recheck_after_days()
+                .map(|days| created + Duration::days(days)),
+            created_at: created,
+        }
+    }
+
+    #[test]
+    fn remind_later_snoozes_for_seven_days() {
+        let snooze = follow_up(FollowUpOutcome::RemindLater, noon(1));
+        assert_eq!(
+            follow_up_times(Some(&snooze), noon(7)),
+            (Some(noon(8)), Some(noon(8)))
+        );
+        // At the re-check the family is back on the list.
+        assert_eq!(
+            follow_up_times(Some(&snooze), noon(8)),
+            (None, Some(noon(8)))
+        );
+        let agreed = follow_up(FollowUpOutcome::ParentAgreedToCall, noon(1));
+        assert_eq!(
+            follow_up_times(Some(&agreed), noon(2)),
+            (None, Some(noon(1) + Duration::days(30)))
+        );
+        let reached = follow_up(FollowUpOutcome::ReachedParent, noon(1));
+        assert_eq!(follow_up_times(Some(&reached), noon(2)), (None, None));
+        assert_eq!(follow_up_times(None, noon(2)), (None, None));
+    }
+
+    #[test]
+    fn report_time_checks_its_input() {
+        let now = noon(15);
+        let default = ReportTime::parse(None, None, now).unwrap();
+        assert_eq!((default.as_of, default.window_days), (now, 90));
+        let offset = FixedOffset::east_opt(8 * 3600).unwrap();
+        let earlier = noon(1).with_timezone(&offset);
+        assert_eq!(
+            ReportTime::parse(Some(earlier), Some(7), now)
+                .unwrap()
+                .as_of,
+            noon(1)
+        );
+        for days in [0, MAX_WINDOW_DAYS + 1] {
+            assert!(ReportTime::parse(None, Some(days), now).is_err(), "{days}");
+        }
+        let far_future = (now + Duration::days(3)).with_timezone(&offset);
+        assert!(ReportTime::parse(Some(far_future), None, now).is_err());
+    }
+
+    #[test]
+    fn counted_contacts_follow_the_spec() {
+        let (a, b) = (PersonId::new(), PersonId::new());
+        let pair = Pair::parent_child(a, b).unwrap();
+        let event = |kind, status| ContactEvent {
+            kind,
+            status,
+            participants: vec![a, b],
+            initiator: a,
+            started_at: noon(1),
+            duration_seconds: None,
+            ended_at: None,
+            depth_score: None,
+            depth_level: None,
+        };
+        assert!(counts_for(
+            &event(ContactKind::Call, ContactStatus::Completed),
+            &pair,
+            noon(2)
+        ));
+        assert!(counts_for(
+            &event(ContactKind::Text, ContactStatus::Completed),
+            &pair,
+            noon(2)
+        ));
+        assert!(!counts_for(
+            &event(ContactKind::Call, ContactStatus::Missed),
+            &pair,
+            noon(2)
+        ));
+        assert!(!counts_for(
+            &event(ContactKind::VideoCall, ContactStatus::Declined),
+            &pair,
+            noon(2)
+        ));
+        // Not yet happened at `as_of`.
+        assert!(!counts_for(
+            &event(ContactKind::Visit, ContactStatus::Completed),
+            &pair,
+            noon(1) - Duration::seconds(1)
+        ));
+    }
+
+    #[test]
+    fn checkin_figures() {
+        let summary = checkin_summary(&[(1_000, 2), (3_000, 5), (2_000, 4)]).unwrap();
+        assert_eq!(summary.count, 3);
+        assert_eq!(summary.mean_mood, Some(3.7));
+        assert_eq!(summary.low_mood_count, 1);
+        assert_eq!(
+            summary.latest_observed_at.map(|at| at.timestamp_millis()),
+            Some(3_000)
+        );
+        assert_eq!(checkin_summary(&[]).unwrap().mean_mood, None);
+    }
 }

@@ -41,6 +41,9 @@ pub struct ContactRow {
     pub recorded_at: i64,
     pub supersedes: Option<String>,
     pub superseded_by: Option<String>,
+    /// The participants' ids, comma-separated: a copy of the contact's
+    /// `contact_participants` rows that reports read without a join.
+    pub participant_ids: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Insertable)]
@@ -126,7 +129,7 @@ pub fn insert_idempotent(
             }
             new_rows.push(item.row);
         }
-        // 23 columns a row: 40 rows stay under SQLite's 999-parameter floor of old builds.
+        // 24 columns a row: 40 rows stay under SQLite's 999-parameter floor of old builds.
         insert_rows(conn, &new_rows, &new_participants)?;
         Ok(outcomes)
     })
@@ -139,7 +142,7 @@ fn insert_rows(
     rows: &[ContactRow],
     participants: &[ParticipantRow],
 ) -> QueryResult<()> {
-    // 23 columns a row: 40 rows stay under SQLite's 999-parameter floor of old builds.
+    // 24 columns a row: 40 rows stay under SQLite's 999-parameter floor of old builds.
     macro_rules! insert_all {
         ($conn:expr) => {{
             for chunk in rows.chunks(40) {

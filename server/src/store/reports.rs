@@ -3,22 +3,24 @@
 //! participants, long visits reaching into the window, and each pair's last contact before it).
 //!
 //! The caseload must stay fast at a million contacts, so it never loads a family at a time:
-//! each query runs once over the whole scope and returns narrow rows that the service groups
-//! in memory. Only current versions count (`superseded_by IS NULL`).
+//! each query runs once over the whole scope, reads the covering `contacts_report` index
+//! (migration `2026-11-28-000002_reports`) without joining participants, and returns narrow
+//! rows that the service groups in memory. Only current versions count
+//! (`superseded_by IS NULL`).
 
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use kinthread_shared::reports::PersonSummary;
 use kinthread_shared::{
     ContactEvent, ContactKind, ContactStatus, DepthLevel, FamilyId, PersonId, ProgramId,
 };
 
 use super::programs::DEFAULT_TARGET_DAYS;
-use super::{from_millis, parse_stored};
+use super::{corrupt, from_millis, parse_stored};
 use crate::db::DbConnection;
-use crate::schema::{checkins, contact_participants, contacts, families, persons, programs};
+use crate::schema::{checkins, contacts, families, persons, programs};
 
 /// Which families a bulk query covers.
 #[derive(Clone, Debug)]
@@ -151,9 +153,9 @@ fn to_summary(
     ))
 }
 
-/// One row of a contact joined with one of its participants.
+/// One contact as reports read it: family, kind, status, initiator, start, duration, end,
+/// depth score and level, participants (comma-separated).
 type EventRow = (
-    String,
     String,
     String,
     String,
@@ -163,7 +165,7 @@ type EventRow = (
     Option<i64>,
     Option<f64>,
     Option<String>,
-    String,
+    Option<String>,
 );
 
 /// Which contacts an event query loads.
@@ -172,14 +174,19 @@ pub enum EventRange {
     /// Started in `[from, to]` (epoch ms).
     Started { from: i64, to: i64 },
     /// Visits that started before `before` and ended at or after it: the only contacts
-    /// starting that early that can still reach into a window beginning after `before`.
+    /// starting that early that can still reach into a window beginning a day after `before`.
     VisitsAcross { before: i64 },
     /// Everything.
     All,
 }
 
-/// Current contacts of the families in scope (or of one family), with participants, as the
-/// gap and depth logic reads them; grouped by family, each family's in no particular order.
+/// Current contacts of the families in scope (or of one family), as the gap and depth logic
+/// reads them, grouped by family.
+///
+/// One table, no join: the participants come from `participant_ids`, and every column read is
+/// in the `contacts_report` index, so a report reads each family's range of that index only.
+/// The family filter is always written as a subquery on `families` (even for every family),
+/// which leads SQLite to seek that index family by family instead of scanning the table.
 pub fn events(
     conn: &mut DbConnection,
     filter: &FamilyFilter,
@@ -187,15 +194,9 @@ pub fn events(
     range: EventRange,
 ) -> QueryResult<HashMap<FamilyId, Vec<ContactEvent>>> {
     let mut query = contacts::table
-        .inner_join(
-            contact_participants::table.on(contact_participants::family_id
-                .eq(contacts::family_id)
-                .and(contact_participants::contact_id.eq(contacts::id))),
-        )
         .filter(contacts::superseded_by.is_null())
         .select((
             contacts::family_id,
-            contacts::id,
             contacts::kind,
             contacts::status,
             contacts::initiator_id,
@@ -204,20 +205,23 @@ pub fn events(
             contacts::ended_at,
             contacts::depth_score,
             contacts::depth_level,
-            contact_participants::person_id,
+            contacts::participant_ids,
         ))
         .into_boxed();
-    if let Some(family) = family {
-        query = query.filter(contacts::family_id.eq(family.to_string()));
-    }
-    if let Some(programs) = filter.program_strings() {
-        query = query.filter(
-            contacts::family_id.eq_any(
-                families::table
-                    .filter(families::program_id.eq_any(programs))
-                    .select(families::id),
-            ),
-        );
+    match (family, filter.program_strings()) {
+        (Some(family), _) => query = query.filter(contacts::family_id.eq(family.to_string())),
+        (None, Some(programs)) => {
+            query = query.filter(
+                contacts::family_id.eq_any(
+                    families::table
+                        .filter(families::program_id.eq_any(programs))
+                        .select(families::id),
+                ),
+            );
+        }
+        (None, None) => {
+            query = query.filter(contacts::family_id.eq_any(families::table.select(families::id)));
+        }
     }
     query = match range {
         EventRange::Started { from, to } => query
@@ -230,32 +234,32 @@ pub fn events(
         EventRange::All => query,
     };
     let rows: Vec<EventRow> = query.load(conn)?;
-    group_events(rows)
+    let mut by_family: HashMap<FamilyId, Vec<ContactEvent>> = HashMap::new();
+    for row in rows {
+        let (family, event) = to_event(row)?;
+        by_family.entry(family).or_default().push(event);
+    }
+    Ok(by_family)
 }
 
-/// Folds contact–participant rows into one event per contact.
-fn group_events(rows: Vec<EventRow>) -> QueryResult<HashMap<FamilyId, Vec<ContactEvent>>> {
-    let mut by_family: HashMap<FamilyId, Vec<ContactEvent>> = HashMap::new();
-    // Where each contact's event sits, so rows of one contact may come in any order.
-    let mut placed: HashMap<String, (FamilyId, usize)> = HashMap::with_capacity(rows.len() / 2);
-    for (family, id, kind, status, initiator, started, duration, ended, score, level, person) in
-        rows
-    {
-        let person: PersonId = parse_stored("person id", &person)?;
-        if let Some((family_id, index)) = placed.get(&id) {
-            if let Some(event) = by_family
-                .get_mut(family_id)
-                .and_then(|events| events.get_mut(*index))
-            {
-                event.participants.push(person);
-            }
-            continue;
-        }
-        let family_id: FamilyId = parse_stored("family id", &family)?;
-        let event = ContactEvent {
+fn to_event(row: EventRow) -> QueryResult<(FamilyId, ContactEvent)> {
+    let (family, kind, status, initiator, started, duration, ended, score, level, participants) =
+        row;
+    let participants = participants
+        .as_deref()
+        .map(parse_participants)
+        .transpose()?
+        .ok_or_else(|| {
+            corrupt(format!(
+                "a contact of family {family} has no participant_ids"
+            ))
+        })?;
+    Ok((
+        parse_stored("family id", &family)?,
+        ContactEvent {
             kind: parse_stored::<ContactKind>("kind", &kind)?,
             status: parse_stored::<ContactStatus>("status", &status)?,
-            participants: vec![person],
+            participants,
             initiator: parse_stored("initiator", &initiator)?,
             started_at: from_millis(started)?,
             duration_seconds: duration,
@@ -264,34 +268,35 @@ fn group_events(rows: Vec<EventRow>) -> QueryResult<HashMap<FamilyId, Vec<Contac
             depth_level: level
                 .map(|l| parse_stored::<DepthLevel>("depth level", &l))
                 .transpose()?,
-        };
-        let events = by_family.entry(family_id).or_default();
-        placed.insert(id, (family_id, events.len()));
-        events.push(event);
-    }
-    Ok(by_family)
+        },
+    ))
 }
 
-/// The last moment each pair of persons was in contact through a counted contact that
-/// started before `before` (epoch ms), for the given families. Visits still going on at
-/// `before` are left out: [`EventRange::VisitsAcross`] loads them in full.
+fn parse_participants(ids: &str) -> QueryResult<Vec<PersonId>> {
+    ids.split(',')
+        .map(|id| parse_stored("participant id", id))
+        .collect()
+}
+
+/// The last moment each set of participants was in contact through a counted contact that
+/// started before `before` (epoch ms), for the given families; the caller expands each set
+/// into its pairs. Visits still going on at `before` are left out: [`EventRange::VisitsAcross`]
+/// loads them in full.
 ///
-/// Aggregated in the database, so the history before a report's window is never sent over:
-/// for the caseload only the last contact of a pair without contact in the window matters.
-/// Returns `(family, lower person id, higher person id, last contact ms)`.
+/// Aggregated in the database over the `contacts_report` index, so the history before a
+/// report's window never leaves it: the caseload only needs the last contact of pairs that
+/// had none in the window. Returns `(family, participants, last contact ms)`.
 pub fn last_contacts_before(
     conn: &mut DbConnection,
     families: &[FamilyId],
     before: i64,
-) -> QueryResult<Vec<(FamilyId, PersonId, PersonId, i64)>> {
+) -> QueryResult<Vec<(FamilyId, Vec<PersonId>, i64)>> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = Text)]
         family_id: String,
-        #[diesel(sql_type = Text)]
-        a: String,
-        #[diesel(sql_type = Text)]
-        b: String,
+        #[diesel(sql_type = Nullable<Text>)]
+        participant_ids: Option<String>,
         #[diesel(sql_type = BigInt)]
         last_end: i64,
     }
@@ -311,29 +316,31 @@ pub fn last_contacts_before(
         // A call's contact ends at its start plus its duration, a visit at its end (or its
         // start if the end is missing or earlier), a text at its time: as in shared::gaps.
         let sql = format!(
-            "SELECT c.family_id AS family_id, pa.person_id AS a, pb.person_id AS b, \
+            "SELECT family_id, participant_ids, \
                  MAX(CASE \
-                     WHEN c.kind IN ('call', 'video_call') \
-                         THEN c.started_at + COALESCE(c.duration_seconds, 0) * 1000 \
-                     WHEN c.kind = 'visit' AND c.ended_at > c.started_at THEN c.ended_at \
-                     ELSE c.started_at END) AS last_end \
-             FROM contacts c \
-             JOIN contact_participants pa ON pa.family_id = c.family_id AND pa.contact_id = c.id \
-             JOIN contact_participants pb ON pb.family_id = c.family_id AND pb.contact_id = c.id \
-                 AND pa.person_id < pb.person_id \
-             WHERE c.family_id IN ({ids}) \
-               AND c.superseded_by IS NULL \
-               AND c.started_at < {before} \
-               AND (c.status = 'completed' OR c.kind IN ('text', 'visit')) \
-               AND NOT (c.kind = 'visit' AND c.ended_at IS NOT NULL AND c.ended_at >= {before}) \
-             GROUP BY c.family_id, pa.person_id, pb.person_id"
+                     WHEN kind IN ('call', 'video_call') \
+                         THEN started_at + COALESCE(duration_seconds, 0) * 1000 \
+                     WHEN kind = 'visit' AND ended_at > started_at THEN ended_at \
+                     ELSE started_at END) AS last_end \
+             FROM contacts \
+             WHERE family_id IN ({ids}) \
+               AND superseded_by IS NULL \
+               AND started_at < {before} \
+               AND (status = 'completed' OR kind IN ('text', 'visit')) \
+               AND NOT (kind = 'visit' AND ended_at IS NOT NULL AND ended_at >= {before}) \
+             GROUP BY family_id, participant_ids"
         );
         let rows: Vec<Row> = diesel::sql_query(sql).load(conn)?;
         for row in rows {
+            let Some(participants) = row.participant_ids.as_deref() else {
+                return Err(corrupt(format!(
+                    "a contact of family {} has no participant_ids",
+                    row.family_id
+                )));
+            };
             found.push((
                 parse_stored("family id", &row.family_id)?,
-                parse_stored("person id", &row.a)?,
-                parse_stored("person id", &row.b)?,
+                parse_participants(participants)?,
                 row.last_end,
             ));
         }
