@@ -33,21 +33,29 @@ pub enum Align {
 pub struct Table {
     headers: Vec<String>,
     align: Vec<Align>,
+    /// Columns for programs only (ids): in CSV, not in the table people read.
+    csv_only: Vec<bool>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    /// Columns named by `headers`; a header starting with `>` is right-aligned (numbers).
+    /// Columns named by `headers`; a header starting with `>` is right-aligned (numbers), one
+    /// starting with `!` appears in CSV only.
     pub fn new(headers: &[&str]) -> Self {
         let mut table = Table::default();
         for header in headers {
+            let (header, csv_only) = match header.strip_prefix('!') {
+                Some(rest) => (rest, true),
+                None => (*header, false),
+            };
+            table.csv_only.push(csv_only);
             match header.strip_prefix('>') {
                 Some(name) => {
                     table.headers.push(name.to_owned());
                     table.align.push(Align::Right);
                 }
                 None => {
-                    table.headers.push((*header).to_owned());
+                    table.headers.push(header.to_owned());
                     table.align.push(Align::Left);
                 }
             }
@@ -70,37 +78,39 @@ impl Table {
     /// Aligned columns; wide (CJK) characters count as two terminal columns.
     pub fn render_text(&self) -> String {
         let clean = |s: &str| s.replace(['\n', '\r', '\t'], " ");
-        let columns = self.headers.len();
-        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.width()).collect();
+        let shown: Vec<usize> = (0..self.headers.len())
+            .filter(|c| !self.csv_only.get(*c).copied().unwrap_or(false))
+            .collect();
+        let mut widths: Vec<usize> = shown.iter().map(|c| self.headers[*c].width()).collect();
         for row in &self.rows {
-            for (column, width) in widths.iter_mut().enumerate() {
-                *width = (*width).max(clean(Self::cell(row, column)).width());
+            for (slot, column) in shown.iter().enumerate() {
+                widths[slot] = widths[slot].max(clean(Self::cell(row, *column)).width());
             }
         }
         let mut out = String::new();
         let mut line = |cells: Vec<String>| {
             let mut text = String::new();
-            for (column, cell) in cells.iter().enumerate() {
-                let pad = widths[column].saturating_sub(cell.width());
-                let right = self.align.get(column) == Some(&Align::Right);
-                if column > 0 {
+            for (slot, cell) in cells.iter().enumerate() {
+                let pad = widths[slot].saturating_sub(cell.width());
+                let right = self.align.get(shown[slot]) == Some(&Align::Right);
+                if slot > 0 {
                     text.push_str("  ");
                 }
                 if right {
                     text.push_str(&" ".repeat(pad));
                 }
                 text.push_str(cell);
-                if !right && column + 1 < columns {
+                if !right {
                     text.push_str(&" ".repeat(pad));
                 }
             }
             out.push_str(text.trim_end());
             out.push('\n');
         };
-        line(self.headers.clone());
+        line(shown.iter().map(|c| self.headers[*c].clone()).collect());
         line(widths.iter().map(|w| "-".repeat(*w)).collect());
         for row in &self.rows {
-            line((0..columns).map(|c| clean(Self::cell(row, c))).collect());
+            line(shown.iter().map(|c| clean(Self::cell(row, *c))).collect());
         }
         out
     }
@@ -184,6 +194,14 @@ mod tests {
         assert_eq!(lines[3], "Lin   12.0");
         let widths: Vec<usize> = lines.iter().map(|l| l.width()).collect();
         assert!(widths.iter().all(|w| *w == widths[0]), "{text}");
+    }
+
+    #[test]
+    fn csv_only_columns_stay_out_of_the_table() {
+        let mut table = Table::new(&["name", "!id"]);
+        table.push(vec!["Lin".into(), "0190".into()]);
+        assert_eq!(table.render_text(), "name\n----\nLin\n");
+        assert_eq!(table.render_csv(), "name,id\r\nLin,0190\r\n");
     }
 
     #[test]

@@ -159,7 +159,7 @@ fn caseload_table(rows: &[CaseloadRow]) -> Table {
         ">routine_only",
         "last_contact",
         "follow_up",
-        "family_id",
+        "!family_id",
     ]);
     for row in rows {
         table.push(vec![
