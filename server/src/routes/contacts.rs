@@ -20,7 +20,7 @@ use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::service::contacts::{prepare, present};
 use crate::store::contacts::{
-    self as store, AmendOutcome, ContactCursor, ContactFilter, InsertOutcome,
+    self as store, AmendOutcome, ContactCursor, ContactFilter, InsertOutcome, StoredContact,
 };
 use crate::store::{persons, to_millis};
 
@@ -78,6 +78,11 @@ pub async fn create_contact(
 ) -> Result<HttpResponse, ApiError> {
     let (scope, people) = upload_scope(&state, user, path.into_inner()).await?;
     let prepared = prepare(&scope, &people, body.into_inner(), Utc::now())?;
+    // What is stored is what was prepared: answer from it rather than reading it back.
+    let stored = StoredContact {
+        row: prepared.row.clone(),
+        participants: prepared.participants.clone(),
+    };
     let family_id = scope.family_id();
     let outcome = state
         .db
@@ -85,21 +90,20 @@ pub async fn create_contact(
             store::insert_idempotent(conn, family_id, vec![prepared]).map_err(ApiError::from)
         })
         .await?;
-    let (id, created) = match outcome.first() {
-        Some(InsertOutcome::Created(id)) => (*id, true),
-        Some(InsertOutcome::Existing(id)) => (*id, false),
-        Some(InsertOutcome::Conflict) => return Err(ApiError::IdempotencyConflict("contact")),
-        None => return Err(ApiError::internal("no outcome for a single upload")),
-    };
-    let contact = load_presented(&state, &scope, vec![id])
-        .await?
-        .pop()
-        .ok_or(ApiError::NotFound("contact"))?;
-    Ok(if created {
-        HttpResponse::Created().json(contact)
-    } else {
-        HttpResponse::Ok().json(contact)
-    })
+    match outcome.first() {
+        Some(InsertOutcome::Created(_)) => {
+            Ok(HttpResponse::Created().json(present(&scope, stored)?))
+        }
+        Some(InsertOutcome::Existing(id)) => {
+            let contact = load_presented(&state, &scope, vec![*id])
+                .await?
+                .pop()
+                .ok_or(ApiError::NotFound("contact"))?;
+            Ok(HttpResponse::Ok().json(contact))
+        }
+        Some(InsertOutcome::Conflict) => Err(ApiError::IdempotencyConflict("contact")),
+        None => Err(ApiError::internal("no outcome for a single upload")),
+    }
 }
 
 /// Logs many contacts at once (a phone that was offline). Each item gets its own result;
