@@ -32,7 +32,7 @@ fn command(db: &str, args: &[&str]) -> Command {
 }
 
 async fn serve(db: &str, port: u16) -> Child {
-    let child = command(db, &["--bind", &format!("127.0.0.1:{port}"), "serve"])
+    let mut child = command(db, &["--bind", &format!("127.0.0.1:{port}"), "serve"])
         .spawn()
         .unwrap();
     let client = reqwest::Client::new();
@@ -48,6 +48,8 @@ async fn serve(db: &str, port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start");
 }
 

@@ -225,7 +225,10 @@ mod tests {
     fn unknown_variant_names_the_choices() {
         let err = "phone".parse::<ContactKind>().err();
         let message = err.map(|e| e.to_string()).unwrap_or_default();
-        assert!(message.contains("unknown contact kind `phone`"), "{message}");
+        assert!(
+            message.contains("unknown contact kind `phone`"),
+            "{message}"
+        );
         assert!(message.contains("video_call"), "{message}");
     }
 }

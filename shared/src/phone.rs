@@ -21,7 +21,10 @@ pub fn normalize(raw: &str, default_country_code: &str) -> Result<String, PhoneE
     let lowered = trimmed.to_ascii_lowercase();
     if trimmed.is_empty()
         || trimmed.starts_with('-')
-        || matches!(lowered.as_str(), "unknown" | "private" | "withheld" | "null")
+        || matches!(
+            lowered.as_str(),
+            "unknown" | "private" | "withheld" | "null"
+        )
     {
         return Err(PhoneError::Withheld);
     }
@@ -62,7 +65,13 @@ pub fn normalize(raw: &str, default_country_code: &str) -> Result<String, PhoneE
 pub fn masked(e164: &str) -> String {
     let keep = e164.len().saturating_sub(4);
     e164.char_indices()
-        .map(|(i, c)| if i < keep && c.is_ascii_digit() { '*' } else { c })
+        .map(|(i, c)| {
+            if i < keep && c.is_ascii_digit() {
+                '*'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 

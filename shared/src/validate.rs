@@ -224,7 +224,6 @@ pub fn check_name(field: &str, value: &str, max_chars: usize) -> Result<(), Fiel
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests")]
 mod tests {
     use super::*;
     use uuid::Uuid;
@@ -313,12 +312,12 @@ mod tests {
             ),
             (
                 "future",
-                |c, _| c.started_at = at("2026-03-05T00:00:00Z").into(),
+                |c, _| c.started_at = at("2026-03-05T00:00:00Z"),
                 "started_at",
             ),
             (
                 "ancient",
-                |c, _| c.started_at = at("1999-12-31T00:00:00Z").into(),
+                |c, _| c.started_at = at("1999-12-31T00:00:00Z"),
                 "started_at",
             ),
             (

@@ -58,7 +58,7 @@ fn contact(world: &World, n: u64, random_ids: bool) -> Value {
         "initiator": world.f.mother,
         "started_at": started.to_rfc3339(),
         "duration_seconds": 180 + n % 600,
-        "content": if n % 3 == 0 { Some("问她吃饭了没有，钱够不够，要好好学习") } else { None },
+        "content": if n.is_multiple_of(3) { Some("问她吃饭了没有，钱够不够，要好好学习") } else { None },
     })
 }
 

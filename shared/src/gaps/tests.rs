@@ -1,7 +1,5 @@
 //! Table-driven cases for every gap definition of SPEC section 4 and its edges.
 
-#![expect(clippy::unwrap_used, reason = "tests build fixed, known-good inputs")]
-
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 use uuid::Uuid;
