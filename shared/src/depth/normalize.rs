@@ -84,20 +84,30 @@ impl Folder {
     pub(crate) fn fold_into(&self, input: &str, out: &mut Folded) {
         out.text.clear();
         out.origin.clear();
-        for (offset, c) in input.char_indices() {
-            let before = out.text.len();
-            if c.is_ascii() {
-                out.text.push(c.to_ascii_lowercase());
-            } else {
-                self.fold_char(c, &mut out.text);
+        // Offsets fit in u32: texts scored here are notes and messages, far below 4 GiB.
+        let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
+        let mut rest = input;
+        while !rest.is_empty() {
+            let at = input.len() - rest.len();
+            // Runs of ASCII are copied as they are and lower-cased in one go at the end.
+            let ascii = rest.bytes().take_while(u8::is_ascii).count();
+            if ascii > 0 {
+                out.text.push_str(rest.get(..ascii).unwrap_or_default());
+                out.origin.extend(offset(at)..offset(at + ascii));
+                rest = rest.get(ascii..).unwrap_or_default();
+                continue;
             }
-            // Offsets fit in u32: texts scored here are notes and messages, far below 4 GiB.
-            let origin = u32::try_from(offset).unwrap_or(u32::MAX);
+            let mut chars = rest.chars();
+            let Some(c) = chars.next() else { break };
+            let before = out.text.len();
+            self.fold_char(c, &mut out.text);
             out.origin
-                .extend(std::iter::repeat_n(origin, out.text.len() - before));
+                .extend(std::iter::repeat_n(offset(at), out.text.len() - before));
+            rest = chars.as_str();
         }
-        out.origin
-            .push(u32::try_from(input.len()).unwrap_or(u32::MAX));
+        // Only ASCII letters change; folded non-ASCII characters are already lower case.
+        out.text.make_ascii_lowercase();
+        out.origin.push(offset(input.len()));
     }
 
     fn fold_char(&self, c: char, text: &mut String) {

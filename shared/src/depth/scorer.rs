@@ -1,6 +1,8 @@
 //! The depth scorer: the lexicon compiled into one Aho-Corasick automaton, and the walk over
 //! the matches that applies negation and intensifiers (rules in the parent module's doc).
 
+use std::cell::RefCell;
+
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::lexicon::{EMBEDDED, Entry, EntryKind, Lexicon, LexiconError};
@@ -38,6 +40,18 @@ struct Pattern {
     /// continue the word there.
     word_start: bool,
     word_end: bool,
+}
+
+/// Buffers reused from one text to the next on a thread, so scoring allocates little more
+/// than the result itself.
+#[derive(Debug, Default)]
+struct Scratch {
+    folded: Folded,
+    found: Vec<Found>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// A match kept after boundary checks and overlap resolution, in folded-text bytes.
@@ -82,37 +96,42 @@ impl Scorer {
 
     /// Scores one text.
     pub fn score(&self, text: &str) -> DepthResult {
-        let folded = self.folder.fold(text);
-        let found = self.select(&folded.text);
-        let evidence = self.weigh(text, &folded, &found);
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut scratch) => self.score_with(text, &mut scratch),
+            // Only reachable if scoring ever re-entered itself on this thread.
+            Err(_) => self.score_with(text, &mut Scratch::default()),
+        })
+    }
+
+    fn score_with(&self, text: &str, scratch: &mut Scratch) -> DepthResult {
+        self.folder.fold_into(text, &mut scratch.folded);
+        self.select(&scratch.folded.text, &mut scratch.found);
+        let evidence = self.weigh(text, &scratch.folded, &scratch.found);
         DepthResult::from_evidence(evidence, self.version.clone())
     }
 
     /// All phrases on valid boundaries, then leftmost first and, among those starting at the
     /// same place, the longest, without overlaps.
-    fn select(&self, folded: &str) -> Vec<Found> {
+    fn select(&self, folded: &str, found: &mut Vec<Found>) {
         let bytes = folded.as_bytes();
         let is_word = |at: Option<&u8>| at.is_some_and(u8::is_ascii_alphanumeric);
-        let mut found: Vec<Found> = self
-            .matcher
-            .find_overlapping_iter(folded)
-            .filter_map(|m| {
-                let pattern = m.pattern().as_usize();
-                let shape = self.patterns.get(pattern)?;
-                let before = m.start().checked_sub(1).and_then(|i| bytes.get(i));
-                if shape.word_start && is_word(before) {
-                    return None;
-                }
-                if shape.word_end && is_word(bytes.get(m.end())) {
-                    return None;
-                }
-                Some(Found {
-                    start: m.start(),
-                    end: m.end(),
-                    pattern,
-                })
+        found.clear();
+        found.extend(self.matcher.find_overlapping_iter(folded).filter_map(|m| {
+            let pattern = m.pattern().as_usize();
+            let shape = self.patterns.get(pattern)?;
+            let before = m.start().checked_sub(1).and_then(|i| bytes.get(i));
+            if shape.word_start && is_word(before) {
+                return None;
+            }
+            if shape.word_end && is_word(bytes.get(m.end())) {
+                return None;
+            }
+            Some(Found {
+                start: m.start(),
+                end: m.end(),
+                pattern,
             })
-            .collect();
+        }));
         found.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         let mut cursor = 0;
         found.retain(|m| {
@@ -122,7 +141,6 @@ impl Scorer {
             }
             keep
         });
-        found
     }
 
     /// Applies modifiers and turns phrase matches into evidence.
