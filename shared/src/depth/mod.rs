@@ -15,11 +15,19 @@
 //!    - an **intensifier** (很, 好, 非常, very, so) multiplies the weight of the phrase right
 //!      after it, and an after-intensifier (so much, a lot, 死了) the phrase right before it;
 //!    - a **negation** (not, never, no, 没有, 不, 别) reaches forward in its clause, up to three
-//!      words or Chinese characters past the previous phrase, and stops at the first routine
-//!      phrase (which it negates harmlessly: "didn't eat" is still food talk). An emotional
-//!      phrase inside that reach counts on the routine side at the negation's share of its
-//!      weight (0.5): "he did not say how he feels" is routine talk. Comfort that is negated
-//!      in form (别难过, don't cry) is listed as its own phrase and wins by length.
+//!      words or Chinese characters past the negator (or past the last phrase it reached),
+//!      and stops at the first routine phrase, which it leaves as it is ("didn't eat" is
+//!      still food talk). An emotional phrase in its reach is marked `negation`:
+//!      - when the negation is about *talking*, the feelings were left unsaid and the phrase
+//!        counts on the routine side at the negation's share of its weight (0.5): a talk word
+//!        between negator and phrase ("he did not say how he feels", 没有说心里话), "said
+//!        nothing about ...", or a phrase that is itself talk about feelings ("no feelings
+//!        discussed", 没聊感受);
+//!      - otherwise a negated feeling is still talk about feelings ("not happy at school",
+//!        一个人在家不害怕) and keeps its side and weight.
+//!
+//!      Comfort that is negative in form (别难过, don't cry) is listed as its own phrase and
+//!      wins by length, so it is never negated.
 //! 4. Each found phrase is one [`Evidence`] with its effective `weight` (base weight times its
 //!    modifier, rounded to three decimals) and the side it `counts_as`.
 //!
@@ -114,7 +122,8 @@ pub struct Evidence {
     /// The lexicon weight before any modifier.
     pub base_weight: f64,
     pub modifier: Option<Modifier>,
-    /// The side the weight counts for: a negated emotional phrase counts as routine.
+    /// The side the weight counts for: an emotional phrase under a negation about talking
+    /// ("did not say how he feels") counts as routine.
     pub counts_as: Side,
     /// Byte offsets of the phrase in the text.
     pub start: usize,

@@ -7,7 +7,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::lexicon::{EMBEDDED, Entry, EntryKind, Lexicon, LexiconError};
 use super::normalize::{Folded, Folder, is_cjk};
-use super::{DepthResult, Evidence, Modifier, Side, round_to};
+use super::{Category, DepthResult, Evidence, Modifier, Side, round_to};
 
 /// How many words or Chinese characters a negation reaches past the negator (or past the
 /// last phrase it negated).
@@ -20,6 +20,58 @@ const CLAUSE_WORDS: [&str; 8] = [
 
 /// Chinese words that end a negation's clause.
 const CLAUSE_WORDS_ZH: [&str; 8] = ["但", "可是", "因为", "所以", "然后", "后来", "而且", "只是"];
+
+/// Words of talking: a negation that governs one of them ("did not say how he feels",
+/// 没有说心里话) is about feelings left unsaid, which is routine talk.
+const TALK_WORDS: [&str; 32] = [
+    "say",
+    "says",
+    "said",
+    "saying",
+    "talk",
+    "talks",
+    "talked",
+    "talking",
+    "tell",
+    "tells",
+    "told",
+    "telling",
+    "mention",
+    "mentions",
+    "mentioned",
+    "discuss",
+    "discusses",
+    "discussed",
+    "ask",
+    "asks",
+    "asked",
+    "asking",
+    "share",
+    "shares",
+    "shared",
+    "express",
+    "expressed",
+    "expresses",
+    "speak",
+    "speaks",
+    "spoke",
+    "brought",
+];
+
+const TALK_WORDS_ZH: [&str; 10] = [
+    "说", "讲", "聊", "谈", "提", "问", "告诉", "表达", "透露", "吭声",
+];
+
+/// An open negation while walking the matches.
+#[derive(Clone, Copy, Debug)]
+struct Negation {
+    /// Where its reach starts: the negator's end, or the end of the last phrase it negated.
+    from: usize,
+    /// The share of a silenced phrase's weight that counts as routine.
+    share: f64,
+    /// Whether it is known to be about talking ("said nothing about ...").
+    about_talk: bool,
+}
 
 /// Scores texts against one lexicon. Build it once (it compiles an automaton) and share it;
 /// [`super::score`] uses the embedded lexicon through a global instance.
@@ -148,8 +200,7 @@ impl Scorer {
         let text = folded.text.as_str();
         let gap = |from: usize, to: usize| text.get(from..to).unwrap_or("");
         let mut evidence: Vec<Evidence> = Vec::new();
-        // (where its reach starts, the share a negated phrase keeps)
-        let mut negation: Option<(usize, f64)> = None;
+        let mut negation: Option<Negation> = None;
         let mut intensifier: Option<(usize, f64)> = None;
         // (index into evidence, end) of the phrase just before, for after-intensifiers
         let mut previous: Option<(usize, usize)> = None;
@@ -165,7 +216,14 @@ impl Scorer {
                     previous = None;
                 }
                 EntryKind::Negation => {
-                    negation = Some((m.end, pattern.weight));
+                    // "said nothing about ...": the talk verb stands before the negator.
+                    let about_talk = gap(m.start, m.end) == "nothing"
+                        && last_word(gap(0, m.start)).is_some_and(|w| TALK_WORDS.contains(&w));
+                    negation = Some(Negation {
+                        from: m.end,
+                        share: pattern.weight,
+                        about_talk,
+                    });
                     intensifier = None;
                     previous = None;
                 }
@@ -185,39 +243,45 @@ impl Scorer {
                     intensifier = None;
                 }
                 EntryKind::Phrase(category) => {
-                    let negated_share = match negation {
-                        Some((from, share))
-                            if category.is_emotional() && within_reach(gap(from, m.start)) =>
-                        {
-                            Some(share)
-                        }
-                        _ => None,
-                    };
-                    if category.is_routine() {
-                        // The negation was about this routine thing ("didn't eat").
-                        negation = None;
-                    } else if let Some(share) = negated_share {
+                    let negated = negation
+                        .filter(|n| category.is_emotional() && within_reach(gap(n.from, m.start)));
+                    // A negated feeling is still talk about feelings ("not happy at school",
+                    // 不害怕); only feelings left unsaid are routine.
+                    let silenced = negated.map(|n| {
+                        n.about_talk
+                            || mentions_talk(gap(n.from, m.start))
+                            || matches!(category, Category::FeelingsTalk | Category::Disclosure)
+                    });
+                    negation = match negated {
                         // "nothing about feeling lonely": the reach goes on from here.
-                        negation = Some((m.end, share));
-                    }
+                        Some(n) => Some(Negation {
+                            from: m.end,
+                            about_talk: silenced.unwrap_or(n.about_talk),
+                            ..n
+                        }),
+                        // A routine phrase takes the negation: "didn't eat" is food talk.
+                        None if category.is_routine() => None,
+                        None => negation,
+                    };
                     let boost = intensifier
                         .filter(|&(end, _)| is_adjacent(gap(end, m.start)))
                         .map(|(_, factor)| factor);
                     intensifier = None;
 
                     let base_weight = pattern.weight;
-                    let (weight, modifier, counts_as) = match (negated_share, boost) {
-                        (Some(share), _) => (
-                            round_to(base_weight * share, 3),
+                    let (weight, modifier, counts_as) = match (negated, silenced, boost) {
+                        (Some(n), Some(true), _) => (
+                            round_to(base_weight * n.share, 3),
                             Some(Modifier::Negation),
                             Side::Routine,
                         ),
-                        (None, Some(factor)) => (
+                        (Some(_), _, _) => (base_weight, Some(Modifier::Negation), category.side()),
+                        (None, _, Some(factor)) => (
                             round_to(base_weight * factor, 3),
                             Some(Modifier::Intensifier),
                             category.side(),
                         ),
-                        (None, None) => (base_weight, None, category.side()),
+                        (None, _, None) => (base_weight, None, category.side()),
                     };
                     let (start, end) = folded.original_range(m.start, m.end);
                     evidence.push(Evidence {
@@ -256,6 +320,25 @@ fn is_adjacent(gap: &str) -> bool {
     gap.chars().all(char::is_whitespace)
 }
 
+/// Whether `gap` holds a word of talking.
+fn mentions_talk(gap: &str) -> bool {
+    TALK_WORDS_ZH.iter().any(|word| gap.contains(word))
+        || latin_words(gap).any(|word| TALK_WORDS.contains(&word))
+}
+
+/// The last English word of `text`, if it ends with one (spaces aside).
+fn last_word(text: &str) -> Option<&str> {
+    latin_words(text.trim_end()).next_back().filter(|_| {
+        text.trim_end()
+            .ends_with(|c: char| c.is_ascii_alphanumeric() || c == '\'')
+    })
+}
+
+fn latin_words(text: &str) -> impl DoubleEndedIterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '\''))
+        .filter(|word| !word.is_empty())
+}
+
 /// Whether a negation reaches across `gap`: same clause, at most [`NEGATION_REACH`] words or
 /// Chinese characters.
 fn within_reach(gap: &str) -> bool {
@@ -263,10 +346,7 @@ fn within_reach(gap: &str) -> bool {
         return false;
     }
     let mut units = 0;
-    for word in gap.split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'')) {
-        if word.is_empty() {
-            continue;
-        }
+    for word in latin_words(gap) {
         if CLAUSE_WORDS.contains(&word) {
             return false;
         }

@@ -131,6 +131,29 @@ fn negated_feelings_count_as_routine() {
 }
 
 #[test]
+fn negated_feelings_are_still_emotional_talk() {
+    let cases = [
+        ("She said she is not happy at school", "happy"),
+        ("He is not lonely anymore", "lonely"),
+        ("He doesn't miss us at all", "miss"),
+        ("他说一个人在家不害怕", "害怕"),
+        ("我们不孤单", "孤单"),
+    ];
+    for (text, phrase) in cases {
+        let result = score(text);
+        let item = result
+            .evidence
+            .iter()
+            .find(|e| e.phrase == phrase)
+            .unwrap_or_else(|| panic!("{text}: no {phrase} in {:?}", result.evidence));
+        assert_eq!(item.modifier, Some(Modifier::Negation), "{text}");
+        assert_eq!(item.counts_as, Side::Emotional, "{text}");
+        assert_eq!(item.weight, item.base_weight, "{text}");
+        assert!(result.score >= EMOTIONAL_FROM, "{text}: {}", result.score);
+    }
+}
+
+#[test]
 fn negation_stays_in_its_clause_and_leaves_routine_alone() {
     let cases = [
         // A comma ends the negation's clause.
