@@ -429,3 +429,43 @@ fn category_spellings_round_trip() -> Result<(), serde_json::Error> {
     );
     Ok(())
 }
+
+#[test]
+fn false_friends_are_not_read_as_feelings() {
+    // (text, a phrase that must not be emotional evidence)
+    let cases = [
+        ("Miss Wang said his homework was late", "Miss"),
+        ("我想你应该早点睡", "想你"),
+        ("咳嗽得厉害", "厉害"),
+        ("My great-grandma is well", "great"),
+        ("最近怎么样", "最"),
+        ("别的同学都去了", "别"),
+        ("麻烦你跟老师说一声", "烦"),
+        ("the phone battery died", "died"),
+    ];
+    for (text, phrase) in cases {
+        let result = score(text);
+        assert!(
+            !result
+                .evidence
+                .iter()
+                .any(|e| e.phrase.contains(phrase) && e.counts_as == Side::Emotional),
+            "{text}: {:?}",
+            result.evidence
+        );
+    }
+}
+
+#[test]
+fn cantonese_and_taiwanese_colloquial() {
+    let cases = [
+        ("好掛住你呀，幾時返嚟？", DepthLevel::Emotional),
+        ("唔好喊，媽咪好快返屋企", DepthLevel::Emotional),
+        ("食咗飯未？記得著多件衫", DepthLevel::Routine),
+        ("呷飽未？功課寫完了嗎？", DepthLevel::Routine),
+        ("愛你唷 ❤️", DepthLevel::Emotional),
+    ];
+    for (text, level) in cases {
+        assert_eq!(score(text).level, level, "{text}: {:?}", score(text));
+    }
+}
