@@ -1,73 +1,336 @@
-//! Phone numbers normalised to E.164 (`+8613800138000`), for matching imported calls and
-//! texts to the persons of a family. Numbers are personal data: keep them out of logs.
+//! Phone numbers as people, phones and backups write them, and their normalisation to E.164
+//! (`+8613800138000`): the one place that decides what a number is, for the persons the
+//! server stores and for the numbers an import matches against them.
+//!
+//! Numbers are personal data (SPEC §3: "keep them out of logs"), so neither
+//! [`RawNumber`] nor [`E164`] prints the number in `Debug`, and neither has a
+//! `Display`: code that needs the digits asks for them with `as_str()`.
+//! No I/O and no parsing of XML lives here.
+
+use std::fmt;
 
 /// China, where most families live; configurable where numbers are read.
 pub const DEFAULT_COUNTRY_CODE: &str = "86";
 
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PhoneError {
-    #[error("no number (withheld or private caller)")]
-    Withheld,
-    #[error("not a phone number: it contains letters (a service sender?)")]
-    Alphanumeric,
-    #[error("not a phone number: wrong length or characters")]
-    Invalid,
+/// A number or sender exactly as the backup wrote it ("+86 138 0013 8000",
+/// "-2", "CMCC", "10086"). Not checked: use [`RawNumber::normalize`].
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct RawNumber(String);
+
+impl RawNumber {
+    /// Wraps a raw value; empty strings are kept (the parser turns them into `None`).
+    pub fn new(raw: impl Into<String>) -> Self {
+        Self(raw.into())
+    }
+
+    /// The number as written in the backup.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// [`normalize`] of this number.
+    pub fn normalize(&self, default_country_code: &str) -> Result<E164, PhoneError> {
+        normalize(&self.0, default_country_code)
+    }
 }
 
-/// Normalises a number as people and phones write it: spaces, dashes, dots and brackets,
-/// `+` or `00` before the country code, a national trunk `0`, or a bare Chinese mobile.
-pub fn normalize(raw: &str, default_country_code: &str) -> Result<String, PhoneError> {
-    let trimmed = raw.trim();
-    let lowered = trimmed.to_ascii_lowercase();
-    if trimmed.is_empty()
-        || trimmed.starts_with('-')
-        || matches!(
-            lowered.as_str(),
-            "unknown" | "private" | "withheld" | "null"
-        )
+impl fmt::Debug for RawNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RawNumber({:?})", mask(&self.0))
+    }
+}
+
+/// A phone number in E.164 form: `+`, country code, national number, at most
+/// 15 digits. Only [`normalize`] makes one, so holding one means it was checked.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct E164(String);
+
+impl E164 {
+    /// The full number, e.g. `+8613800138000`. For storage and matching, not for logs.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The number with all but its last four digits hidden, for logs and messages.
+    pub fn masked(&self) -> String {
+        mask(&self.0)
+    }
+}
+
+impl fmt::Debug for E164 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "E164({:?})", self.masked())
+    }
+}
+
+/// Why a number could not be normalised. The variants let the importer tell
+/// "caller hid the number" from "a service sent this" from "garbage"; none of
+/// them carries the number itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    /// Withheld, private or unknown caller: empty, `-1`, `-2`, `-3`, "Unknown", "private"...
+    #[error("number withheld or unknown")]
+    Withheld,
+    /// A sender name rather than a number ("CMCC", "BANK", an e-mail address in an MMS).
+    #[error("alphanumeric sender, not a phone number")]
+    Alphanumeric,
+    /// A carrier or service number ("10086", "95588", "1069..." gateways, "*100#").
+    #[error("service short code, not a personal number")]
+    ShortCode,
+    /// A local landline number written without its area code, which cannot be guessed.
+    #[error("local number without area code")]
+    MissingAreaCode,
+    /// Anything else that is not a plausible number (wrong length, stray characters).
+    #[error("not a valid phone number")]
+    Invalid,
+    /// The default country code given by the caller is not 1 to 3 digits.
+    #[error("default country code must be 1 to 3 digits")]
+    BadCountryCode,
+}
+
+/// Normalises a number from a backup to E.164.
+///
+/// `default_country_code` (digits, no `+`; `"86"` for China) applies to numbers
+/// written without an international prefix. Handles `+` and the `00`
+/// international prefix, spaces, dashes, dots, parentheses, full-width digits,
+/// invisible direction marks Android puts around numbers, post-dial pauses
+/// (`,` `;` `p` `w`), and for China: bare 11-digit mobiles, the trunk `0` of
+/// landlines (`010-1234-5678` → `+861012345678`), `86` typed without `+`, and
+/// carrier IP-dialling prefixes (`17951 138...`).
+pub fn normalize(raw: &str, default_country_code: &str) -> Result<E164, PhoneError> {
+    let country = default_country_code.trim_start_matches('+');
+    // Country codes are prefix-free: "8" and "860".."869" do not exist, and
+    // accepting them would make "+86..." ambiguous (found by the fuzz tests).
+    if country.is_empty()
+        || country.len() > 3
+        || country.starts_with('0')
+        || !country.bytes().all(|b| b.is_ascii_digit())
+        || country == "8"
+        || (country.starts_with("86") && country != "86")
     {
+        return Err(PhoneError::BadCountryCode);
+    }
+    if is_withheld_marker(raw) {
         return Err(PhoneError::Withheld);
     }
-    if trimmed.chars().any(|c| c.is_alphabetic()) {
-        return Err(PhoneError::Alphanumeric);
+    let (plus, digits) = clean(raw)?;
+    if plus {
+        international(&digits)
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        international(rest)
+    } else {
+        national(&digits, country)
     }
-    let mut digits = String::with_capacity(trimmed.len());
+}
+
+/// Markers Android and SBR write for a caller without a number. Checked before
+/// separators are stripped, because "-1" would otherwise become "1".
+fn is_withheld_marker(raw: &str) -> bool {
+    let trimmed = raw
+        .trim_matches(|c: char| c.is_whitespace() || is_invisible(c))
+        .trim_start_matches('(')
+        .trim_end_matches(')');
+    if trimmed.is_empty() {
+        return true;
+    }
+    const MARKERS: [&str; 13] = [
+        "-1",
+        "-2",
+        "-3",
+        "-4",
+        "unknown",
+        "private",
+        "private number",
+        "withheld",
+        "anonymous",
+        "restricted",
+        "null",
+        "未知",
+        "私人号码",
+    ];
+    MARKERS.iter().any(|m| trimmed.eq_ignore_ascii_case(m))
+}
+
+/// Zero-width and direction-control characters that phones wrap numbers in.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}'
+    )
+}
+
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t' | '-' | '.' | '/' | '(' | ')' | '\u{a0}' | '\u{3000}' | '\u{2010}'
+            ..='\u{2015}' | '\u{2212}' | '\u{ff08}' | '\u{ff09}' | '\u{ff0d}' | '\u{ff0e}'
+    ) || is_invisible(c)
+}
+
+/// Strips formatting, returns whether a leading `+` was present and the digits.
+fn clean(raw: &str) -> Result<(bool, String), PhoneError> {
     let mut plus = false;
-    for (i, c) in trimmed.chars().enumerate() {
+    let mut digits = String::with_capacity(raw.len());
+    let mut saw_letter = false;
+    let mut saw_service_char = false;
+    for c in raw.chars() {
+        let c = fold_full_width(c);
         match c {
             '0'..='9' => digits.push(c),
-            '+' if i == 0 => plus = true,
-            ' ' | '-' | '.' | '(' | ')' | '\u{a0}' => {}
+            '+' if digits.is_empty() && !plus => plus = true,
+            // Post-dial pauses and waits: the number is what came before them.
+            ',' | ';' => break,
+            'p' | 'P' | 'w' | 'W' if !digits.is_empty() && !saw_letter => break,
+            '*' | '#' => saw_service_char = true,
+            c if is_separator(c) => {}
+            c if c.is_alphabetic() || c == '@' || c == '_' => saw_letter = true,
             _ => return Err(PhoneError::Invalid),
         }
     }
-    let international = if plus {
-        digits
-    } else if let Some(rest) = digits.strip_prefix("00") {
-        rest.to_owned()
-    } else if let Some(rest) = digits.strip_prefix('0') {
-        format!("{default_country_code}{rest}")
-    } else if default_country_code == "86" && digits.len() == 11 && digits.starts_with('1') {
-        format!("86{digits}")
-    } else if digits.len() >= 11 {
-        // Already carries a country code, written without `+`.
-        digits
-    } else {
-        format!("{default_country_code}{digits}")
-    };
-    if !(8..=15).contains(&international.len()) || international.starts_with('0') {
+    if saw_letter {
+        return Err(PhoneError::Alphanumeric);
+    }
+    if saw_service_char {
+        return Err(PhoneError::ShortCode);
+    }
+    if digits.is_empty() {
         return Err(PhoneError::Invalid);
     }
-    Ok(format!("+{international}"))
+    Ok((plus, digits))
 }
 
-/// A number with all but its last four digits hidden, for messages.
-pub fn masked(e164: &str) -> String {
-    let keep = e164.len().saturating_sub(4);
-    e164.char_indices()
-        .map(|(i, c)| {
-            if i < keep && c.is_ascii_digit() {
-                '*'
+/// Full-width forms (０-９, ＋) as typed with Chinese input methods.
+fn fold_full_width(c: char) -> char {
+    match c {
+        '\u{ff10}'..='\u{ff19}' => {
+            char::from_u32(u32::from(c) - 0xff10 + u32::from('0')).unwrap_or(c)
+        }
+        '\u{ff0b}' => '+',
+        _ => c,
+    }
+}
+
+/// Digits after `+` or `00`: country code and national number.
+fn international(digits: &str) -> Result<E164, PhoneError> {
+    if digits.starts_with('0') {
+        return Err(PhoneError::Invalid);
+    }
+    if let Some(national) = digits.strip_prefix("86") {
+        // "+86 (0)10 ..." is common: the trunk 0 does not belong after the country code.
+        let national = national.strip_prefix('0').unwrap_or(national);
+        return china(national).ok_or(PhoneError::Invalid);
+    }
+    if !(7..=15).contains(&digits.len()) {
+        return Err(PhoneError::Invalid);
+    }
+    Ok(E164(format!("+{digits}")))
+}
+
+/// A number dialled without an international prefix.
+fn national(digits: &str, country: &str) -> Result<E164, PhoneError> {
+    if country == "86" {
+        return china_national(digits);
+    }
+    let national = digits.strip_prefix('0').unwrap_or(digits);
+    if national.len() <= 6 {
+        return Err(PhoneError::ShortCode);
+    }
+    if country.len() + national.len() > 15 {
+        return Err(PhoneError::Invalid);
+    }
+    Ok(E164(format!("+{country}{national}")))
+}
+
+/// Carrier prefixes dialled before a number to route it over IP ("IP 长途").
+const CHINA_IP_PREFIXES: [&str; 7] = [
+    "17951", "17911", "17910", "17901", "17909", "12593", "96688",
+];
+
+fn china_national(digits: &str) -> Result<E164, PhoneError> {
+    for prefix in CHINA_IP_PREFIXES {
+        if let Some(rest) = digits.strip_prefix(prefix) {
+            let rest_national = rest.strip_prefix('0').unwrap_or(rest);
+            if rest.len() >= 10
+                && let Some(number) = china(rest_national)
+            {
+                return Ok(number);
+            }
+        }
+    }
+    if let Some(rest) = digits.strip_prefix('0') {
+        // Trunk prefix: 010-..., 0755-...; also "0" before a mobile from another city.
+        return china(rest).ok_or(PhoneError::Invalid);
+    }
+    if is_china_mobile(digits) {
+        return Ok(E164(format!("+86{digits}")));
+    }
+    if let Some(rest) = digits.strip_prefix("86")
+        && is_china_mobile(rest)
+    {
+        return Ok(E164(format!("+86{rest}")));
+    }
+    // 400 and 800 business numbers are dialled without trunk 0.
+    if (digits.starts_with("400") || digits.starts_with("800")) && digits.len() == 10 {
+        return Ok(E164(format!("+86{digits}")));
+    }
+    if digits.len() <= 6 {
+        return Err(PhoneError::ShortCode);
+    }
+    // 10xxx, 11x, 12xxx (10086, 12306, 1069... SMS gateways) are service numbers;
+    // mobiles start 13-19 and were handled above.
+    if digits.starts_with("10") || digits.starts_with("11") || digits.starts_with("12") {
+        return Err(PhoneError::ShortCode);
+    }
+    if (digits.starts_with("95") || digits.starts_with("96")) && digits.len() <= 8 {
+        return Err(PhoneError::ShortCode);
+    }
+    if (7..=8).contains(&digits.len()) {
+        return Err(PhoneError::MissingAreaCode);
+    }
+    Err(PhoneError::Invalid)
+}
+
+/// A Chinese national number without trunk 0: an 11-digit mobile or area
+/// code plus subscriber number.
+fn china(national: &str) -> Option<E164> {
+    let valid = is_china_mobile(national) || is_china_landline(national);
+    valid.then(|| E164(format!("+86{national}")))
+}
+
+fn is_china_mobile(digits: &str) -> bool {
+    let bytes = digits.as_bytes();
+    digits.len() == 11
+        && bytes.iter().all(u8::is_ascii_digit)
+        && bytes.first() == Some(&b'1')
+        && bytes.get(1).is_some_and(|d| (b'3'..=b'9').contains(d))
+}
+
+/// Area codes: 10 and 2x have two digits and 8-digit subscriber numbers;
+/// the others have three digits (first 3-9) and 7- or 8-digit numbers.
+/// 400/800 business numbers fit the second shape too.
+fn is_china_landline(digits: &str) -> bool {
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    match digits.as_bytes().first() {
+        Some(b'1') => digits.starts_with("10") && digits.len() == 10,
+        Some(b'2') => digits.len() == 10,
+        Some(b'3'..=b'9') => (10..=11).contains(&digits.len()),
+        _ => false,
+    }
+}
+
+/// Hides every letter and digit except the last four, keeping `+` and
+/// separators so the shape stays recognisable: `+86*******8000`.
+pub fn mask(value: &str) -> String {
+    let total = value.chars().filter(|c| c.is_alphanumeric()).count();
+    let mut seen = 0usize;
+    value
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                seen += 1;
+                if seen + 4 <= total { '*' } else { c }
             } else {
                 c
             }
@@ -79,32 +342,113 @@ pub fn masked(e164: &str) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn spellings() {
-        let cases = [
-            ("+86 138 0013 8000", Ok("+8613800138000")),
-            ("138-0013-8000", Ok("+8613800138000")),
-            ("13800138000", Ok("+8613800138000")),
-            ("008613800138000", Ok("+8613800138000")),
-            ("8613800138000", Ok("+8613800138000")),
-            ("010-1234-5678", Ok("+861012345678")),
-            ("(021) 6123 4567", Ok("+862161234567")),
-            ("+1 (415) 555-0100", Ok("+14155550100")),
-            ("-1", Err(PhoneError::Withheld)),
-            ("-2", Err(PhoneError::Withheld)),
-            ("", Err(PhoneError::Withheld)),
-            ("Unknown", Err(PhoneError::Withheld)),
-            ("CMCC", Err(PhoneError::Alphanumeric)),
-            ("12#34", Err(PhoneError::Invalid)),
-            ("123", Err(PhoneError::Invalid)),
-        ];
-        for (raw, want) in cases {
-            assert_eq!(normalize(raw, "86"), want.map(str::to_owned), "{raw}");
+    fn ok(raw: &str) -> String {
+        match normalize(raw, "86") {
+            Ok(n) => n.as_str().to_owned(),
+            Err(e) => format!("error: {e:?}"),
         }
     }
 
     #[test]
-    fn masking_keeps_the_last_four() {
-        assert_eq!(masked("+8613800138000"), "+*********8000");
+    fn table_of_numbers_from_chinese_phones() {
+        let cases: &[(&str, &str)] = &[
+            ("13800138000", "+8613800138000"),
+            ("+86 138 0013 8000", "+8613800138000"),
+            ("+86-138-0013-8000", "+8613800138000"),
+            ("0086 138 0013 8000", "+8613800138000"),
+            ("008613800138000", "+8613800138000"),
+            ("138-0013-8000", "+8613800138000"),
+            ("(138) 0013 8000", "+8613800138000"),
+            ("138.0013.8000", "+8613800138000"),
+            ("8613800138000", "+8613800138000"),
+            ("１３８００１３８０００", "+8613800138000"),
+            ("＋８６ １３８ ００１３ ８０００", "+8613800138000"),
+            ("\u{2066}+86 138 0013 8000\u{2069}", "+8613800138000"),
+            ("17951 13800138000", "+8613800138000"),
+            ("013800138000", "+8613800138000"),
+            ("13800138000,1234", "+8613800138000"),
+            ("13800138000p1", "+8613800138000"),
+            ("010-1234-5678", "+861012345678"),
+            ("(010) 12345678", "+861012345678"),
+            ("+86 (0)10 1234 5678", "+861012345678"),
+            ("0371-6543-2109", "+8637165432109"),
+            ("0755 2345 6789", "+8675523456789"),
+            ("0391-123-4567", "+863911234567"),
+            ("4008123123", "+864008123123"),
+            ("+852 9123 4567", "+85291234567"),
+            ("001 650 253 0000", "+16502530000"),
+            ("+1 (650) 253-0000", "+16502530000"),
+            ("", "error: Withheld"),
+            ("   ", "error: Withheld"),
+            ("-1", "error: Withheld"),
+            ("-2", "error: Withheld"),
+            ("-3", "error: Withheld"),
+            ("Unknown", "error: Withheld"),
+            ("(Unknown)", "error: Withheld"),
+            ("PRIVATE", "error: Withheld"),
+            ("private", "error: Withheld"),
+            ("CMCC", "error: Alphanumeric"),
+            ("BANK", "error: Alphanumeric"),
+            ("ICBC-Alert", "error: Alphanumeric"),
+            ("insert-address-token", "error: Alphanumeric"),
+            ("someone@example.com", "error: Alphanumeric"),
+            ("中国移动", "error: Alphanumeric"),
+            ("10086", "error: ShortCode"),
+            ("95588", "error: ShortCode"),
+            ("12306", "error: ShortCode"),
+            ("1069012345678901", "error: ShortCode"),
+            ("10010", "error: ShortCode"),
+            ("110", "error: ShortCode"),
+            ("*100#", "error: ShortCode"),
+            ("87654321", "error: MissingAreaCode"),
+            ("12345678", "error: ShortCode"),
+            ("6543210", "error: MissingAreaCode"),
+            ("+", "error: Invalid"),
+            ("1380013800", "error: Invalid"),
+            ("138001380001", "error: Invalid"),
+            ("+86 1380013800", "error: Invalid"),
+            ("+0 123 4567", "error: Invalid"),
+            ("+1 2345 6789 0123 4567", "error: Invalid"),
+            ("13800!138000", "error: Invalid"),
+            ("1+3800138000", "error: Invalid"),
+        ];
+        let failures: Vec<String> = cases
+            .iter()
+            .filter(|(raw, want)| ok(raw) != *want)
+            .map(|(raw, want)| format!("{raw:?}: want {want}, got {}", ok(raw)))
+            .collect();
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn other_default_countries_use_their_trunk_zero() {
+        assert_eq!(
+            normalize("020 7946 0958", "44").map(|n| n.as_str().to_owned()),
+            Ok("+442079460958".to_owned())
+        );
+        assert_eq!(normalize("12345", "44"), Err(PhoneError::ShortCode));
+        assert_eq!(
+            normalize("13800138000", "x6"),
+            Err(PhoneError::BadCountryCode)
+        );
+        assert_eq!(
+            normalize("13800138000", ""),
+            Err(PhoneError::BadCountryCode)
+        );
+        assert_eq!(
+            normalize("13800138000", "0086"),
+            Err(PhoneError::BadCountryCode)
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_all_but_the_last_four_digits() {
+        let raw = RawNumber::new("+86 138 0013 8000");
+        assert_eq!(format!("{raw:?}"), r#"RawNumber("+** *** **** 8000")"#);
+        let e164 = raw.normalize("86");
+        assert_eq!(format!("{e164:?}"), r#"Ok(E164("+*********8000"))"#);
+        assert!(!format!("{e164:?}").contains("138"));
+        assert_eq!(mask("10086"), "*0086");
+        assert_eq!(mask("-1"), "-1");
     }
 }

@@ -226,7 +226,12 @@ pub async fn create_person(
         .db
         .write(move |conn| {
             family_scope(conn, &user, family_id)?;
-            let person = store::persons::insert(conn, family_id, &new, phone.as_deref())?;
+            let person = store::persons::insert(
+                conn,
+                family_id,
+                &new,
+                phone.as_ref().map(phone::E164::as_str),
+            )?;
             store::audit::record(
                 conn,
                 Some(&user),
