@@ -113,6 +113,17 @@ impl Api {
 
     /// Trades the refresh token for a new pair and saves it before anything else happens.
     async fn refresh(&mut self) -> CliResult<()> {
+        let _lock = self.store.lock_refresh().await?;
+        // Another run may have refreshed while this one waited: its tokens serve us too.
+        if let Some(saved) = self.store.load()?
+            && saved.server == self.session.server
+            && saved.refresh_token != self.session.refresh_token
+        {
+            self.session = saved;
+            if !self.session.access_expired(Utc::now()) {
+                return Ok(());
+            }
+        }
         let response = self
             .http
             .post(format!("{}/api/v1/auth/refresh", self.session.server))

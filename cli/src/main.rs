@@ -98,8 +98,25 @@ enum FamilyCommand {
 
 #[derive(Debug, Subcommand)]
 enum DepthCommand {
+    /// Score texts, one per line, from FILE or standard input: routine (under 50) versus
+    /// emotional (50 and over) talk, with the phrases that moved the score. Needs no server.
+    Score(depth::ScoreArgs),
     /// Per-pair depth of a family's talk: routine and emotional shares, trend.
     Report(reports::DepthReportArgs),
+}
+
+/// `depth score` is offline and keeps its own output and exit codes.
+fn depth_score(args: depth::ScoreArgs) -> ExitCode {
+    let command = depth::DepthCommand {
+        action: depth::DepthAction::Score(args),
+    };
+    match depth::run(command) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("kinthread: input: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn run(cli: Cli) -> CliResult<()> {
@@ -124,13 +141,16 @@ async fn run(cli: Cli) -> CliResult<()> {
         Command::Log(command) => log::run(&mut api()?, command, format).await,
         Command::FollowUp(command) => follow_up::run(&mut api()?, command, format).await,
         Command::Timeline(args) => timeline::run(&mut api()?, args).await,
-        // Handled before: it needs no login.
-        Command::Demo(_) => Ok(()),
+        // Handled before: they need no login.
+        Command::Demo(_) | Command::Depth(DepthCommand::Score(_)) => Ok(()),
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Depth(DepthCommand::Score(args)) = cli.command {
+        return depth_score(args);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

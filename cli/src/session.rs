@@ -16,6 +16,13 @@ use crate::error::{CliError, CliResult, Kind};
 
 pub const CONFIG_DIR_VAR: &str = "KINTHREAD_CONFIG_DIR";
 const FILE_NAME: &str = "session.json";
+const LOCK_NAME: &str = "session.lock";
+
+/// How long a run waits for another one's refresh.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// A lock older than this was left by a run that died: a refresh is one short request.
+const LOCK_STALE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What a login leaves behind.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -114,6 +121,63 @@ impl SessionStore {
                 &format!("removing {}", self.path().display()),
                 e,
             )),
+        }
+    }
+}
+
+/// Held while one run refreshes the tokens. Refresh tokens are single use and the server takes
+/// a second use for theft (it then revokes every login of the user), so parallel `kinthread`
+/// runs in a script must not spend the same token twice.
+#[derive(Debug)]
+pub struct RefreshLock {
+    path: PathBuf,
+}
+
+impl Drop for RefreshLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+impl SessionStore {
+    /// Waits for the refresh lock; a lock left by a crashed run is taken over.
+    pub async fn lock_refresh(&self) -> CliResult<RefreshLock> {
+        create_private_dir(&self.dir)?;
+        let path = self.dir.join(LOCK_NAME);
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        loop {
+            let mut options = fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            match options.open(&path) {
+                Ok(_) => return Ok(RefreshLock { path }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let stale = fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|at| at.elapsed().ok())
+                        .is_some_and(|age| age > LOCK_STALE);
+                    if stale {
+                        let _ = fs::remove_file(&path);
+                        continue;
+                    }
+                    if std::time::Instant::now() > deadline {
+                        return Err(CliError::other(
+                            "session_locked",
+                            format!(
+                                "another kinthread run holds {}; remove it if none is running",
+                                path.display()
+                            ),
+                        ));
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(CliError::io(&format!("creating {}", path.display()), e)),
+            }
         }
     }
 }

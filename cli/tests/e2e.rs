@@ -507,6 +507,23 @@ async fn signs_in_logs_and_reports(app: TestApp) -> anyhow::Result<()> {
         new_refresh
     );
 
+    // Parallel runs with an expired access token refresh once between them: a second use of
+    // the single-use refresh token would make the server revoke every login.
+    let mut session = parent.session();
+    session["access_expires_at"] = Value::from("2000-01-01T00:00:00Z");
+    std::fs::write(parent.session_file(), serde_json::to_vec(&session)?)?;
+    let runs: Vec<Run> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| scope.spawn(|| parent.run(&["whoami", "--format", "json"])))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for run in &runs {
+        assert_eq!(run.code, 0, "{run:?}");
+    }
+    assert!(!parent.config_dir().join("session.lock").exists());
+    parent.ok(&["family", "list"]);
+
     // Logout revokes the refresh token on the server and forgets it here.
     let refresh = parent.session()["refresh_token"]
         .as_str()
@@ -525,6 +542,22 @@ async fn signs_in_logs_and_reports(app: TestApp) -> anyhow::Result<()> {
     assert_error(&parent.run(&["whoami"]), 3, "kinthread: not_signed_in:");
     assert_eq!(parent.run(&["logout"]).code, 0);
     Ok(())
+}
+
+/// `depth score` stays offline: no login, no server.
+#[test]
+fn depth_score_needs_no_server() {
+    let terminal = Terminal::new();
+    let run = terminal.run_with_stdin(&["depth", "score", "--json"], "I miss you\n问他吃饭没有\n");
+    assert_eq!(run.code, 0, "{run:?}");
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0]["score"].as_f64().unwrap() >= 50.0);
+    assert!(lines[1]["score"].as_f64().unwrap() < 50.0);
 }
 
 /// The demo tells the two stories of the field study apart, in the server's own figures.
