@@ -29,6 +29,8 @@ trap 'rm -rf "$venv"' EXIT
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check vaderSentiment
 "$venv/bin/python" - "$CORPUS" "$VADER_RUNS" <<'PY' | tee "$OUT/depth-vader.txt"
+import importlib.metadata
+import platform
 import statistics
 import sys
 import time
@@ -38,6 +40,8 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 corpus, runs = sys.argv[1], int(sys.argv[2])
 with open(corpus, encoding="utf-8") as f:
     texts = f.read().splitlines()
+print(f"vaderSentiment {importlib.metadata.version('vaderSentiment')}, "
+      f"{platform.python_implementation()} {platform.python_version()}")
 analyzer = SentimentIntensityAnalyzer()
 analyzer.polarity_scores("warm-up")
 rates = []

@@ -35,6 +35,8 @@ pub struct Table {
     align: Vec<Align>,
     /// Columns for programs only (ids): in CSV, not in the table people read.
     csv_only: Vec<bool>,
+    /// Terminal columns a cell may take in the table (long notes); CSV keeps it whole.
+    max_width: Vec<Option<usize>>,
     rows: Vec<Vec<String>>,
 }
 
@@ -49,6 +51,7 @@ impl Table {
                 None => (*header, false),
             };
             table.csv_only.push(csv_only);
+            table.max_width.push(None);
             match header.strip_prefix('>') {
                 Some(name) => {
                     table.headers.push(name.to_owned());
@@ -61,6 +64,16 @@ impl Table {
             }
         }
         table
+    }
+
+    /// Cuts cells of `column` to `width` terminal columns in the table.
+    pub fn limit(mut self, column: &str, width: usize) -> Self {
+        if let Some(i) = self.headers.iter().position(|h| h == column)
+            && let Some(slot) = self.max_width.get_mut(i)
+        {
+            *slot = Some(width.max(2));
+        }
+        self
     }
 
     pub fn push(&mut self, row: Vec<String>) {
@@ -77,14 +90,20 @@ impl Table {
 
     /// Aligned columns; wide (CJK) characters count as two terminal columns.
     pub fn render_text(&self) -> String {
-        let clean = |s: &str| s.replace(['\n', '\r', '\t'], " ");
+        let clean_cell = |row: &[String], column: usize| {
+            let text = Self::cell(row, column).replace(['\n', '\r', '\t'], " ");
+            match self.max_width.get(column).copied().flatten() {
+                Some(width) => truncate(&text, width),
+                None => text,
+            }
+        };
         let shown: Vec<usize> = (0..self.headers.len())
             .filter(|c| !self.csv_only.get(*c).copied().unwrap_or(false))
             .collect();
         let mut widths: Vec<usize> = shown.iter().map(|c| self.headers[*c].width()).collect();
         for row in &self.rows {
             for (slot, column) in shown.iter().enumerate() {
-                widths[slot] = widths[slot].max(clean(Self::cell(row, *column)).width());
+                widths[slot] = widths[slot].max(clean_cell(row, *column).width());
             }
         }
         let mut out = String::new();
@@ -110,7 +129,7 @@ impl Table {
         line(shown.iter().map(|c| self.headers[*c].clone()).collect());
         line(widths.iter().map(|w| "-".repeat(*w)).collect());
         for row in &self.rows {
-            line(shown.iter().map(|c| clean(Self::cell(row, *c))).collect());
+            line(shown.iter().map(|c| clean_cell(row, *c)).collect());
         }
         out
     }
@@ -129,6 +148,25 @@ impl Table {
         }
         out
     }
+}
+
+/// `text` cut to `width` terminal columns, with `…` where it was cut.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.push('…');
+    out
 }
 
 fn csv_field(value: &str) -> String {
@@ -194,6 +232,16 @@ mod tests {
         assert_eq!(lines[3], "Lin   12.0");
         let widths: Vec<usize> = lines.iter().map(|l| l.width()).collect();
         assert!(widths.iter().all(|w| *w == widths[0]), "{text}");
+    }
+
+    #[test]
+    fn long_cells_are_cut_in_the_table_only() {
+        assert_eq!(truncate("问她吃饭了没有", 7), "问她吃…");
+        assert_eq!(truncate("short", 10), "short");
+        let mut table = Table::new(&["note"]).limit("note", 6);
+        table.push(vec!["abcdefghij".into()]);
+        assert_eq!(table.render_text(), "note\n------\nabcde…\n");
+        assert_eq!(table.render_csv(), "note\r\nabcdefghij\r\n");
     }
 
     #[test]

@@ -339,20 +339,22 @@ pub async fn run(args: DemoArgs, format: Format) -> CliResult<()> {
             caseload: &caseload,
             families: &family_reports,
         })?,
-        other => {
+        // One CSV document: the caseload, the table staff work from.
+        Format::Csv => reports::print_caseload(&caseload, Format::Csv)?,
+        Format::Table => {
             output::print("== Staff caseload (signed in as the program's social worker) ==\n")?;
-            reports::print_caseload(&caseload, other)?;
+            reports::print_caseload(&caseload, Format::Table)?;
             for report in &family_reports {
                 output::print(&format!(
                     "\n== Contact gaps: {} ==\n",
                     report.family.display_name
                 ))?;
-                reports::print_family_gaps(report, other)?;
+                reports::print_family_gaps(report, Format::Table)?;
                 output::print(&format!(
                     "\n== Conversation depth: {} ==\n",
                     report.family.display_name
                 ))?;
-                reports::print_family_depth(report, other)?;
+                reports::print_family_depth(report, Format::Table)?;
             }
         }
     }
@@ -394,6 +396,9 @@ pub async fn run(args: DemoArgs, format: Format) -> CliResult<()> {
         tokio::signal::ctrl_c()
             .await
             .map_err(|e| CliError::io("waiting for Ctrl-C", e))?;
+    }
+    if args.timelines.is_none() && !args.serve {
+        say("\n(--timelines DIR also draws each family's contact timeline as SVG; --serve keeps the server running to try other commands on it)".to_owned());
     }
     drop(server);
     Ok(())

@@ -55,7 +55,8 @@ pub fn short_time(at: &DateTime<FixedOffset>) -> String {
 fn contacts_table(people: &[Person], contacts: &[Contact]) -> Table {
     let mut table = Table::new(&[
         "started", "kind", "status", "from", "with", ">minutes", "depth", "note",
-    ]);
+    ])
+    .limit("note", 48);
     for contact in contacts {
         let with: Vec<String> = contact
             .participants

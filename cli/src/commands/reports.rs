@@ -137,8 +137,9 @@ fn name(person: Option<&kinthread_shared::reports::PersonSummary>) -> String {
     person.map(|p| p.display_name.clone()).unwrap_or_default()
 }
 
-fn when(at: Option<DateTime<Utc>>) -> String {
-    at.map(|t| t.format("%Y-%m-%d").to_string())
+/// A date in the family's time zone (the caseload, which spans families, uses China time).
+fn when(at: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
+    at.map(|t| t.with_timezone(&tz).format("%Y-%m-%d").to_string())
         .unwrap_or_else(|| "never".to_owned())
 }
 
@@ -176,7 +177,10 @@ fn caseload_table(rows: &[CaseloadRow]) -> Table {
             format!("{:.0}", row.talk_minutes),
             days(row.mean_depth),
             percent(row.routine_only_share),
-            when(row.last_contact_at),
+            when(
+                row.last_contact_at,
+                kinthread_shared::gaps::DEFAULT_TIME_ZONE,
+            ),
             row.latest_follow_up
                 .as_ref()
                 .map(|f| f.outcome.to_string())
@@ -218,6 +222,7 @@ fn unanswered(pair: &PairReport) -> (u32, String) {
 }
 
 fn gaps_table(report: &FamilyReport) -> Table {
+    let tz = resolve::time_zone(&report.family);
     let mut table = Table::new(&[
         "pair",
         "kind",
@@ -253,7 +258,7 @@ fn gaps_table(report: &FamilyReport) -> Table {
             by,
             days(pair.depth.mean_depth),
             percent(pair.depth.routine_only_share),
-            when(g.last_contact_at),
+            when(g.last_contact_at, tz),
         ]);
     }
     table
