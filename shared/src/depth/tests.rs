@@ -469,3 +469,80 @@ fn cantonese_and_taiwanese_colloquial() {
         assert_eq!(score(text).level, level, "{text}: {:?}", score(text));
     }
 }
+
+/// Random texts built from lexicon fragments and awkward characters (case folds that change
+/// length, selectors, full width, combining marks): scoring never panics, evidence quotes the
+/// text exactly, in order and without overlap, and the score is rebuilt from the evidence.
+#[test]
+fn random_texts_keep_the_invariants() {
+    const PIECES: &[&str] = &[
+        "miss you",
+        "not ",
+        "didn't say ",
+        "how he feels",
+        "so much",
+        "very ",
+        "eat",
+        "great",
+        "想你",
+        "不",
+        "没有说",
+        "心里话",
+        "好",
+        "别难过",
+        "吃饭",
+        "钱",
+        "難過",
+        "媽媽",
+        "❤️",
+        "😢",
+        "🏽",
+        "\u{FE0F}",
+        "Ａ",
+        "！",
+        "，",
+        "İ",
+        "ẞ",
+        "e\u{301}",
+        "’",
+        " ",
+        ".",
+        "\n",
+        "\t",
+        "a",
+        "Σ",
+        "ﬃ",
+        "\u{0}",
+    ];
+    let mut state: u64 = 0x5eed;
+    let mut next = |bound: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) % bound as u64) as usize
+    };
+    for _ in 0..3000 {
+        let length = next(12);
+        let text: String = (0..length).map(|_| PIECES[next(PIECES.len())]).collect();
+        let result = score(&text);
+        assert!((0.0..=100.0).contains(&result.score), "{text:?}");
+        let mut end_of_previous = 0;
+        for item in &result.evidence {
+            assert!(
+                item.start >= end_of_previous,
+                "{text:?}: {:?}",
+                result.evidence
+            );
+            assert_eq!(
+                text.get(item.start..item.end),
+                Some(item.phrase.as_str()),
+                "{text:?}"
+            );
+            assert!(!item.phrase.is_empty(), "{text:?}");
+            end_of_previous = item.end;
+        }
+        let rebuilt =
+            DepthResult::from_evidence(result.evidence.clone(), result.lexicon_version.clone());
+        assert_eq!(rebuilt, result, "{text:?}");
+    }
+}
