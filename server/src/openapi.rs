@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{auth, checkins, contacts, families, meta, programs, reports, users};
+use crate::routes::{auth, bundles, checkins, contacts, families, meta, programs, reports, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,6 +43,8 @@ use crate::routes::{auth, checkins, contacts, families, meta, programs, reports,
         reports::caseload,
         reports::create_follow_up,
         reports::list_follow_ups,
+        bundles::export_bundle,
+        bundles::import_bundle,
     ),
     modifiers(&BearerAuth)
 )]

@@ -5,6 +5,8 @@
 //! Reports carry figures only, never note or text content: they are read by staff whatever
 //! the family's consent to share notes.
 
+pub mod assemble;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -8,6 +8,7 @@
 )]
 
 mod auth;
+mod bundles;
 mod contacts;
 mod errors;
 mod migrations;

@@ -60,6 +60,8 @@ async fn document_matches_routes(app: TestApp) -> anyhow::Result<()> {
         ("POST", "/api/v1/families/{family_id}/follow-ups"),
         ("GET", "/api/v1/families/{family_id}/follow-ups"),
         ("GET", "/api/v1/reports/caseload"),
+        ("GET", "/api/v1/families/{family_id}/bundle"),
+        ("POST", "/api/v1/bundles"),
     ]
     .into_iter()
     .map(|(m, p)| (m.to_owned(), p.to_owned()))

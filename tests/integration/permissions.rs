@@ -66,6 +66,7 @@ fn family_endpoints(world: &World, contact: &Contact) -> Vec<Endpoint> {
             Some(checkin),
         ),
         endpoint(Method::GET, format!("/api/v1/families/{f}/report"), None),
+        endpoint(Method::GET, format!("/api/v1/families/{f}/bundle"), None),
         endpoint(
             Method::GET,
             format!("/api/v1/families/{f}/follow-ups"),
@@ -106,6 +107,12 @@ fn admin_endpoints(world: &World) -> Vec<Endpoint> {
             Some(json!({"display_name": "X", "role": "sibling"})),
         ),
         endpoint(Method::GET, "/api/v1/audit".into(), None),
+        endpoint(
+            Method::POST,
+            "/api/v1/bundles".into(),
+            Some(json!({"format": "kinthread-bundle", "version": 1,
+                        "exported_at": "2026-01-01T00:00:00Z", "families": []})),
+        ),
     ]
 }
 
@@ -237,6 +244,11 @@ async fn every_endpoint_refuses_outsiders(app: TestApp) -> anyhow::Result<()> {
                 format!("/api/v1/programs/{}", world.program_b),
                 None,
             ),
+        ),
+        (
+            "child exports the family's bundle",
+            &world.child_f,
+            endpoint(Method::GET, format!("/api/v1/families/{f}/bundle"), None),
         ),
         (
             "child reads the family report",

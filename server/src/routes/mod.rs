@@ -2,6 +2,7 @@
 //! permission, calls the store or a service, and answers; nothing more.
 
 pub mod auth;
+pub mod bundles;
 pub mod checkins;
 pub mod contacts;
 pub mod families;
@@ -96,6 +97,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(reports::family_report)
             .service(reports::caseload)
             .service(reports::create_follow_up)
-            .service(reports::list_follow_ups),
+            .service(reports::list_follow_ups)
+            .service(bundles::export_bundle)
+            .service(bundles::import_bundle),
     );
 }

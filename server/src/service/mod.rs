@@ -1,6 +1,7 @@
 //! Business steps between the HTTP handlers and the store: preparing records for storage
 //! (validation, depth scoring, idempotency hashes) and shaping stored rows for each reader.
 
+pub mod bundles;
 pub mod contacts;
 pub mod reports;
 

@@ -11,18 +11,16 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use chrono_tz::Tz;
 use kinthread_shared::api::Family;
-use kinthread_shared::depth::summary::{DepthSummary, summarize};
-use kinthread_shared::gaps::{
-    self, DEFAULT_TIME_ZONE, DEFAULT_WINDOW_DAYS, GapError, Pair, PairGaps, Window, pair_gaps,
+use kinthread_shared::depth::summary::summarize;
+use kinthread_shared::gaps::{self, DEFAULT_WINDOW_DAYS, GapError, Pair, Window, pair_gaps};
+use kinthread_shared::reports::assemble::{
+    self, FamilyReportInput, report_pairs, target_days, time_zone,
 };
 use kinthread_shared::reports::{
-    CaseloadRow, CheckinSummary, FamilyReport, FollowUp, MAX_WINDOW_DAYS, PairKind, PairReport,
-    PersonSummary,
+    CaseloadRow, FamilyReport, FollowUp, MAX_WINDOW_DAYS, PairKind, PersonSummary,
 };
 use kinthread_shared::validate::{MAX_CLOCK_SKEW, earliest_plausible};
-use kinthread_shared::{
-    ContactEvent, ContactKind, ContactStatus, FamilyId, FamilyRole, FollowUpOutcome,
-};
+use kinthread_shared::{ContactEvent, ContactKind, ContactStatus, FamilyId, FollowUpOutcome};
 
 use crate::db::DbConnection;
 use crate::error::ApiError;
@@ -66,16 +64,6 @@ impl ReportTime {
     }
 }
 
-/// The family's home time zone; one that no longer parses (it was checked when stored)
-/// falls back to the default rather than failing the report.
-fn time_zone(name: &str) -> Tz {
-    name.parse().unwrap_or(DEFAULT_TIME_ZONE)
-}
-
-fn target_days(days: i32) -> u32 {
-    u32::try_from(days).unwrap_or(gaps::DEFAULT_TARGET_DAYS)
-}
-
 fn gap_error(error: GapError) -> ApiError {
     match error {
         GapError::WindowReversed { .. } | GapError::WindowOutOfRange { .. } => {
@@ -86,80 +74,6 @@ fn gap_error(error: GapError) -> ApiError {
     }
 }
 
-/// The pairs a family report shows, in report order: parent–child pairs first, parents living
-/// away before parents at home, then parent–caregiver pairs.
-pub fn report_pairs(persons: &[PersonSummary]) -> Vec<(PairKind, &PersonSummary, &PersonSummary)> {
-    let role_rank = |role: FamilyRole| match role {
-        FamilyRole::Mother => 0,
-        FamilyRole::Father => 1,
-        FamilyRole::Grandmother => 2,
-        FamilyRole::Grandfather => 3,
-        _ => 4,
-    };
-    let mut ordered: Vec<&PersonSummary> = persons.iter().collect();
-    ordered.sort_by(|a, b| {
-        (!a.lives_away, role_rank(a.role), &a.display_name, a.id).cmp(&(
-            !b.lives_away,
-            role_rank(b.role),
-            &b.display_name,
-            b.id,
-        ))
-    });
-    let parents: Vec<&PersonSummary> = ordered
-        .iter()
-        .copied()
-        .filter(|p| p.role.is_parent())
-        .collect();
-    let mut pairs = Vec::new();
-    for parent in &parents {
-        for child in ordered.iter().filter(|p| p.role == FamilyRole::Child) {
-            pairs.push((PairKind::ParentChild, *parent, *child));
-        }
-    }
-    for parent in &parents {
-        for caregiver in ordered.iter().filter(|p| p.role.is_caregiver()) {
-            pairs.push((PairKind::ParentCaregiver, *parent, *caregiver));
-        }
-    }
-    pairs
-}
-
-fn pair_of(kind: PairKind, a: &PersonSummary, b: &PersonSummary) -> Result<Pair, ApiError> {
-    let child = (kind == PairKind::ParentChild).then_some(b.id);
-    Pair::new(a.id, b.id, child).map_err(ApiError::internal)
-}
-
-/// Gaps and depth of one pair, from the family's contacts.
-fn pair_figures(
-    events: &[ContactEvent],
-    pair: &Pair,
-    window: &Window,
-    tz: Tz,
-    target: u32,
-) -> Result<(PairGaps, DepthSummary), ApiError> {
-    let gaps = pair_gaps(events, pair, window, tz, target).map_err(gap_error)?;
-    let theirs: Vec<ContactEvent> = events
-        .iter()
-        .filter(|event| pair.took_part_in(event))
-        .cloned()
-        .collect();
-    let depth = summarize(&theirs, window.from, window.as_of);
-    Ok((gaps, depth))
-}
-
-fn checkin_summary(moods: &[(i64, i32)]) -> Result<CheckinSummary, ApiError> {
-    let count = u32::try_from(moods.len()).unwrap_or(u32::MAX);
-    let total: i64 = moods.iter().map(|(_, mood)| i64::from(*mood)).sum();
-    let latest = moods.iter().map(|(at, _)| *at).max();
-    Ok(CheckinSummary {
-        count,
-        mean_mood: (count > 0).then(|| (total as f64 / f64::from(count) * 10.0).round() / 10.0),
-        low_mood_count: u32::try_from(moods.iter().filter(|(_, mood)| *mood <= 2).count())
-            .unwrap_or(u32::MAX),
-        latest_observed_at: latest.map(crate::store::from_millis).transpose()?,
-    })
-}
-
 /// The report on one family. `with_follow_up`: whether the reader sees staff follow-ups
 /// (staff and admins; a follow-up's reason is a worker's note about the family).
 pub fn family_report(
@@ -168,48 +82,38 @@ pub fn family_report(
     time: ReportTime,
     with_follow_up: bool,
 ) -> Result<FamilyReport, ApiError> {
-    let tz = time_zone(&family.time_zone);
-    let window = time.window(tz)?;
-    let target = target_days(family.target_cadence_days);
+    let window = time.window(time_zone(&family.time_zone))?;
     let persons = store::persons_of(conn, family.id)?;
     // A family's whole log is small (thousands at most), and the last contact ever needs
     // contacts from before the window: load it all once.
     let events = store::events(conn, &FamilyFilter::All, Some(family.id), EventRange::All)?
         .remove(&family.id)
         .unwrap_or_default();
-    let mut pairs = Vec::new();
-    for (kind, a, b) in report_pairs(&persons) {
-        let pair = pair_of(kind, a, b)?;
-        let (gaps, depth) = pair_figures(&events, &pair, &window, tz, target)?;
-        pairs.push(PairReport {
-            pair_kind: kind,
-            a: a.clone(),
-            b: b.clone(),
-            gaps,
-            depth,
-        });
-    }
     let moods = store::checkin_moods(
         conn,
         family.id,
         to_millis(window.from),
         to_millis(window.as_of),
-    )?;
+    )?
+    .into_iter()
+    .map(|(at, mood)| Ok((crate::store::from_millis(at)?, mood)))
+    .collect::<Result<Vec<_>, diesel::result::Error>>()?;
     let latest_follow_up = if with_follow_up {
         follow_ups::latest(conn, family.id, to_millis(time.as_of))?
     } else {
         None
     };
-    Ok(FamilyReport {
+    // The shaping is shared with the CLI's offline reports on a bundle.
+    assemble::family_report(FamilyReportInput {
         family,
+        persons: &persons,
+        events: &events,
+        checkin_moods: &moods,
+        latest_follow_up,
         as_of: time.as_of,
         window_days: time.window_days,
-        window,
-        target_days: target,
-        pairs,
-        checkins: checkin_summary(&moods)?,
-        latest_follow_up,
     })
+    .map_err(gap_error)
 }
 
 /// What the caseload was asked for.
@@ -467,7 +371,7 @@ pub fn follow_up_times(
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
-    use kinthread_shared::{FollowUpId, PersonId, UserId};
+    use kinthread_shared::{FamilyRole, FollowUpId, PersonId, UserId};
 
     use super::*;
 
@@ -485,32 +389,11 @@ mod tests {
     }
 
     #[test]
-    fn pairs_put_parents_away_first_then_caregivers() {
+    fn caseload_looks_at_parents_away() {
         let father_home = person("Father", FamilyRole::Father, false);
         let mother_away = person("Mother", FamilyRole::Mother, true);
         let child = person("Child", FamilyRole::Child, false);
-        let grandma = person("Grandma", FamilyRole::Grandmother, false);
-        let sibling = person("Sister", FamilyRole::Sibling, false);
-        let persons = vec![
-            grandma.clone(),
-            sibling,
-            father_home.clone(),
-            child.clone(),
-            mother_away.clone(),
-        ];
-        let pairs: Vec<(PairKind, PersonId, PersonId)> = report_pairs(&persons)
-            .into_iter()
-            .map(|(kind, a, b)| (kind, a.id, b.id))
-            .collect();
-        assert_eq!(
-            pairs,
-            vec![
-                (PairKind::ParentChild, mother_away.id, child.id),
-                (PairKind::ParentChild, father_home.id, child.id),
-                (PairKind::ParentCaregiver, mother_away.id, grandma.id),
-                (PairKind::ParentCaregiver, father_home.id, grandma.id),
-            ]
-        );
+        let persons = vec![father_home.clone(), child.clone(), mother_away.clone()];
         // The caseload looks only at the parent working away, while there is one.
         let caseload: Vec<PersonId> = caseload_pairs(&persons)
             .into_iter()
@@ -618,18 +501,5 @@ mod tests {
             &pair,
             noon(1) - Duration::seconds(1)
         ));
-    }
-
-    #[test]
-    fn checkin_figures() {
-        let summary = checkin_summary(&[(1_000, 2), (3_000, 5), (2_000, 4)]).unwrap();
-        assert_eq!(summary.count, 3);
-        assert_eq!(summary.mean_mood, Some(3.7));
-        assert_eq!(summary.low_mood_count, 1);
-        assert_eq!(
-            summary.latest_observed_at.map(|at| at.timestamp_millis()),
-            Some(3_000)
-        );
-        assert_eq!(checkin_summary(&[]).unwrap().mean_mood, None);
     }
 }

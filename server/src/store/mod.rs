@@ -3,6 +3,7 @@
 //! `access`), only storage.
 
 pub mod audit;
+pub mod bundles;
 pub mod checkins;
 pub mod contacts;
 pub mod families;

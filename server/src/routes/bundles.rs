@@ -1,0 +1,135 @@
+//! Family bundles: export one family as a bundle file, import a bundle from another
+//! installation (admins). The format is `kinthread_shared::bundle`, documented in
+//! `docs/bundle.md`.
+
+use actix_web::{get, post, web};
+use chrono::Utc;
+use kinthread_shared::AccountRole;
+use kinthread_shared::FamilyId;
+use kinthread_shared::bundle::{Bundle, BundleImportReport, Withheld};
+
+use crate::access::family_scope;
+use crate::app::AppState;
+use crate::auth::AuthUser;
+use crate::error::ApiError;
+use crate::service::bundles as service;
+use crate::store;
+
+/// A family's whole record as a bundle: the family, its persons, every version of every
+/// contact with its depth result, check-ins and follow-ups. Admins get everything; the
+/// family's parents and caregivers get it without staff follow-ups (and without the child's
+/// feedback unless the family agreed); the program's staff get it without phone numbers and,
+/// unless the family consented to share notes, without note and text content. `withheld`
+/// says what was left out. Children are refused. Every export is audited.
+#[utoipa::path(get, path = "/api/v1/families/{family_id}/bundle", tag = "bundles",
+    params(("family_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Bundle), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 404, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/families/{family_id}/bundle")]
+pub async fn export_bundle(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<FamilyId>,
+) -> Result<web::Json<Bundle>, ApiError> {
+    let family_id = path.into_inner();
+    let bundle = state
+        .db
+        .read(move |conn| {
+            let scope = family_scope(conn, &user, family_id)?;
+            if scope.role() == AccountRole::Child {
+                return Err(ApiError::forbidden(
+                    "export the family's record: that is for its parents, caregivers, staff and admins",
+                ));
+            }
+            service::export_family(conn, &scope, Utc::now())
+        })
+        .await?;
+    let withheld: Vec<&str> = bundle
+        .withheld
+        .iter()
+        .map(|w| match w {
+            Withheld::Content => "content",
+            Withheld::ChildFeedback => "child_feedback",
+            Withheld::Phones => "phones",
+            Withheld::FollowUps => "follow_ups",
+        })
+        .collect();
+    let target = format!("withheld: [{}]", withheld.join(","));
+    state
+        .db
+        .write(move |conn| {
+            store::audit::record(
+                conn,
+                Some(&user),
+                "bundle.export",
+                Some(family_id),
+                Some(&target),
+            )
+            .map_err(ApiError::from)
+        })
+        .await?;
+    Ok(web::Json(bundle))
+}
+
+/// Imports a bundle (admins only): each family in one transaction, keeping every id, client
+/// id, timestamp, author, depth result and supersession link. Importing the same bundle
+/// again changes nothing (`existing`); a record stored here with different content is a
+/// conflict (409) and nothing of that family is written (families before it in the bundle
+/// stay imported). A bundle with data withheld cannot be imported without loss and is
+/// refused (422).
+#[utoipa::path(post, path = "/api/v1/bundles", tag = "bundles", request_body = Bundle,
+    responses((status = 200, body = BundleImportReport), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 409, body = kinthread_shared::api::ErrorBody), (status = 422, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/bundles")]
+pub async fn import_bundle(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<Bundle>,
+) -> Result<web::Json<BundleImportReport>, ApiError> {
+    user.require_admin("import bundles")?;
+    let bundle = body.into_inner();
+    bundle.check().map_err(ApiError::Validation)?;
+    if !bundle.is_complete() {
+        return Err(ApiError::validation(
+            "withheld",
+            "this bundle was exported without some data (see `withheld`); only a complete \
+             bundle, exported by an admin, can be imported without loss",
+        ));
+    }
+    let bundle = std::sync::Arc::new(bundle);
+    let mut families = Vec::with_capacity(bundle.families.len());
+    for index in 0..bundle.families.len() {
+        let bundle = bundle.clone();
+        let result = state
+            .db
+            .write(move |conn| {
+                let Some(record) = bundle.families.get(index) else {
+                    return Err(ApiError::internal("family index out of range"));
+                };
+                let result = service::import_family(conn, &bundle, record, Utc::now())?;
+                store::audit::record(
+                    conn,
+                    Some(&user),
+                    "bundle.import",
+                    Some(record.family.id),
+                    Some(&format!("{:?}", result.status).to_lowercase()),
+                )?;
+                Ok(result)
+            })
+            .await;
+        match result {
+            Ok(result) => families.push(result),
+            Err(ApiError::Conflict(message)) if !families.is_empty() => {
+                return Err(ApiError::Conflict(format!(
+                    "{message} (the {} famil{} before it in the bundle were imported)",
+                    families.len(),
+                    if families.len() == 1 { "y" } else { "ies" }
+                )));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(web::Json(BundleImportReport { families }))
+}

@@ -1,0 +1,549 @@
+//! Family bundles: a family's stored rows turned into the bundle wire format for one reader
+//! (leaving out what that reader may not see), and a bundle written back into this
+//! installation without loss: same ids, client ids, timestamps, authors, depth results and
+//! supersession links, in one transaction per family, idempotent, conflicts refused.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use kinthread_shared::api::{Consent, NewContact};
+use kinthread_shared::bundle::{
+    Bundle, BundleCheckin, BundleContact, BundleDepth, BundleFamily, BundleFollowUp, BundlePerson,
+    BundleProgram, FamilyImportResult, FamilyImportStatus, FamilyRecord, ImportCounts, Withheld,
+};
+use kinthread_shared::reports::FollowUp;
+use kinthread_shared::{AccountRole, FamilyId, UserId};
+
+use super::contacts::participant_ids;
+use super::request_hash;
+use crate::access::FamilyScope;
+use crate::db::{DbConnection, write_transaction};
+use crate::error::ApiError;
+use crate::store::bundles::{self as store, FamilyRow, PersonRow};
+use crate::store::checkins::CheckinRow;
+use crate::store::contacts::{ContactRow, ParticipantRow};
+use crate::store::{
+    follow_ups, from_millis, parse_stored, persons, programs, to_millis, with_offset,
+};
+
+/// What a reader's bundle leaves out (SPEC section 2): staff never get phone numbers and get
+/// content only with the family's consent; parents and caregivers get the child's feedback
+/// only with consent and no staff follow-ups; admins get everything.
+pub fn withheld_for(scope: &FamilyScope) -> Vec<Withheld> {
+    let consent = scope.family.consent;
+    let mut withheld = Vec::new();
+    match scope.role() {
+        AccountRole::Admin => {}
+        AccountRole::Staff => {
+            if !consent.share_notes_with_staff {
+                withheld.push(Withheld::Content);
+            }
+            withheld.push(Withheld::Phones);
+        }
+        AccountRole::Parent | AccountRole::Caregiver | AccountRole::Child => {
+            if !consent.child_feedback_visible_to_parents {
+                withheld.push(Withheld::ChildFeedback);
+            }
+            withheld.push(Withheld::FollowUps);
+        }
+    }
+    withheld
+}
+
+/// The bundle of one family as `scope`'s reader may have it.
+pub fn export_family(
+    conn: &mut DbConnection,
+    scope: &FamilyScope,
+    now: DateTime<Utc>,
+) -> Result<Bundle, ApiError> {
+    let withheld = withheld_for(scope);
+    let hides = |what: Withheld| withheld.contains(&what);
+    let family_id = scope.family_id();
+    let family = store::family(conn, family_id)?.ok_or(ApiError::NotFound("family"))?;
+    let program = match &family.program_id {
+        Some(id) => programs::get(conn, parse_stored("program id", id)?)?.map(|p| BundleProgram {
+            id: p.id,
+            name: p.name,
+            target_cadence_days: p.target_cadence_days,
+            created_at: p.created_at,
+        }),
+        None => None,
+    };
+    let mut people = persons::of_family(conn, family_id)?;
+    people.sort_by_key(|p| p.id);
+    let persons = people
+        .into_iter()
+        .map(|p| BundlePerson {
+            id: p.id,
+            display_name: p.display_name,
+            role: p.role,
+            lives_away: p.lives_away,
+            away_location: p.away_location,
+            away_since: p.away_since,
+            birth_year: p.birth_year,
+            phone: if hides(Withheld::Phones) {
+                None
+            } else {
+                p.phone
+            },
+            created_at: p.created_at,
+        })
+        .collect();
+    let mut participants = store::participants(conn, family_id)?;
+    let contacts = store::contact_rows(conn, family_id)?
+        .into_iter()
+        .map(|row| {
+            let people = participants.remove(&row.id).unwrap_or_default();
+            bundle_contact(row, people, &withheld)
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let checkins = store::checkin_rows(conn, family_id)?
+        .into_iter()
+        .map(|row| bundle_checkin(row, &withheld))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let follow_ups = if hides(Withheld::FollowUps) {
+        Vec::new()
+    } else {
+        let mut all = follow_ups::list(conn, family_id, None, i64::from(u32::MAX))?;
+        all.sort_by_key(|f| (f.created_at, f.id));
+        all.into_iter()
+            .map(|f| BundleFollowUp {
+                id: f.id,
+                staff_id: f.staff_id,
+                outcome: f.outcome,
+                reason: f.reason,
+                recheck_at: f.recheck_at,
+                created_at: f.created_at,
+            })
+            .collect()
+    };
+    let mut bundle = Bundle::new(now);
+    bundle.withheld = withheld;
+    bundle.programs.extend(program);
+    bundle.families.push(FamilyRecord {
+        family: BundleFamily {
+            id: parse_stored("family id", &family.id)?,
+            display_name: family.display_name,
+            program_id: family
+                .program_id
+                .map(|p| parse_stored("program id", &p))
+                .transpose()?,
+            time_zone: family.time_zone,
+            target_cadence_days: family.target_cadence_days,
+            consent: Consent {
+                guardian_consent: family.guardian_consent,
+                share_notes_with_staff: family.share_notes_with_staff,
+                child_feedback_visible_to_parents: family.child_feedback_visible_to_parents,
+            },
+            created_at: from_millis(family.created_at)?,
+            updated_at: from_millis(family.updated_at)?,
+        },
+        persons,
+        contacts,
+        checkins,
+        follow_ups,
+    });
+    Ok(bundle)
+}
+
+fn bundle_contact(
+    row: ContactRow,
+    participants: Vec<kinthread_shared::PersonId>,
+    withheld: &[Withheld],
+) -> Result<BundleContact, ApiError> {
+    let depth = match (row.depth_score, row.depth_level, row.depth_lexicon) {
+        (Some(score), Some(level), Some(lexicon_version)) => Some(BundleDepth {
+            score,
+            level: parse_stored("depth level", &level)?,
+            lexicon_version,
+        }),
+        _ => None,
+    };
+    Ok(BundleContact {
+        id: parse_stored("contact id", &row.id)?,
+        client_id: parse_stored("client id", &row.client_id)?,
+        // The fingerprint is of the full upload: only a complete bundle carries it.
+        request_hash: withheld.is_empty().then_some(row.request_hash),
+        kind: parse_stored("kind", &row.kind)?,
+        status: parse_stored("status", &row.status)?,
+        participants,
+        initiator: parse_stored("initiator", &row.initiator_id)?,
+        started_at: with_offset(row.started_at, row.utc_offset_seconds)?,
+        duration_seconds: row.duration_seconds,
+        ended_at: match (row.ended_at, row.ended_offset_seconds) {
+            (Some(at), Some(offset)) => Some(with_offset(at, offset)?),
+            _ => None,
+        },
+        content: if withheld.contains(&Withheld::Content) {
+            None
+        } else {
+            row.content
+        },
+        talked_most: row
+            .talked_most
+            .map(|t| parse_stored("talked most", &t))
+            .transpose()?,
+        child_feedback: if withheld.contains(&Withheld::ChildFeedback) {
+            None
+        } else {
+            row.child_feedback
+                .map(|f| parse_stored("child feedback", &f))
+                .transpose()?
+        },
+        depth,
+        source: parse_stored("source", &row.source)?,
+        recorded_by: parse_stored("recorded by", &row.recorded_by)?,
+        recorded_at: from_millis(row.recorded_at)?,
+        supersedes: row
+            .supersedes
+            .map(|s| parse_stored("supersedes", &s))
+            .transpose()?,
+        superseded_by: row
+            .superseded_by
+            .map(|s| parse_stored("superseded by", &s))
+            .transpose()?,
+    })
+}
+
+fn bundle_checkin(row: CheckinRow, withheld: &[Withheld]) -> Result<BundleCheckin, ApiError> {
+    let hide = withheld.contains(&Withheld::Content);
+    let text = |value: Option<String>| if hide { None } else { value };
+    Ok(BundleCheckin {
+        id: parse_stored("check-in id", &row.id)?,
+        client_id: parse_stored("client id", &row.client_id)?,
+        request_hash: withheld.is_empty().then_some(row.request_hash),
+        child_id: parse_stored("child id", &row.child_id)?,
+        observed_at: with_offset(row.observed_at, row.utc_offset_seconds)?,
+        mood: row.mood,
+        health: text(row.health),
+        school: text(row.school),
+        worries: text(row.worries),
+        note: text(row.note),
+        recorded_by: parse_stored("recorded by", &row.recorded_by)?,
+        recorded_at: from_millis(row.recorded_at)?,
+    })
+}
+
+/// The row a bundle contact is stored as, and its participants.
+fn contact_row(
+    family: FamilyId,
+    c: &BundleContact,
+) -> (ContactRow, Vec<kinthread_shared::PersonId>) {
+    let mut participants = c.participants.clone();
+    participants.sort();
+    let hash = c.request_hash.clone().unwrap_or_else(|| {
+        // A bundle without fingerprints: the upload that would have made this record.
+        request_hash(&NewContact {
+            client_id: c.client_id,
+            kind: c.kind,
+            status: Some(c.status),
+            participants: c.participants.clone(),
+            initiator: c.initiator,
+            started_at: c.started_at,
+            duration_seconds: c.duration_seconds,
+            ended_at: c.ended_at,
+            content: c.content.clone(),
+            talked_most: c.talked_most,
+            child_feedback: c.child_feedback,
+            source: Some(c.source),
+        })
+    });
+    let row = ContactRow {
+        family_id: family.to_string(),
+        id: c.id.to_string(),
+        client_id: c.client_id.to_string(),
+        request_hash: hash,
+        kind: c.kind.as_str().to_owned(),
+        status: c.status.as_str().to_owned(),
+        initiator_id: c.initiator.to_string(),
+        started_at: to_millis(c.started_at.with_timezone(&Utc)),
+        utc_offset_seconds: c.started_at.offset().local_minus_utc(),
+        duration_seconds: c.duration_seconds,
+        ended_at: c.ended_at.map(|e| to_millis(e.with_timezone(&Utc))),
+        ended_offset_seconds: c.ended_at.map(|e| e.offset().local_minus_utc()),
+        content: c.content.clone(),
+        talked_most: c.talked_most.map(|t| t.as_str().to_owned()),
+        child_feedback: c.child_feedback.map(|f| f.as_str().to_owned()),
+        depth_score: c.depth.as_ref().map(|d| d.score),
+        depth_level: c.depth.as_ref().map(|d| d.level.as_str().to_owned()),
+        depth_lexicon: c.depth.as_ref().map(|d| d.lexicon_version.clone()),
+        source: c.source.as_str().to_owned(),
+        recorded_by: c.recorded_by.to_string(),
+        recorded_at: to_millis(c.recorded_at),
+        supersedes: c.supersedes.map(|s| s.to_string()),
+        superseded_by: c.superseded_by.map(|s| s.to_string()),
+        participant_ids: Some(participant_ids(&participants)),
+    };
+    (row, participants)
+}
+
+fn checkin_row(family: FamilyId, c: &BundleCheckin) -> CheckinRow {
+    CheckinRow {
+        family_id: family.to_string(),
+        id: c.id.to_string(),
+        client_id: c.client_id.to_string(),
+        // Without a fingerprint a retried phone upload cannot be matched; mark it as such.
+        request_hash: c
+            .request_hash
+            .clone()
+            .unwrap_or_else(|| "imported".to_owned()),
+        child_id: c.child_id.to_string(),
+        observed_at: to_millis(c.observed_at.with_timezone(&Utc)),
+        utc_offset_seconds: c.observed_at.offset().local_minus_utc(),
+        mood: c.mood,
+        health: c.health.clone(),
+        school: c.school.clone(),
+        worries: c.worries.clone(),
+        note: c.note.clone(),
+        recorded_by: c.recorded_by.to_string(),
+        recorded_at: to_millis(c.recorded_at),
+    }
+}
+
+/// Whether a stored contact is the bundle's, apart from what may legitimately differ: the
+/// depth result (this installation may have rescored), a fingerprint the bundle lacks, and
+/// an amendment link this installation does not know yet.
+fn same_contact(stored: &ContactRow, new: &ContactRow, hash_given: bool) -> bool {
+    let mut comparable = stored.clone();
+    comparable.depth_score = new.depth_score;
+    comparable.depth_level = new.depth_level.clone();
+    comparable.depth_lexicon = new.depth_lexicon.clone();
+    if !hash_given {
+        comparable.request_hash = new.request_hash.clone();
+    }
+    if comparable.superseded_by.is_none() {
+        comparable.superseded_by = new.superseded_by.clone();
+    }
+    if comparable.participant_ids.is_none() {
+        comparable.participant_ids = new.participant_ids.clone();
+    }
+    comparable == *new
+}
+
+fn conflict(family: FamilyId, what: &str, id: &str) -> ApiError {
+    ApiError::Conflict(format!(
+        "family {family}: {what} {id} is stored here with different content; nothing of this \
+         family was imported"
+    ))
+}
+
+/// Imports one family of `bundle` in one transaction. The same bundle twice changes
+/// nothing; a record stored here with other content is a conflict and nothing of the family
+/// is written.
+pub fn import_family(
+    conn: &mut DbConnection,
+    bundle: &Bundle,
+    record: &FamilyRecord,
+    now: DateTime<Utc>,
+) -> Result<FamilyImportResult, ApiError> {
+    let family_id = record.family.id;
+    write_transaction(conn, |conn| {
+        let mut created = ImportCounts::default();
+        let mut existing = ImportCounts::default();
+        let mut linked = 0_u32;
+
+        if let Some(program) = bundle.program(record.family.program_id)
+            && programs::get(conn, program.id)?.is_none()
+        {
+            store::insert_program(
+                conn,
+                program.id,
+                &program.name,
+                program.target_cadence_days,
+                to_millis(program.created_at),
+            )?;
+        }
+
+        let family = &record.family;
+        let family_row = FamilyRow {
+            id: family.id.to_string(),
+            display_name: family.display_name.clone(),
+            program_id: family.program_id.map(|p| p.to_string()),
+            time_zone: family.time_zone.clone(),
+            target_cadence_days: family.target_cadence_days,
+            guardian_consent: family.consent.guardian_consent,
+            share_notes_with_staff: family.consent.share_notes_with_staff,
+            child_feedback_visible_to_parents: family.consent.child_feedback_visible_to_parents,
+            created_at: to_millis(family.created_at),
+            updated_at: to_millis(family.updated_at),
+        };
+        let family_is_new = match store::family(conn, family_id)? {
+            // `updated_at` moves with any change of consent; the facts must agree.
+            Some(stored) => {
+                let comparable = FamilyRow {
+                    updated_at: family_row.updated_at,
+                    ..stored
+                };
+                if comparable != family_row {
+                    return Err(conflict(family_id, "the family", &family_row.id));
+                }
+                false
+            }
+            None => {
+                store::insert_family(conn, &family_row)?;
+                true
+            }
+        };
+
+        let ids: Vec<_> = record.persons.iter().map(|p| p.id).collect();
+        let stored_persons = store::persons_by_id(conn, &ids)?;
+        for person in &record.persons {
+            let row = PersonRow {
+                family_id: family_id.to_string(),
+                id: person.id.to_string(),
+                display_name: person.display_name.clone(),
+                role: person.role.as_str().to_owned(),
+                lives_away: person.lives_away,
+                away_location: person.away_location.clone(),
+                away_since: person.away_since.map(|d| d.to_string()),
+                birth_year: person.birth_year,
+                phone_e164: person.phone.clone(),
+                created_at: to_millis(person.created_at),
+            };
+            match stored_persons.get(&row.id) {
+                Some(stored) if *stored == row => existing.persons += 1,
+                Some(_) => return Err(conflict(family_id, "person", &row.id)),
+                None => {
+                    store::insert_person(conn, &row)?;
+                    created.persons += 1;
+                }
+            }
+        }
+
+        let stored_contacts: HashMap<String, ContactRow> = store::contact_rows(conn, family_id)?
+            .into_iter()
+            .map(|row| (row.id.clone(), row))
+            .collect();
+        let client_ids: HashMap<&str, &str> = stored_contacts
+            .values()
+            .map(|row| (row.client_id.as_str(), row.id.as_str()))
+            .collect();
+        let mut new_rows = Vec::new();
+        let mut new_participants = Vec::new();
+        let mut links = Vec::new();
+        for contact in &record.contacts {
+            let (row, people) = contact_row(family_id, contact);
+            match stored_contacts.get(&row.id) {
+                Some(stored) if same_contact(stored, &row, contact.request_hash.is_some()) => {
+                    existing.contacts += 1;
+                    if stored.superseded_by.is_none()
+                        && let Some(newer) = &row.superseded_by
+                    {
+                        links.push((row.id.clone(), newer.clone()));
+                    }
+                }
+                Some(_) => return Err(conflict(family_id, "contact", &row.id)),
+                None => {
+                    if client_ids.contains_key(row.client_id.as_str()) {
+                        return Err(conflict(family_id, "the client id of contact", &row.id));
+                    }
+                    for person in people {
+                        new_participants.push(ParticipantRow {
+                            family_id: family_id.to_string(),
+                            contact_id: row.id.clone(),
+                            person_id: person.to_string(),
+                        });
+                    }
+                    new_rows.push(row);
+                    created.contacts += 1;
+                }
+            }
+        }
+        store::insert_contacts(conn, &new_rows, &new_participants)?;
+        for (id, newer) in &links {
+            store::set_superseded_by(conn, family_id, id, newer)?;
+            linked += 1;
+        }
+
+        let stored_checkins: HashMap<String, CheckinRow> = store::checkin_rows(conn, family_id)?
+            .into_iter()
+            .map(|row| (row.id.clone(), row))
+            .collect();
+        for checkin in &record.checkins {
+            let row = checkin_row(family_id, checkin);
+            match stored_checkins.get(&row.id) {
+                Some(stored) => {
+                    let mut comparable = stored.clone();
+                    if checkin.request_hash.is_none() {
+                        comparable.request_hash = row.request_hash.clone();
+                    }
+                    if comparable != row {
+                        return Err(conflict(family_id, "check-in", &row.id));
+                    }
+                    existing.checkins += 1;
+                }
+                None => {
+                    if stored_checkins
+                        .values()
+                        .any(|s| s.client_id == row.client_id)
+                    {
+                        return Err(conflict(family_id, "the client id of check-in", &row.id));
+                    }
+                    store::insert_checkin(conn, &row)?;
+                    created.checkins += 1;
+                }
+            }
+        }
+
+        let staff: Vec<UserId> = record.follow_ups.iter().map(|f| f.staff_id).collect();
+        let known = store::existing_users(conn, &staff)?;
+        let mut placed = Vec::new();
+        for id in staff {
+            let key = id.to_string();
+            if !known.contains(&key) && !placed.contains(&key) {
+                store::insert_placeholder_staff(conn, id, to_millis(now))?;
+                placed.push(key);
+            }
+        }
+        let stored_follow_ups: HashMap<_, FollowUp> =
+            follow_ups::list(conn, family_id, None, i64::from(u32::MAX))?
+                .into_iter()
+                .map(|f| (f.id, f))
+                .collect();
+        for f in &record.follow_ups {
+            let follow_up = FollowUp {
+                id: f.id,
+                family_id,
+                staff_id: f.staff_id,
+                outcome: f.outcome,
+                reason: f.reason.clone(),
+                recheck_at: f.recheck_at,
+                created_at: f.created_at,
+            };
+            // Compared at the stored precision (milliseconds).
+            let stored_form = |x: &FollowUp| {
+                (
+                    x.staff_id,
+                    x.outcome,
+                    x.reason.clone(),
+                    x.recheck_at.map(to_millis),
+                    to_millis(x.created_at),
+                )
+            };
+            match stored_follow_ups.get(&f.id) {
+                Some(stored) if stored_form(stored) == stored_form(&follow_up) => {
+                    existing.follow_ups += 1;
+                }
+                Some(_) => return Err(conflict(family_id, "follow-up", &f.id.to_string())),
+                None => {
+                    follow_ups::insert(conn, &follow_up)?;
+                    created.follow_ups += 1;
+                }
+            }
+        }
+
+        let anything_new = created != ImportCounts::default() || linked > 0;
+        Ok(FamilyImportResult {
+            family_id,
+            status: if family_is_new {
+                FamilyImportStatus::Created
+            } else if anything_new {
+                FamilyImportStatus::Updated
+            } else {
+                FamilyImportStatus::Existing
+            },
+            created,
+            existing,
+        })
+    })
+}

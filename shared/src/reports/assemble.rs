@@ -1,0 +1,202 @@
+//! The pure half of a family report: given a family's persons, its current contacts, its
+//! check-in moods and its latest follow-up, shape the [`FamilyReport`]. The server feeds it from
+//! the database, `kinthread gaps --bundle` from an export file; both get the same figures
+//! because both call this one function. No I/O here.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::{CheckinSummary, FamilyReport, FollowUp, PairKind, PairReport, PersonSummary};
+use crate::api::Family;
+use crate::depth::summary::{DepthSummary, summarize};
+use crate::gaps::{self, DEFAULT_TIME_ZONE, GapError, Pair, PairGaps, Window, pair_gaps};
+use crate::model::{ContactEvent, FamilyRole};
+
+/// The family's home time zone; one that does not parse (it was checked when stored) falls
+/// back to the default rather than failing the report.
+pub fn time_zone(name: &str) -> Tz {
+    name.parse().unwrap_or(DEFAULT_TIME_ZONE)
+}
+
+/// A stored target cadence as the gap logic takes it.
+pub fn target_days(days: i32) -> u32 {
+    u32::try_from(days).unwrap_or(gaps::DEFAULT_TARGET_DAYS)
+}
+
+/// The pairs a family report shows, in report order: parent–child pairs first, parents living
+/// away before parents at home, then parent–caregiver pairs.
+pub fn report_pairs(persons: &[PersonSummary]) -> Vec<(PairKind, &PersonSummary, &PersonSummary)> {
+    let role_rank = |role: FamilyRole| match role {
+        FamilyRole::Mother => 0,
+        FamilyRole::Father => 1,
+        FamilyRole::Grandmother => 2,
+        FamilyRole::Grandfather => 3,
+        _ => 4,
+    };
+    let mut ordered: Vec<&PersonSummary> = persons.iter().collect();
+    ordered.sort_by(|a, b| {
+        (!a.lives_away, role_rank(a.role), &a.display_name, a.id).cmp(&(
+            !b.lives_away,
+            role_rank(b.role),
+            &b.display_name,
+            b.id,
+        ))
+    });
+    let parents: Vec<&PersonSummary> = ordered
+        .iter()
+        .copied()
+        .filter(|p| p.role.is_parent())
+        .collect();
+    let mut pairs = Vec::new();
+    for parent in &parents {
+        for child in ordered.iter().filter(|p| p.role == FamilyRole::Child) {
+            pairs.push((PairKind::ParentChild, *parent, *child));
+        }
+    }
+    for parent in &parents {
+        for caregiver in ordered.iter().filter(|p| p.role.is_caregiver()) {
+            pairs.push((PairKind::ParentCaregiver, *parent, *caregiver));
+        }
+    }
+    pairs
+}
+
+/// Gaps and depth of one pair, from the family's contacts.
+pub fn pair_figures(
+    events: &[ContactEvent],
+    pair: &Pair,
+    window: &Window,
+    tz: Tz,
+    target: u32,
+) -> Result<(PairGaps, DepthSummary), GapError> {
+    let gaps = pair_gaps(events, pair, window, tz, target)?;
+    let theirs: Vec<ContactEvent> = events
+        .iter()
+        .filter(|event| pair.took_part_in(event))
+        .cloned()
+        .collect();
+    let depth = summarize(&theirs, window.from, window.as_of);
+    Ok((gaps, depth))
+}
+
+/// Check-in figures from `(observed_at, mood)` of the check-ins inside the window.
+pub fn checkin_summary(moods: &[(DateTime<Utc>, i32)]) -> CheckinSummary {
+    let count = u32::try_from(moods.len()).unwrap_or(u32::MAX);
+    let total: i64 = moods.iter().map(|(_, mood)| i64::from(*mood)).sum();
+    CheckinSummary {
+        count,
+        mean_mood: (count > 0).then(|| (total as f64 / f64::from(count) * 10.0).round() / 10.0),
+        low_mood_count: u32::try_from(moods.iter().filter(|(_, mood)| *mood <= 2).count())
+            .unwrap_or(u32::MAX),
+        latest_observed_at: moods.iter().map(|(at, _)| *at).max(),
+    }
+}
+
+/// What one family report is computed from.
+#[derive(Clone, Debug)]
+pub struct FamilyReportInput<'a> {
+    pub family: Family,
+    pub persons: &'a [PersonSummary],
+    /// The current version of every contact of the family (amended ones left out), from any
+    /// time: the last contact may lie before the window.
+    pub events: &'a [ContactEvent],
+    /// `(observed_at, mood)` of check-ins; those outside the window are left out here.
+    pub checkin_moods: &'a [(DateTime<Utc>, i32)],
+    /// The latest follow-up recorded up to `as_of`, where the reader may see it.
+    pub latest_follow_up: Option<FollowUp>,
+    pub as_of: DateTime<Utc>,
+    pub window_days: u32,
+}
+
+/// The report on one family: every pair's gaps and depth over the window, check-in figures.
+pub fn family_report(input: FamilyReportInput<'_>) -> Result<FamilyReport, GapError> {
+    let tz = time_zone(&input.family.time_zone);
+    let window = Window::days_up_to(input.as_of, input.window_days, tz)?;
+    let target = target_days(input.family.target_cadence_days);
+    let mut pairs = Vec::new();
+    for (kind, a, b) in report_pairs(input.persons) {
+        let child = (kind == PairKind::ParentChild).then_some(b.id);
+        let pair = Pair::new(a.id, b.id, child)?;
+        let (gaps, depth) = pair_figures(input.events, &pair, &window, tz, target)?;
+        pairs.push(PairReport {
+            pair_kind: kind,
+            a: a.clone(),
+            b: b.clone(),
+            gaps,
+            depth,
+        });
+    }
+    let moods: Vec<(DateTime<Utc>, i32)> = input
+        .checkin_moods
+        .iter()
+        .copied()
+        .filter(|(at, _)| window.from <= *at && *at <= window.as_of)
+        .collect();
+    Ok(FamilyReport {
+        family: input.family,
+        as_of: input.as_of,
+        window_days: input.window_days,
+        window,
+        target_days: target,
+        pairs,
+        checkins: checkin_summary(&moods),
+        latest_follow_up: input.latest_follow_up,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::ids::PersonId;
+
+    fn person(name: &str, role: FamilyRole, lives_away: bool) -> PersonSummary {
+        PersonSummary {
+            id: PersonId::new(),
+            display_name: name.into(),
+            role,
+            lives_away,
+        }
+    }
+
+    #[test]
+    fn pairs_put_parents_away_first_then_caregivers() {
+        let father_home = person("Father", FamilyRole::Father, false);
+        let mother_away = person("Mother", FamilyRole::Mother, true);
+        let child = person("Child", FamilyRole::Child, false);
+        let grandma = person("Grandma", FamilyRole::Grandmother, false);
+        let sibling = person("Sister", FamilyRole::Sibling, false);
+        let persons = vec![
+            grandma.clone(),
+            sibling,
+            father_home.clone(),
+            child.clone(),
+            mother_away.clone(),
+        ];
+        let pairs: Vec<(PairKind, PersonId, PersonId)> = report_pairs(&persons)
+            .into_iter()
+            .map(|(kind, a, b)| (kind, a.id, b.id))
+            .collect();
+        assert_eq!(
+            pairs,
+            vec![
+                (PairKind::ParentChild, mother_away.id, child.id),
+                (PairKind::ParentChild, father_home.id, child.id),
+                (PairKind::ParentCaregiver, mother_away.id, grandma.id),
+                (PairKind::ParentCaregiver, father_home.id, grandma.id),
+            ]
+        );
+    }
+
+    #[test]
+    fn checkin_figures() {
+        let at = |ms| Utc.timestamp_millis_opt(ms).single().unwrap_or_default();
+        let summary = checkin_summary(&[(at(1_000), 2), (at(3_000), 5), (at(2_000), 4)]);
+        assert_eq!(summary.count, 3);
+        assert_eq!(summary.mean_mood, Some(3.7));
+        assert_eq!(summary.low_mood_count, 1);
+        assert_eq!(summary.latest_observed_at, Some(at(3_000)));
+        assert_eq!(checkin_summary(&[]).mean_mood, None);
+    }
+}

@@ -1,0 +1,257 @@
+//! Family bundles through the real server: who may export what, a lossless round trip into
+//! a second fresh installation, idempotent re-import, conflicts refused, the JSON Schema
+//! against a real export, and the offline report equal to the server's.
+
+use kinthread_shared::api::{Contact, Page};
+use kinthread_shared::bundle::{Bundle, BundleImportReport, FamilyImportStatus, Withheld};
+use kinthread_shared::reports::FamilyReport;
+use kinthread_tests::fixtures::{World, admin_token};
+use kinthread_tests::{Engine, TestApp, engine_tests};
+use serde_json::{Value, json};
+
+use crate::call;
+
+/// Family F with some history: notes, an amendment, a check-in and a staff follow-up.
+async fn history(app: &TestApp, world: &World) -> anyhow::Result<()> {
+    let f = &world.f;
+    let contacts = format!("/api/v1/families/{}/contacts", f.id);
+    let notes = [
+        Some("想你了，别难过"),
+        None,
+        Some("asked if he ate, study hard"),
+    ];
+    let mut first: Option<Contact> = None;
+    for (days, note) in [3, 9, 20].into_iter().zip(notes) {
+        let contact: Contact = app
+            .post_ok(
+                &contacts,
+                Some(&world.parent_f),
+                &call(f.mother, f.child, days, note),
+                201,
+            )
+            .await?;
+        first.get_or_insert(contact);
+    }
+    let first = first.ok_or_else(|| anyhow::anyhow!("no contact"))?;
+    let _: Contact = app
+        .post_ok(
+            &format!("{contacts}/{}/amend", first.id),
+            Some(&world.parent_f),
+            &call(f.mother, f.child, 3, Some("想你了，生日快乐")),
+            201,
+        )
+        .await?;
+    let _: Value = app
+        .post_ok(
+            &format!("/api/v1/families/{}/checkins", f.id),
+            Some(&world.caregiver_f),
+            &json!({"client_id": uuid::Uuid::now_v7(), "child_id": f.child,
+                    "observed_at": chrono::Utc::now().with_timezone(&crate::china()).to_rfc3339(),
+                    "mood": 2, "school": "不爱说话"}),
+            201,
+        )
+        .await?;
+    let _: Value = app
+        .post_ok(
+            &format!("/api/v1/families/{}/follow-ups", f.id),
+            Some(&world.staff_a),
+            &json!({"outcome": "remind_later", "reason": "mother works nights"}),
+            201,
+        )
+        .await?;
+    Ok(())
+}
+
+fn without_export_time(mut bundle: Bundle) -> Bundle {
+    bundle.exported_at = chrono::DateTime::UNIX_EPOCH;
+    bundle
+}
+
+async fn bundle_round_trip(app: TestApp) -> anyhow::Result<()> {
+    let world = World::build(&app).await?;
+    history(&app, &world).await?;
+    let path = format!("/api/v1/families/{}/bundle", world.f.id);
+    let exported: Bundle = app.get_ok(&path, &world.admin).await?;
+    assert!(exported.is_complete());
+    let record = &exported.families[0];
+    assert_eq!(record.persons.len(), 4);
+    assert_eq!(record.contacts.len(), 4, "the amended version is kept");
+    assert_eq!(
+        record
+            .contacts
+            .iter()
+            .filter(|c| c.superseded_by.is_some())
+            .count(),
+        1
+    );
+    assert!(record.contacts.iter().any(|c| c.depth.is_some()));
+    assert_eq!(record.checkins.len(), 1);
+    assert_eq!(record.follow_ups.len(), 1);
+    assert_eq!(exported.programs.len(), 1);
+
+    // The schema in the repository describes what the server writes.
+    let schema: Value = serde_json::from_str(include_str!("../../docs/bundle.schema.json"))?;
+    let validator = jsonschema::validator_for(&schema).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let instance = serde_json::to_value(&exported)?;
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let mut broken = instance.clone();
+    broken["families"][0]["contacts"][0]["kind"] = json!("telegram");
+    assert!(!validator.is_valid(&broken));
+
+    // A second, fresh installation on the same engine.
+    let engine = if app.db_url.starts_with("postgres") {
+        Engine::Postgres
+    } else {
+        Engine::Sqlite
+    };
+    let Some(other) = TestApp::spawn(engine).await? else {
+        return Ok(());
+    };
+    let other_admin = admin_token(&other).await?;
+    let imported: BundleImportReport = other
+        .post_ok("/api/v1/bundles", Some(&other_admin), &exported, 200)
+        .await?;
+    assert_eq!(imported.families[0].status, FamilyImportStatus::Created);
+    assert_eq!(imported.families[0].created.contacts, 4);
+    assert_eq!(imported.families[0].created.follow_ups, 1);
+    let again: Bundle = other.get_ok(&path, &other_admin).await?;
+    assert_eq!(
+        without_export_time(again.clone()),
+        without_export_time(exported.clone()),
+        "export → import → export loses nothing"
+    );
+
+    // Importing the same bundle twice changes nothing.
+    let twice: BundleImportReport = other
+        .post_ok("/api/v1/bundles", Some(&other_admin), &exported, 200)
+        .await?;
+    assert_eq!(twice.families[0].status, FamilyImportStatus::Existing);
+    assert_eq!(twice.families[0].existing.contacts, 4);
+    assert_eq!(twice.families[0].created, Default::default());
+
+    // The reports agree: the server on both installations, and the bundle offline.
+    let as_of = chrono::Utc::now();
+    let report_path = format!(
+        "/api/v1/families/{}/report?as_of={}",
+        world.f.id,
+        as_of.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    );
+    let here: FamilyReport = app.get_ok(&report_path, &world.admin).await?;
+    let there: FamilyReport = other.get_ok(&report_path, &other_admin).await?;
+    assert_eq!(here, there);
+    let offline = exported.family_report(&exported.families[0], here.as_of, here.window_days)?;
+    assert_eq!(offline, here, "the offline report is the server's");
+
+    // A record that differs is a conflict, and nothing of the family is written.
+    let mut changed = exported.clone();
+    changed.families[0].contacts[0].content = Some("changed".into());
+    let extra = kinthread_shared::bundle::BundleCheckin {
+        id: kinthread_shared::CheckinId::new(),
+        client_id: uuid::Uuid::now_v7(),
+        ..changed.families[0].checkins[0].clone()
+    };
+    changed.families[0].checkins.push(extra);
+    let (status, body) = other
+        .post("/api/v1/bundles", Some(&other_admin), &changed)
+        .await?;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "conflict");
+    let after: Bundle = other.get_ok(&path, &other_admin).await?;
+    assert_eq!(after.families[0].checkins.len(), 1, "rolled back");
+
+    // A bundle with data withheld cannot be imported without loss.
+    let staff_copy: Bundle = app.get_ok(&path, &world.staff_a).await?;
+    let (status, body) = other
+        .post("/api/v1/bundles", Some(&other_admin), &staff_copy)
+        .await?;
+    assert_eq!(status, 422, "{body}");
+    // An inconsistent bundle is a 422 naming the place, never a 500.
+    let mut dangling = exported.clone();
+    dangling.families[0].contacts[0].initiator = kinthread_shared::PersonId::new();
+    let (status, body) = other
+        .post("/api/v1/bundles", Some(&other_admin), &dangling)
+        .await?;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("contacts[0].initiator"), "{body}");
+    Ok(())
+}
+
+async fn bundle_export_follows_the_reader(app: TestApp) -> anyhow::Result<()> {
+    let world = World::build(&app).await?;
+    history(&app, &world).await?;
+    let path = format!("/api/v1/families/{}/bundle", world.f.id);
+
+    // Staff of the program, without consent to share notes: no content, no phone numbers.
+    let staff: Bundle = app.get_ok(&path, &world.staff_a).await?;
+    assert_eq!(staff.withheld, vec![Withheld::Content, Withheld::Phones]);
+    let record = &staff.families[0];
+    assert!(
+        record
+            .contacts
+            .iter()
+            .all(|c| c.content.is_none() && c.request_hash.is_none())
+    );
+    assert!(
+        record.contacts.iter().any(|c| c.depth.is_some()),
+        "scores stay"
+    );
+    assert!(record.checkins.iter().all(|c| c.school.is_none()));
+    assert!(record.persons.iter().all(|p| p.phone.is_none()));
+
+    // Parents: their phones and notes, not the staff's follow-ups.
+    let parent: Bundle = app.get_ok(&path, &world.parent_f).await?;
+    assert_eq!(
+        parent.withheld,
+        vec![Withheld::ChildFeedback, Withheld::FollowUps]
+    );
+    let record = &parent.families[0];
+    assert!(record.follow_ups.is_empty());
+    assert!(record.persons.iter().any(|p| p.phone.is_some()));
+    assert!(record.contacts.iter().any(|c| c.content.is_some()));
+
+    // With consent, staff see the notes (still no phones).
+    let (status, _) = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/families/{}", world.f.id),
+            Some(&world.parent_f),
+            Some(&json!({"consent": {"guardian_consent": true, "share_notes_with_staff": true}})),
+        )
+        .await?;
+    assert_eq!(status, 200);
+    let staff: Bundle = app.get_ok(&path, &world.staff_a).await?;
+    assert_eq!(staff.withheld, vec![Withheld::Phones]);
+    assert!(
+        staff.families[0]
+            .contacts
+            .iter()
+            .any(|c| c.content.is_some())
+    );
+
+    // Refused: the child, another program's staff, another family's parent.
+    for token in [&world.child_f, &world.staff_b, &world.parent_g] {
+        let (status, body) = app.get(&path, token).await?;
+        assert_eq!(status, 403, "{body}");
+    }
+    // Only admins import.
+    let (status, _) = app
+        .post("/api/v1/bundles", Some(&world.parent_f), &parent)
+        .await?;
+    assert_eq!(status, 403);
+
+    // Every export is audited.
+    let audit: Page<Value> = app.get_ok("/api/v1/audit?limit=200", &world.admin).await?;
+    let exports = audit
+        .items
+        .iter()
+        .filter(|e| e["action"] == "bundle.export")
+        .count();
+    assert!(exports >= 3, "{audit:?}");
+    Ok(())
+}
+
+engine_tests!(bundle_round_trip, bundle_export_follows_the_reader);
