@@ -132,11 +132,10 @@ fn spring_festival(end: DateTime<Utc>) -> Option<DateTime<Utc>> {
 /// the last Spring Festival, the one visit home of the year.
 pub fn study_start(end: DateTime<Utc>) -> DateTime<Utc> {
     let start = end - Duration::days(STUDY_DAYS);
-    match spring_festival(end) {
-        Some(festival)
-            if festival - Duration::days(20) < start && end - festival < Duration::days(400) =>
-        {
-            festival - Duration::days(20)
+    match spring_festival(end).map(|festival| festival - Duration::days(20)) {
+        // At most five weeks more: the study covered ten months, not a year and more.
+        Some(earlier) if earlier < start && end - earlier <= Duration::days(STUDY_DAYS + 35) => {
+            earlier
         }
         _ => start,
     }
@@ -299,7 +298,8 @@ fn family_a(rng: &mut Rng, start: DateTime<Utc>, end: DateTime<Utc>) -> SampleFa
     let festival = festival_in(start, end);
     let home_from = festival - Duration::days(15);
     let home_to = home_from + Duration::days(30);
-    let birthday_day = rng.range(40, 90);
+    // Counted back from the end, so the story reads the same whatever day the demo runs.
+    let birthday_day = days - rng.range(200, 250);
     let mut contacts = vec![visit(
         "mother",
         &["girl", "grandmother", "grandfather"],
@@ -440,7 +440,7 @@ const B_ROUTINE: &[&str] = &[
     "asked if he ate, told him to study hard",
     "问他吃饭没有，叫他好好学习",
     "问他期中考试成绩，让他少玩手机",
-    "Most of the time it was me doing the talk, he said very little.",
+    "Asked if he ate and if he has money; most of the time it was me doing the talk.",
     "叫他听奶奶的话，衣服要自己洗",
     "Asked about his grades and told him not to waste money.",
     "问他天冷有没有多穿衣服，早点睡觉",
@@ -471,7 +471,16 @@ fn family_b(rng: &mut Rng, start: DateTime<Utc>, end: DateTime<Utc>) -> SampleFa
         18,
         "过年回家，给他买了新衣服，问了期末成绩",
     )];
-    let birthday_day = rng.range(150, 220);
+    // Three to five months back: in the history, outside the default 90-day report.
+    let mut birthday_day = days - rng.range(100, 150);
+    // A birthday while the parents are home is no phone call: the story wants the call.
+    let at_home = |day: i64| {
+        let at = evening(start, day, 150).with_timezone(&Utc);
+        (home_from - Duration::days(2)..home_to + Duration::days(2)).contains(&at)
+    };
+    while at_home(birthday_day) {
+        birthday_day += 7;
+    }
     // Fortnightly, counted back from ten days before the end: the family is always a few
     // days past a weekly target when the demo looks, as in the study.
     let mut call_days = Vec::new();
@@ -587,9 +596,9 @@ fn family_b(rng: &mut Rng, start: DateTime<Utc>, end: DateTime<Utc>) -> SampleFa
 /// Both families, with contacts from [`study_start`] to `end`.
 pub fn families(seed: u64, end: DateTime<Utc>) -> Vec<SampleFamily> {
     let start = study_start(end);
-    let mut rng = Rng::new(seed);
-    let mut a = family_a(&mut rng, start, end);
-    let mut b = family_b(&mut rng, start, end);
+    // One generator per family, so that one family's story does not shift the other's.
+    let mut a = family_a(&mut Rng::new(seed), start, end);
+    let mut b = family_b(&mut Rng::new(seed ^ 0x5EED_B0B0), start, end);
     for family in [&mut a, &mut b] {
         family.contacts.retain(|c| {
             let last = c.ended_at.unwrap_or(c.started_at).with_timezone(&Utc);
@@ -626,33 +635,64 @@ mod tests {
 
     #[test]
     fn the_families_differ_as_in_the_study() {
-        let all = families(7, end());
-        let (a, b) = (&all[0], &all[1]);
-        fn calls<'a>(f: &'a SampleFamily, child: &str) -> Vec<&'a SampleContact> {
-            f.contacts
-                .iter()
-                .filter(|c| c.kind == ContactKind::Call && c.others.contains(&child))
-                .collect()
-        }
-        let a_calls = calls(a, "girl");
-        let b_calls = calls(b, "boy");
-        // Every two or three days against every two weeks, over ten months.
-        assert!(a_calls.len() > 120, "{}", a_calls.len());
-        assert!((15..=30).contains(&b_calls.len()), "{}", b_calls.len());
-        let unanswered = |cs: &[&SampleContact]| {
-            cs.iter()
-                .filter(|c| c.status != ContactStatus::Completed)
-                .count()
-        };
-        assert!(unanswered(&a_calls) > 3 * unanswered(&b_calls));
-        // One visit of about a month in (a).
-        let visit = a.contacts.iter().find(|c| c.kind == ContactKind::Visit);
-        let days = visit.and_then(|v| v.ended_at.map(|e| (e - v.started_at).num_days()));
-        assert_eq!(days, Some(30));
-        // Everything lies in the past of `end`, and nothing starts before the study.
-        for c in a.contacts.iter().chain(&b.contacts) {
-            assert!(c.started_at.with_timezone(&Utc) < end());
-            assert!(c.started_at.with_timezone(&Utc) >= study_start(end()));
+        // The history ends on the day the demo runs: the story must hold on any day.
+        for offset in (0..730).step_by(11) {
+            let end = end() - Duration::days(offset);
+            let all = families(7, end);
+            let (a, b) = (&all[0], &all[1]);
+            fn calls<'a>(f: &'a SampleFamily, child: &str) -> Vec<&'a SampleContact> {
+                f.contacts
+                    .iter()
+                    .filter(|c| c.kind == ContactKind::Call && c.others.contains(&child))
+                    .collect()
+            }
+            let a_calls = calls(a, "girl");
+            let b_calls = calls(b, "boy");
+            // Every two or three days against every two weeks, over ten months.
+            assert!(a_calls.len() > 100, "{offset}: {}", a_calls.len());
+            assert!(
+                (15..=30).contains(&b_calls.len()),
+                "{offset}: {}",
+                b_calls.len()
+            );
+            let unanswered = |cs: &[&SampleContact]| {
+                cs.iter()
+                    .filter(|c| c.status != ContactStatus::Completed)
+                    .count()
+            };
+            assert!(unanswered(&a_calls) > 3 * unanswered(&b_calls), "{offset}");
+            // One visit home in each family, of about a month in (a).
+            let visits = |f: &SampleFamily| {
+                f.contacts
+                    .iter()
+                    .filter(|c| c.kind == ContactKind::Visit)
+                    .filter_map(|v| v.ended_at.map(|e| (e - v.started_at).num_days()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(visits(a), vec![30], "{offset}");
+            assert_eq!(visits(b), vec![18], "{offset}");
+            // The birthday call about money and food is there.
+            let birthday = b.contacts.iter().any(|c| {
+                c.content
+                    .as_deref()
+                    .is_some_and(|n| n.contains("生日") || n.contains("Birthday"))
+            });
+            assert!(birthday, "{offset}");
+            // The boy reaches out once; the girl about monthly.
+            let started_by = |f: &SampleFamily, who: &str| {
+                f.contacts.iter().filter(|c| c.initiator == who).count()
+            };
+            assert_eq!(started_by(b, "boy"), 1, "{offset}");
+            assert!((7..=12).contains(&started_by(a, "girl")), "{offset}");
+            // Everything lies in the history, in the past of `end`.
+            for c in a.contacts.iter().chain(&b.contacts) {
+                let last = c.ended_at.unwrap_or(c.started_at).with_timezone(&Utc);
+                assert!(last < end, "{offset}");
+                assert!(
+                    c.started_at.with_timezone(&Utc) >= study_start(end),
+                    "{offset}"
+                );
+            }
         }
     }
 }

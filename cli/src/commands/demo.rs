@@ -42,6 +42,10 @@ pub struct DemoArgs {
     /// Report window in days (default 90; the history covers 300).
     #[arg(long, value_name = "DAYS")]
     pub window: Option<u32>,
+    /// End the history and run the reports at this moment instead of now (RFC 3339 or a
+    /// date), for output that is the same on every run.
+    #[arg(long, value_parser = reports::parse_as_of)]
+    pub as_of: Option<chrono::DateTime<Utc>>,
     /// Also write each family's contact timeline as SVG into this directory.
     #[arg(long, value_name = "DIR")]
     pub timelines: Option<PathBuf>,
@@ -251,6 +255,13 @@ struct DemoOutput<'a> {
 }
 
 pub async fn run(args: DemoArgs, format: Format) -> CliResult<()> {
+    let as_of = match args.as_of {
+        Some(at) if at > Utc::now() => {
+            return Err(CliError::usage("--as-of must not be in the future"));
+        }
+        Some(at) => at,
+        None => Utc::now(),
+    };
     let dir = tempfile::Builder::new()
         .prefix("kinthread-demo-")
         .tempdir()
@@ -297,8 +308,8 @@ pub async fn run(args: DemoArgs, format: Format) -> CliResult<()> {
             },
         )
         .await?;
-    // Ends an hour ago: the server refuses contacts from the future.
-    let end = Utc::now() - chrono::Duration::hours(1);
+    // Ends an hour before: the server refuses contacts from the future.
+    let end = as_of - chrono::Duration::hours(1);
     let history_days = (end - sample::study_start(end)).num_days();
     for sample in sample::families(args.seed, end) {
         let (family, stored) = load_family(&mut admin, &program, &sample).await?;
@@ -318,7 +329,7 @@ pub async fn run(args: DemoArgs, format: Format) -> CliResult<()> {
     )
     .await?;
     let window = WindowArgs {
-        as_of: None,
+        as_of: Some(as_of),
         window: args.window,
     };
     let caseload = reports::caseload(&mut staff, None, false, &window).await?;
@@ -364,7 +375,7 @@ pub async fn run(args: DemoArgs, format: Format) -> CliResult<()> {
             .map_err(|e| CliError::io(&format!("creating {}", out.display()), e))?;
         // The pictures show the whole history, Spring Festival included.
         let whole = WindowArgs {
-            as_of: None,
+            as_of: Some(as_of),
             window: Some(u32::try_from(history_days).unwrap_or(u32::MAX)),
         };
         for (index, row) in caseload.rows.iter().enumerate() {

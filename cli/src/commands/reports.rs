@@ -40,7 +40,7 @@ impl WindowArgs {
     }
 }
 
-fn parse_as_of(text: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_as_of(text: &str) -> Result<DateTime<Utc>, String> {
     let tz = kinthread_shared::gaps::DEFAULT_TIME_ZONE;
     let text = text.trim();
     // A bare date means "as of the end of that day".
