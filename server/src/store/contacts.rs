@@ -90,11 +90,19 @@ pub fn insert_idempotent(
         let mut known: HashMap<String, (String, String)> = HashMap::new();
         // Look the ids up in slices: some engines cap the number of bound parameters.
         for chunk in client_ids.chunks(500) {
-            let found = contacts::table
+            let query = contacts::table
                 .filter(contacts::family_id.eq(&family))
-                .filter(contacts::client_id.eq_any(chunk))
-                .select((contacts::client_id, contacts::id, contacts::request_hash))
-                .load::<(String, String, String)>(conn)?;
+                .select((contacts::client_id, contacts::id, contacts::request_hash));
+            // A single upload, the common case, uses `=`: a statement of fixed shape is
+            // prepared once per connection, an `IN` list of varying length every time.
+            let found = match chunk {
+                [one] => query
+                    .filter(contacts::client_id.eq(*one))
+                    .load::<(String, String, String)>(conn)?,
+                many => query
+                    .filter(contacts::client_id.eq_any(many))
+                    .load::<(String, String, String)>(conn)?,
+            };
             for (client_id, id, hash) in found {
                 known.insert(client_id, (id, hash));
             }
@@ -145,15 +153,31 @@ fn insert_rows(
     // 24 columns a row: 40 rows stay under SQLite's 999-parameter floor of old builds.
     macro_rules! insert_all {
         ($conn:expr) => {{
-            for chunk in rows.chunks(40) {
+            // Single rows go one by one: their statements are prepared once per connection,
+            // while a multi-row statement is prepared anew for each size.
+            if let [row] = rows {
                 diesel::insert_into(contacts::table)
-                    .values(chunk)
+                    .values(row)
                     .execute($conn)?;
+            } else {
+                for chunk in rows.chunks(40) {
+                    diesel::insert_into(contacts::table)
+                        .values(chunk)
+                        .execute($conn)?;
+                }
             }
-            for chunk in participants.chunks(300) {
-                diesel::insert_into(contact_participants::table)
-                    .values(chunk)
-                    .execute($conn)?;
+            if participants.len() <= 4 {
+                for participant in participants {
+                    diesel::insert_into(contact_participants::table)
+                        .values(participant)
+                        .execute($conn)?;
+                }
+            } else {
+                for chunk in participants.chunks(300) {
+                    diesel::insert_into(contact_participants::table)
+                        .values(chunk)
+                        .execute($conn)?;
+                }
             }
         }};
     }

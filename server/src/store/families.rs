@@ -58,12 +58,18 @@ fn to_families(conn: &mut DbConnection, rows: Vec<Row>) -> QueryResult<Vec<Famil
     let program_targets: HashMap<String, i32> = if wanted.is_empty() {
         HashMap::new()
     } else {
-        programs::table
-            .filter(programs::id.eq_any(wanted))
-            .select((programs::id, programs::target_cadence_days))
-            .load::<(String, i32)>(conn)?
-            .into_iter()
-            .collect()
+        let query = programs::table.select((programs::id, programs::target_cadence_days));
+        // One family (every request's access check) uses `=`, prepared once per connection.
+        match wanted.as_slice() {
+            [one] => query
+                .filter(programs::id.eq(*one))
+                .load::<(String, i32)>(conn)?,
+            many => query
+                .filter(programs::id.eq_any(many))
+                .load::<(String, i32)>(conn)?,
+        }
+        .into_iter()
+        .collect()
     };
     rows.into_iter()
         .map(
