@@ -18,7 +18,8 @@ use crate::access::{FamilyScope, family_scope};
 use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::service::reports::{self as service, CaseloadRequest, ReportTime};
+use crate::service::caseload::{self as caseload_service, CaseloadRequest};
+use crate::service::reports::{self as service, ReportTime};
 use crate::store;
 use crate::store::reports::FamilyFilter;
 
@@ -139,7 +140,7 @@ pub async fn caseload(
     };
     let program_id = query.program_id;
     let include_snoozed = query.include_snoozed;
-    let caseload = state
+    let page = state
         .db
         .read(move |conn| {
             let filter = match user.role {
@@ -171,12 +172,14 @@ pub async fn caseload(
                     ));
                 }
             };
-            service::caseload(
+            caseload_service::caseload(
                 conn,
                 &CaseloadRequest {
                     filter,
                     time,
                     include_snoozed,
+                    offset,
+                    limit,
                 },
             )
         })
@@ -192,17 +195,15 @@ pub async fn caseload(
             })
             .await?;
     }
-    let total_rows = caseload.rows.len();
-    let rows: Vec<_> = caseload.rows.into_iter().skip(offset).take(limit).collect();
-    let next = offset.saturating_add(rows.len());
+    let next = offset.saturating_add(page.rows.len());
     Ok(web::Json(CaseloadReport {
         as_of: time.as_of,
         window_days: time.window_days,
         program_id,
-        total_rows: u32::try_from(total_rows).unwrap_or(u32::MAX),
-        snoozed_hidden: caseload.snoozed_hidden,
-        rows,
-        next_cursor: (next < total_rows).then(|| next.to_string()),
+        total_rows: u32::try_from(page.total_rows).unwrap_or(u32::MAX),
+        snoozed_hidden: page.snoozed_hidden,
+        next_cursor: (next < page.total_rows).then(|| next.to_string()),
+        rows: page.rows,
     }))
 }
 

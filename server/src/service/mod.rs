@@ -2,6 +2,7 @@
 //! (validation, depth scoring, idempotency hashes) and shaping stored rows for each reader.
 
 pub mod bundles;
+pub mod caseload;
 pub mod contacts;
 pub mod reports;
 

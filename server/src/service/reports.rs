@@ -1,31 +1,21 @@
-//! Reports: a family's pairs with their gaps and depth, and the staff caseload (each family's
-//! worst parent–child pair, most urgent first, snoozed families left out). The figures come
-//! from `kinthread_shared::gaps` and `kinthread_shared::depth::summary`; this module picks the
-//! pairs, gathers the log with a few bulk queries and shapes the answer.
+//! The family report: the time a report is asked for, and the family's log gathered for
+//! `kinthread_shared::reports::assemble`, which shapes it (the CLI's offline reports call the
+//! same code). The staff caseload lives in `service::caseload`.
 //!
 //! Reports carry figures only: no note or text content ever enters them.
 
-use std::cmp::Ordering;
-use std::collections::HashMap;
-
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 use kinthread_shared::api::Family;
-use kinthread_shared::depth::summary::summarize;
-use kinthread_shared::gaps::{self, DEFAULT_WINDOW_DAYS, GapError, Pair, Window, pair_gaps};
-use kinthread_shared::reports::assemble::{
-    self, FamilyReportInput, report_pairs, target_days, time_zone,
-};
-use kinthread_shared::reports::{
-    CaseloadRow, FamilyReport, FollowUp, MAX_WINDOW_DAYS, PairKind, PersonSummary,
-};
+use kinthread_shared::gaps::{DEFAULT_WINDOW_DAYS, GapError, Window};
+use kinthread_shared::reports::assemble::{self, FamilyReportInput, time_zone};
+use kinthread_shared::reports::{FamilyReport, MAX_WINDOW_DAYS};
 use kinthread_shared::validate::{MAX_CLOCK_SKEW, earliest_plausible};
-use kinthread_shared::{ContactEvent, ContactKind, ContactStatus, FamilyId, FollowUpOutcome};
 
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::store::follow_ups;
-use crate::store::reports::{self as store, CaseloadFamily, EventRange, FamilyFilter};
+use crate::store::reports::{self as store, EventRange, FamilyFilter};
 use crate::store::to_millis;
 
 /// When a report is computed and over how many days.
@@ -59,12 +49,12 @@ impl ReportTime {
         Ok(Self { as_of, window_days })
     }
 
-    fn window(&self, tz: Tz) -> Result<Window, ApiError> {
+    pub fn window(&self, tz: Tz) -> Result<Window, ApiError> {
         Window::days_up_to(self.as_of, self.window_days, tz).map_err(gap_error)
     }
 }
 
-fn gap_error(error: GapError) -> ApiError {
+pub fn gap_error(error: GapError) -> ApiError {
     match error {
         GapError::WindowReversed { .. } | GapError::WindowOutOfRange { .. } => {
             ApiError::validation("window_days", error.to_string())
@@ -116,328 +106,14 @@ pub fn family_report(
     .map_err(gap_error)
 }
 
-/// What the caseload was asked for.
-#[derive(Clone, Debug)]
-pub struct CaseloadRequest {
-    pub filter: FamilyFilter,
-    pub time: ReportTime,
-    pub include_snoozed: bool,
-}
-
-/// Every row of a caseload (before paging), most urgent first.
-#[derive(Clone, Debug, Default)]
-pub struct Caseload {
-    pub rows: Vec<CaseloadRow>,
-    pub snoozed_hidden: u32,
-}
-
-/// The parent–child pairs a caseload row is chosen from: those with a parent living away,
-/// since a parent at home rarely logs contact with the child beside them; a family with no
-/// parent living away has all its parent–child pairs considered.
-fn caseload_pairs(persons: &[PersonSummary]) -> Vec<(&PersonSummary, &PersonSummary)> {
-    let all: Vec<(&PersonSummary, &PersonSummary)> = report_pairs(persons)
-        .into_iter()
-        .filter(|(kind, _, _)| *kind == PairKind::ParentChild)
-        .map(|(_, parent, child)| (parent, child))
-        .collect();
-    if all.iter().any(|(parent, _)| parent.lives_away) {
-        all.into_iter()
-            .filter(|(parent, _)| parent.lives_away)
-            .collect()
-    } else {
-        all
-    }
-}
-
-/// Whether a contact counts for a pair (SPEC section 4) and started by `as_of`.
-fn counts_for(event: &ContactEvent, pair: &Pair, as_of: DateTime<Utc>) -> bool {
-    let counted = match event.kind {
-        ContactKind::Text | ContactKind::Visit => true,
-        ContactKind::Call | ContactKind::VideoCall => event.status == ContactStatus::Completed,
-    };
-    counted && event.started_at <= as_of && pair.took_part_in(event)
-}
-
-/// The caseload of the families in `request.filter`: a handful of bulk queries, then the
-/// shared gap and depth functions per family in memory.
-pub fn caseload(conn: &mut DbConnection, request: &CaseloadRequest) -> Result<Caseload, ApiError> {
-    let time = request.time;
-    let families = store::families_in(conn, &request.filter)?;
-    if families.is_empty() {
-        return Ok(Caseload::default());
-    }
-    let mut persons: HashMap<FamilyId, Vec<PersonSummary>> = HashMap::new();
-    for (family, person) in store::persons_in(conn, &request.filter)? {
-        persons.entry(family).or_default().push(person);
-    }
-    let mut windows = HashMap::with_capacity(families.len());
-    for family in &families {
-        let tz = time_zone(&family.time_zone);
-        windows.insert(family.id, (tz, time.window(tz)?));
-    }
-    // One cut for every family: a day before the earliest window start, so that each window's
-    // contacts are loaded in full (a call lasts at most a day) and older history is only
-    // aggregated to each pair's last contact.
-    let earliest = windows
-        .values()
-        .map(|(_, window)| window.from)
-        .min()
-        .unwrap_or(time.as_of);
-    let cut = to_millis(earliest - Duration::days(1));
-    let mut events = store::events(
-        conn,
-        &request.filter,
-        None,
-        EventRange::Started {
-            from: cut,
-            to: to_millis(time.as_of),
-        },
-    )?;
-    for (family, visits) in store::events(
-        conn,
-        &request.filter,
-        None,
-        EventRange::VisitsAcross { before: cut },
-    )? {
-        events.entry(family).or_default().extend(visits);
-    }
-
-    // Pairs with no counted contact since the cut need their last contact before it.
-    let no_persons = Vec::new();
-    let no_events = Vec::new();
-    let mut need_history = Vec::new();
-    for family in &families {
-        let people = persons.get(&family.id).unwrap_or(&no_persons);
-        let log = events.get(&family.id).unwrap_or(&no_events);
-        for (parent, child) in caseload_pairs(people) {
-            let pair = Pair::parent_child(parent.id, child.id).map_err(ApiError::internal)?;
-            if !log.iter().any(|event| counts_for(event, &pair, time.as_of)) {
-                need_history.push(family.id);
-                break;
-            }
-        }
-    }
-    for (family, participants, last_end) in store::last_contacts_before(conn, &need_history, cut)? {
-        // The last contact before the cut, as a moment: it ends before every window starts,
-        // so it only sets the last contact (current gap, status), never a window figure.
-        let Some(&initiator) = participants.first() else {
-            continue;
-        };
-        events.entry(family).or_default().push(ContactEvent {
-            kind: ContactKind::Text,
-            status: ContactStatus::Completed,
-            participants,
-            initiator,
-            started_at: crate::store::from_millis(last_end)?,
-            duration_seconds: None,
-            ended_at: None,
-            depth_score: None,
-            depth_level: None,
-        });
-    }
-
-    let latest = follow_ups::latest_in(conn, &request.filter, to_millis(time.as_of))?;
-    let mut ranked: Vec<(Option<i64>, CaseloadRow)> = Vec::with_capacity(families.len());
-    let mut snoozed_hidden = 0_u32;
-    for family in families {
-        let people = persons.get(&family.id).unwrap_or(&no_persons);
-        let log = events.get(&family.id).unwrap_or(&no_events);
-        let Some(&(tz, window)) = windows.get(&family.id) else {
-            continue;
-        };
-        let latest_follow_up = latest.get(&family.id).cloned();
-        let (gap_seconds, row) = caseload_row(
-            family,
-            people,
-            log,
-            tz,
-            &window,
-            latest_follow_up,
-            time.as_of,
-        )?;
-        if row.snoozed_until.is_some()
-            && !request.include_snoozed
-            && row.status != gaps::GapStatus::Stale
-        {
-            // SPEC: a stale gap is shown, never hidden, whatever staff said last.
-            snoozed_hidden += 1;
-            continue;
-        }
-        ranked.push((gap_seconds, row));
-    }
-    // Name then id first, so that equally urgent rows keep a stable, readable order.
-    ranked
-        .sort_by(|a, b| (&a.1.family_name, a.1.family_id).cmp(&(&b.1.family_name, b.1.family_id)));
-    ranked.sort_by(compare_rows);
-    Ok(Caseload {
-        rows: ranked.into_iter().map(|(_, row)| row).collect(),
-        snoozed_hidden,
-    })
-}
-
-/// The staff-list order of `gaps::compare_urgency` (status severity, then the longer current
-/// gap), applied to rows, which include families that have no parent–child pair at all.
-fn compare_rows(a: &(Option<i64>, CaseloadRow), b: &(Option<i64>, CaseloadRow)) -> Ordering {
-    b.1.status
-        .severity()
-        .cmp(&a.1.status.severity())
-        .then_with(|| b.0.cmp(&a.0))
-}
-
-/// One family's row: its most urgent parent–child pair by `gaps::sort_by_urgency`.
-fn caseload_row(
-    family: CaseloadFamily,
-    persons: &[PersonSummary],
-    events: &[ContactEvent],
-    tz: Tz,
-    window: &Window,
-    latest_follow_up: Option<FollowUp>,
-    as_of: DateTime<Utc>,
-) -> Result<(Option<i64>, CaseloadRow), ApiError> {
-    let target = target_days(family.target_days);
-    let pairs = caseload_pairs(persons);
-    let mut figures = Vec::with_capacity(pairs.len());
-    for (parent, child) in &pairs {
-        let pair = Pair::parent_child(parent.id, child.id).map_err(ApiError::internal)?;
-        let gaps = pair_gaps(events, &pair, window, tz, target).map_err(gap_error)?;
-        figures.push((gaps, pair, *parent, *child));
-    }
-    gaps::sort_by_urgency(&mut figures, |(gaps, ..)| gaps);
-    let (snoozed_until, recheck_at) = follow_up_times(latest_follow_up.as_ref(), as_of);
-    let mut row = CaseloadRow {
-        family_id: family.id,
-        family_name: family.display_name,
-        program_id: family.program_id,
-        parent: None,
-        child: None,
-        pair_count: u32::try_from(pairs.len()).unwrap_or(u32::MAX),
-        status: gaps::GapStatus::Never,
-        target_days: target,
-        last_contact_at: None,
-        current_gap_days: None,
-        longest_gap_days: 0.0,
-        contacts_per_week: 0.0,
-        child_initiated_share: None,
-        talk_minutes: 0.0,
-        unanswered_attempts: 0,
-        mean_depth: None,
-        routine_only_share: None,
-        latest_follow_up,
-        snoozed_until,
-        recheck_at,
-    };
-    let Some((gaps, pair, parent, child)) = figures.into_iter().next() else {
-        return Ok((None, row));
-    };
-    let theirs: Vec<ContactEvent> = events
-        .iter()
-        .filter(|event| pair.took_part_in(event))
-        .cloned()
-        .collect();
-    let depth = summarize(&theirs, window.from, window.as_of);
-    row.parent = Some(parent.clone());
-    row.child = Some(child.clone());
-    row.status = gaps.status;
-    row.last_contact_at = gaps.last_contact_at;
-    row.current_gap_days = gaps.current_gap_days;
-    row.longest_gap_days = gaps.longest_gap_days;
-    row.contacts_per_week = (gaps.contacts_per_week * 100.0).round() / 100.0;
-    row.child_initiated_share = gaps
-        .child_initiated_share
-        .map(|s| (s * 1000.0).round() / 1000.0);
-    row.talk_minutes = gaps.talk_minutes;
-    row.unanswered_attempts = gaps.unanswered_attempts.iter().map(|a| a.count).sum();
-    row.mean_depth = depth.mean_depth;
-    row.routine_only_share = depth.routine_only_share;
-    Ok((gaps.current_gap_seconds, row))
-}
-
-/// `(snoozed_until, recheck_at)` from the latest follow-up: a `remind_later` snoozes the
-/// family until its re-check; any outcome with a re-check shows it.
-pub fn follow_up_times(
-    latest: Option<&FollowUp>,
-    as_of: DateTime<Utc>,
-) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
-    let Some(latest) = latest else {
-        return (None, None);
-    };
-    let snoozed = match (latest.outcome, latest.recheck_at) {
-        (FollowUpOutcome::RemindLater, Some(until)) if until > as_of => Some(until),
-        _ => None,
-    };
-    (snoozed, latest.recheck_at)
-}
-
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
-    use kinthread_shared::{FamilyRole, FollowUpId, PersonId, UserId};
+    use chrono::{Duration, TimeZone};
 
     use super::*;
 
-    fn person(name: &str, role: FamilyRole, lives_away: bool) -> PersonSummary {
-        PersonSummary {
-            id: PersonId::new(),
-            display_name: name.into(),
-            role,
-            lives_away,
-        }
-    }
-
     fn noon(day: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 6, day, 12, 0, 0).unwrap()
-    }
-
-    #[test]
-    fn caseload_looks_at_parents_away() {
-        let father_home = person("Father", FamilyRole::Father, false);
-        let mother_away = person("Mother", FamilyRole::Mother, true);
-        let child = person("Child", FamilyRole::Child, false);
-        let persons = vec![father_home.clone(), child.clone(), mother_away.clone()];
-        // The caseload looks only at the parent working away, while there is one.
-        let caseload: Vec<PersonId> = caseload_pairs(&persons)
-            .into_iter()
-            .map(|(parent, _)| parent.id)
-            .collect();
-        assert_eq!(caseload, vec![mother_away.id]);
-        let both_home = [father_home.clone(), child.clone()];
-        assert_eq!(caseload_pairs(&both_home).len(), 1);
-    }
-
-    fn follow_up(outcome: FollowUpOutcome, created: DateTime<Utc>) -> FollowUp {
-        FollowUp {
-            id: FollowUpId::new(),
-            family_id: FamilyId::new(),
-            staff_id: UserId::new(),
-            outcome,
-            reason: None,
-            recheck_at: outcome
-                .recheck_after_days()
-                .map(|days| created + Duration::days(days)),
-            created_at: created,
-        }
-    }
-
-    #[test]
-    fn remind_later_snoozes_for_seven_days() {
-        let snooze = follow_up(FollowUpOutcome::RemindLater, noon(1));
-        assert_eq!(
-            follow_up_times(Some(&snooze), noon(7)),
-            (Some(noon(8)), Some(noon(8)))
-        );
-        // At the re-check the family is back on the list.
-        assert_eq!(
-            follow_up_times(Some(&snooze), noon(8)),
-            (None, Some(noon(8)))
-        );
-        let agreed = follow_up(FollowUpOutcome::ParentAgreedToCall, noon(1));
-        assert_eq!(
-            follow_up_times(Some(&agreed), noon(2)),
-            (None, Some(noon(1) + Duration::days(30)))
-        );
-        let reached = follow_up(FollowUpOutcome::ReachedParent, noon(1));
-        assert_eq!(follow_up_times(Some(&reached), noon(2)), (None, None));
-        assert_eq!(follow_up_times(None, noon(2)), (None, None));
     }
 
     #[test]
@@ -458,48 +134,5 @@ mod tests {
         }
         let far_future = (now + Duration::days(3)).with_timezone(&offset);
         assert!(ReportTime::parse(Some(far_future), None, now).is_err());
-    }
-
-    #[test]
-    fn counted_contacts_follow_the_spec() {
-        let (a, b) = (PersonId::new(), PersonId::new());
-        let pair = Pair::parent_child(a, b).unwrap();
-        let event = |kind, status| ContactEvent {
-            kind,
-            status,
-            participants: vec![a, b],
-            initiator: a,
-            started_at: noon(1),
-            duration_seconds: None,
-            ended_at: None,
-            depth_score: None,
-            depth_level: None,
-        };
-        assert!(counts_for(
-            &event(ContactKind::Call, ContactStatus::Completed),
-            &pair,
-            noon(2)
-        ));
-        assert!(counts_for(
-            &event(ContactKind::Text, ContactStatus::Completed),
-            &pair,
-            noon(2)
-        ));
-        assert!(!counts_for(
-            &event(ContactKind::Call, ContactStatus::Missed),
-            &pair,
-            noon(2)
-        ));
-        assert!(!counts_for(
-            &event(ContactKind::VideoCall, ContactStatus::Declined),
-            &pair,
-            noon(2)
-        ));
-        // Not yet happened at `as_of`.
-        assert!(!counts_for(
-            &event(ContactKind::Visit, ContactStatus::Completed),
-            &pair,
-            noon(1) - Duration::seconds(1)
-        ));
     }
 }
