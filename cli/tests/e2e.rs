@@ -261,7 +261,7 @@ async fn signs_in_logs_and_reports(app: TestApp) -> anyhow::Result<()> {
         "--days",
         "20",
     ]);
-    parent.ok(&[
+    let logged = parent.csv(&[
         "log",
         "call",
         "--from",
@@ -273,6 +273,7 @@ async fn signs_in_logs_and_reports(app: TestApp) -> anyhow::Result<()> {
         "--ago",
         "1d",
     ]);
+    assert_eq!(column(&logged, "status"), vec!["completed"]);
 
     let caregiver = Terminal::new();
     caregiver.login(&app, "caregiver-f");

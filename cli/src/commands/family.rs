@@ -1,6 +1,7 @@
 //! `kinthread family list` and `kinthread family show`.
 
 use chrono::{DateTime, FixedOffset};
+use kinthread_shared::ContactStatus;
 use kinthread_shared::api::{Contact, Family, Page, Person};
 use serde::Serialize;
 
@@ -69,7 +70,10 @@ fn contacts_table(people: &[Person], contacts: &[Contact]) -> Table {
             contact.duration_seconds,
             contact.ended_at,
         ) {
-            (true, Some(seconds), _) => format!("{:.1}", seconds as f64 / 60.0),
+            // Unanswered calls have no talk time: a blank reads better than 0.0.
+            (true, Some(seconds), _) if contact.status == ContactStatus::Completed => {
+                format!("{:.1}", seconds as f64 / 60.0)
+            }
             (_, _, Some(end)) => format!(
                 "{:.0}d",
                 (end - contact.started_at).num_hours() as f64 / 24.0

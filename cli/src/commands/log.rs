@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::client::Api;
 use crate::error::{CliError, CliResult};
-use crate::output::{self, Format};
+use crate::output::{self, Format, Table};
 use crate::resolve;
 
 #[derive(Debug, Subcommand)]
@@ -191,8 +191,38 @@ async fn upload(api: &mut Api, p: &Prepared, new: NewContact, format: Format) ->
     let contact: Contact = api
         .post(&format!("/families/{}/contacts", p.family), &new)
         .await?;
-    if format == Format::Json {
-        return output::print_json(&contact);
+    match format {
+        Format::Json => return output::print_json(&contact),
+        Format::Csv => {
+            let mut table = Table::new(&[
+                "id",
+                "client_id",
+                "kind",
+                "status",
+                "started_at",
+                "depth_score",
+                "depth_level",
+            ]);
+            table.push(vec![
+                contact.id.to_string(),
+                contact.client_id.to_string(),
+                contact.kind.to_string(),
+                contact.status.to_string(),
+                contact.started_at.to_rfc3339(),
+                contact
+                    .depth
+                    .as_ref()
+                    .map(|d| d.score.to_string())
+                    .unwrap_or_default(),
+                contact
+                    .depth
+                    .as_ref()
+                    .map(|d| d.level.to_string())
+                    .unwrap_or_default(),
+            ]);
+            return output::print(&table.render_csv());
+        }
+        Format::Table => {}
     }
     let name = |id| {
         p.people
@@ -299,8 +329,20 @@ async fn checkin(api: &mut Api, args: CheckinArgs, format: Format) -> CliResult<
     let checkin: Checkin = api
         .post(&format!("/families/{}/checkins", family.id), &new)
         .await?;
-    if format == Format::Json {
-        return output::print_json(&checkin);
+    match format {
+        Format::Json => return output::print_json(&checkin),
+        Format::Csv => {
+            let mut table = Table::new(&["id", "client_id", "child_id", "observed_at", "mood"]);
+            table.push(vec![
+                checkin.id.to_string(),
+                checkin.client_id.to_string(),
+                checkin.child_id.to_string(),
+                checkin.observed_at.to_rfc3339(),
+                checkin.mood.to_string(),
+            ]);
+            return output::print(&table.render_csv());
+        }
+        Format::Table => {}
     }
     output::print(&format!(
         "logged check-in about {} (mood {}) at {}  [{}]\n",
