@@ -300,6 +300,10 @@ fn depth_table(report: &FamilyReport) -> Table {
     table
 }
 
+/// Printed under the gap tables, so people can read a status without the spec at hand.
+const STATUS_LEGEND: &str = "\nstatus, by the current gap against the target T: on_track (up to T days), due (up to 2T), \
+overdue (up to 30), serious (up to 90), critical (up to 365), stale (longer), never (no contact)\n";
+
 /// The heading people see above a family's tables.
 pub fn family_heading(report: &FamilyReport) -> String {
     let mut text = format!(
@@ -340,6 +344,7 @@ pub fn print_family_gaps(report: &FamilyReport, format: Format) -> CliResult<()>
                 text.push_str("no parent with a child or caregiver in this family yet\n");
             } else {
                 text.push_str(&table.render_text());
+                text.push_str(STATUS_LEGEND);
             }
             output::print(&text)
         }
@@ -407,6 +412,7 @@ pub fn print_caseload(report: &CaseloadReport, format: Format) -> CliResult<()> 
                 text.push_str("no families in your programs\n");
             } else {
                 text.push_str(&table.render_text());
+                text.push_str(STATUS_LEGEND);
             }
             output::print(&text)
         }
