@@ -418,6 +418,15 @@ async fn signs_in_logs_and_reports(app: TestApp) -> anyhow::Result<()> {
         svg.contains("missed call") && svg.contains("visit from"),
         "{svg}"
     );
+    // A family without any contact still draws, every pair marked as never in contact.
+    let staff_b = Terminal::new();
+    staff_b.login(&app, "staff-b");
+    let empty = staff_b.ok(&["timeline", "--family", "Family G", "--out", "-"]);
+    assert!(
+        empty.starts_with("<svg") && empty.contains("never in contact"),
+        "{empty}"
+    );
+    assert!(!empty.contains("NaN") && !empty.contains("inf"), "{empty}");
 
     // Exit codes scripts rely on.
     assert_error(
