@@ -1,7 +1,7 @@
 //! `kinthread log call|text|visit|checkin`: quick entries, each with a fresh client id (UUID
 //! v7) and source `cli`.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use chrono_tz::Tz;
 use clap::{Args, Subcommand};
 use kinthread_shared::api::{Checkin, Contact, NewCheckin, NewContact, Person};
@@ -124,7 +124,8 @@ fn moment(
     ago: Option<chrono::Duration>,
     tz: Tz,
 ) -> CliResult<DateTime<FixedOffset>> {
-    let now = Utc::now();
+    // Whole seconds: a phone's log has no finer grain, and the log reads better without.
+    let now = Utc::now().with_nanosecond(0).unwrap_or_else(Utc::now);
     match (at, ago) {
         (Some(text), _) => resolve::parse_moment(text, tz),
         (None, Some(ago)) => now

@@ -306,12 +306,15 @@ overdue (up to 30), serious (up to 90), critical (up to 365), stale (longer), ne
 
 /// The heading people see above a family's tables.
 pub fn family_heading(report: &FamilyReport) -> String {
+    // Local time of the family: the window starts at its midnight.
+    let tz = resolve::time_zone(&report.family);
     let mut text = format!(
-        "{}: {} days up to {} (from {}), target a contact every {} days\n",
+        "{}: {} days up to {} (from {}, {}), target a contact every {} days\n",
         report.family.display_name,
         report.window_days,
-        report.as_of.format("%Y-%m-%d %H:%M UTC"),
-        report.window.from.format("%Y-%m-%d"),
+        report.as_of.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+        report.window.from.with_timezone(&tz).format("%Y-%m-%d"),
+        report.family.time_zone,
         report.target_days,
     );
     let c = &report.checkins;
