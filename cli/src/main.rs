@@ -11,7 +11,13 @@ mod error;
 mod output;
 mod resolve;
 mod sample;
-#[expect(dead_code, reason = "the import command is wired in later")]
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "parts of the parser serve only its tests and the measuring example"
+    )
+)]
 mod sbr;
 mod session;
 mod timeline_svg;
@@ -20,7 +26,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{auth, demo, family, follow_up, log, reports, timeline};
+use crate::commands::{
+    auth, demo, export, family, follow_up, import, log, offline, reports, timeline,
+};
 use crate::error::CliResult;
 use crate::output::Format;
 use crate::session::SessionStore;
@@ -80,6 +88,10 @@ enum Command {
     FollowUp(follow_up::FollowUpCommand),
     /// Draw a family's contact timeline as SVG.
     Timeline(timeline::TimelineArgs),
+    /// Import SMS Backup & Restore exports (calls and texts of a phone) or a kinthread bundle.
+    Import(import::ImportArgs),
+    /// Write a family, or a program's families, to a bundle file (docs/bundle.md).
+    Export(export::ExportArgs),
     /// Start a throwaway server, load two sample families and print their reports.
     Demo(demo::DemoArgs),
 }
@@ -124,6 +136,25 @@ async fn run(cli: Cli) -> CliResult<()> {
     if let Command::Demo(args) = cli.command {
         return demo::run(args, format).await;
     }
+    // Reports on a bundle file need no server and no login.
+    let offline_report = match &cli.command {
+        Command::Gaps(args) => args
+            .bundle
+            .as_deref()
+            .map(|path| offline::gaps(path, args, format)),
+        Command::Depth(DepthCommand::Report(args)) => args
+            .bundle
+            .as_deref()
+            .map(|path| offline::depth(path, args, format)),
+        Command::Timeline(args) => args
+            .bundle
+            .as_deref()
+            .map(|path| offline::timeline(path, args.family.as_deref(), &args.out, &args.window)),
+        _ => None,
+    };
+    if let Some(result) = offline_report {
+        return result;
+    }
     let store = SessionStore::locate()?;
     let api = || client::Api::from_store(store.clone());
     match cli.command {
@@ -141,6 +172,8 @@ async fn run(cli: Cli) -> CliResult<()> {
         Command::Log(command) => log::run(&mut api()?, command, format).await,
         Command::FollowUp(command) => follow_up::run(&mut api()?, command, format).await,
         Command::Timeline(args) => timeline::run(&mut api()?, args).await,
+        Command::Import(args) => import::run(&mut api()?, args, format).await,
+        Command::Export(args) => export::run(&mut api()?, args).await,
         // Handled before: they need no login.
         Command::Demo(_) | Command::Depth(DepthCommand::Score(_)) => Ok(()),
     }

@@ -2,8 +2,11 @@
 
 pub mod auth;
 pub mod demo;
+pub mod export;
 pub mod family;
 pub mod follow_up;
+pub mod import;
 pub mod log;
+pub mod offline;
 pub mod reports;
 pub mod timeline;

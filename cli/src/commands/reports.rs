@@ -66,6 +66,9 @@ pub struct GapsArgs {
     /// Also list families a `remind_later` follow-up has snoozed (caseload).
     #[arg(long, conflicts_with = "family")]
     pub include_snoozed: bool,
+    /// Report on a bundle file (`kinthread export`) instead of asking a server.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["program", "include_snoozed"])]
+    pub bundle: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub window: WindowArgs,
 }
@@ -75,6 +78,9 @@ pub struct DepthReportArgs {
     /// Family id or name (default: your own family).
     #[arg(long)]
     pub family: Option<String>,
+    /// Report on a bundle file (`kinthread export`) instead of asking a server.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub window: WindowArgs,
 }

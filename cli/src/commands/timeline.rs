@@ -19,6 +19,9 @@ pub struct TimelineArgs {
     /// Where to write the SVG (`-` for standard output).
     #[arg(long, short)]
     pub out: PathBuf,
+    /// Draw from a bundle file (`kinthread export`) instead of asking a server.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
     #[command(flatten)]
     pub window: WindowArgs,
 }
