@@ -258,6 +258,12 @@ impl Db {
         self.read.get().map_err(|e| DbError::Pool(e.to_string()))
     }
 
+    /// A read connection if one is free within `wait`, for work that can also run on the
+    /// connection it already holds: it never waits long, so it cannot deadlock a busy pool.
+    pub fn spare_read_conn(&self, wait: Duration) -> Option<PooledConnection> {
+        self.read.get_timeout(wait).ok()
+    }
+
     pub fn write_conn(&self) -> Result<PooledConnection, DbError> {
         self.write.get().map_err(|e| DbError::Pool(e.to_string()))
     }

@@ -3,9 +3,13 @@
 //! `remind_later`, the latest outcome in the caseload, no note text for anyone, and refusals.
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use kinthread_server::db::{DatabaseUrl, Db};
+use kinthread_server::service::caseload::{CaseloadRequest, caseload};
+use kinthread_server::service::reports::ReportTime;
+use kinthread_server::store::reports::FamilyFilter;
 use kinthread_shared::api::{Contact, Family, Page, Person};
 use kinthread_shared::gaps::GapStatus;
-use kinthread_shared::reports::{CaseloadReport, FamilyReport, FollowUp, PairKind};
+use kinthread_shared::reports::{CaseloadReport, CaseloadRow, FamilyReport, FollowUp, PairKind};
 use kinthread_shared::{FamilyId, FollowUpOutcome, PersonId, ProgramId};
 use kinthread_tests::TestApp;
 use kinthread_tests::engine_tests;
@@ -887,6 +891,33 @@ async fn caseload_reaches_before_the_window(app: TestApp) -> anyhow::Result<()> 
     assert_eq!(ids, vec![world.f.id, stale, visit, recent]);
     assert_eq!(page.snoozed_hidden, 1);
     assert!(page.rows[1].snoozed_until.is_some());
+
+    // Split over several connections (as for large caseloads), the caseload is the same as
+    // computed in one pass, page by page.
+    let url = DatabaseUrl::parse(&app.db_url)?;
+    let as_of_utc = as_of.with_timezone(&Utc);
+    let pages = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<Vec<CaseloadRow>>> {
+        let db = Db::connect(&url, 4)?;
+        let mut conn = db.read_conn()?;
+        let mut pages = Vec::new();
+        for (shard_from_families, offset) in [(usize::MAX, 0), (1, 0), (usize::MAX, 2), (1, 2)] {
+            let request = CaseloadRequest {
+                filter: FamilyFilter::All,
+                time: ReportTime::parse(Some(as_of_utc.fixed_offset()), None, as_of_utc)?,
+                include_snoozed: true,
+                offset,
+                limit: 3,
+                shard_from_families,
+            };
+            pages.push(caseload(&db, &mut conn, &request)?.rows);
+        }
+        Ok(pages)
+    })
+    .await??;
+    assert_eq!(pages[0].len(), 3);
+    assert_eq!(pages[0], pages[1], "first page, one pass and sharded");
+    assert_eq!(pages[2], pages[3], "second page, one pass and sharded");
+    assert_ne!(pages[0], pages[2]);
     Ok(())
 }
 

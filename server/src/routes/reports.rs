@@ -140,6 +140,7 @@ pub async fn caseload(
     };
     let program_id = query.program_id;
     let include_snoozed = query.include_snoozed;
+    let db = state.db.clone();
     let page = state
         .db
         .read(move |conn| {
@@ -173,6 +174,7 @@ pub async fn caseload(
                 }
             };
             caseload_service::caseload(
+                &db,
                 conn,
                 &CaseloadRequest {
                     filter,
@@ -180,6 +182,7 @@ pub async fn caseload(
                     include_snoozed,
                     offset,
                     limit,
+                    shard_from_families: caseload_service::SHARD_FROM_FAMILIES,
                 },
             )
         })

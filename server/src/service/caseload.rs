@@ -18,10 +18,10 @@ use kinthread_shared::reports::{CaseloadRow, FollowUp, PairKind, PersonSummary};
 use kinthread_shared::{ContactEvent, ContactKind, ContactStatus, FamilyId, FollowUpOutcome};
 
 use super::reports::{ReportTime, gap_error};
-use crate::db::DbConnection;
+use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
 use crate::store::follow_ups;
-use crate::store::reports::{self as store, CaseloadFamily, EventRange, FamilyFilter};
+use crate::store::reports::{self as store, CaseloadFamily, EventRange, FamilyFilter, Shard};
 use crate::store::{from_millis, to_millis};
 
 /// What the caseload was asked for.
@@ -33,6 +33,9 @@ pub struct CaseloadRequest {
     /// Rows to skip (the cursor) and rows to return.
     pub offset: usize,
     pub limit: usize,
+    /// From how many families the work is split over connections ([`SHARD_FROM_FAMILIES`];
+    /// tests lower it to check that slices agree with one pass).
+    pub shard_from_families: usize,
 }
 
 /// One page of the caseload.
@@ -105,7 +108,12 @@ impl Ranked {
 
 /// The staff-list order of `gaps::compare_urgency`, applied to families (those without a
 /// pair rank as `never`), then by name and id so equally urgent rows keep a stable order.
-fn compare_ranked(a: &Ranked, b: &Ranked, families: &[CaseloadFamily]) -> Ordering {
+fn compare_ranked(
+    a: &Ranked,
+    b: &Ranked,
+    family_a: Option<&CaseloadFamily>,
+    family_b: Option<&CaseloadFamily>,
+) -> Ordering {
     let urgency = match (&a.worst, &b.worst) {
         (Some((x, ..)), Some((y, ..))) => compare_urgency(x, y),
         // The same rule by hand: a family without a pair is `never`, with no gap.
@@ -117,14 +125,40 @@ fn compare_ranked(a: &Ranked, b: &Ranked, families: &[CaseloadFamily]) -> Orderi
                 .then_with(|| gap(b).cmp(&gap(a)))
         }
     };
-    urgency.then_with(|| match (families.get(a.family), families.get(b.family)) {
+    urgency.then_with(|| match (family_a, family_b) {
         (Some(x), Some(y)) => (&x.display_name, x.id).cmp(&(&y.display_name, y.id)),
         _ => Ordering::Equal,
     })
 }
 
+/// Families with fewer than this are computed on one connection: threads would cost more
+/// than they save.
+pub const SHARD_FROM_FAMILIES: usize = 2_000;
+
+/// At most this many connections work on one caseload.
+const MAX_SHARDS: usize = 4;
+
+/// How long to wait for a spare connection before computing a shard on the held one.
+const SPARE_CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// One slice of the families (contiguous in id order), gathered and ranked on its own
+/// connection.
+struct ShardResult<'f> {
+    families: &'f [CaseloadFamily],
+    persons: HashMap<FamilyId, Vec<PersonSummary>>,
+    events: HashMap<FamilyId, Vec<ContactEvent>>,
+    windows: Vec<(chrono_tz::Tz, Window)>,
+    ranked: Vec<Ranked>,
+    snoozed_hidden: u32,
+}
+
 /// One page of the caseload of the families in `request.filter`.
+///
+/// The families are split into slices by id, each gathered and ranked on its own pooled
+/// connection in its own thread (PostgreSQL runs them in parallel backends, SQLite in parallel
+/// readers); a slice that finds no spare connection quickly runs on `conn` after the others.
 pub fn caseload(
+    db: &Db,
     conn: &mut DbConnection,
     request: &CaseloadRequest,
 ) -> Result<CaseloadPage, ApiError> {
@@ -133,12 +167,118 @@ pub fn caseload(
     if families.is_empty() {
         return Ok(CaseloadPage::default());
     }
+    let mut latest = follow_ups::latest_in(conn, &request.filter, to_millis(time.as_of))?;
+    let shard_count = if families.len() < request.shard_from_families.max(1) {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, MAX_SHARDS)
+    };
+    let chunk = families.len().div_ceil(shard_count);
+    let slices: Vec<&[CaseloadFamily]> = families.chunks(chunk.max(1)).collect();
+
+    let results: Vec<Result<ShardResult<'_>, ApiError>> = std::thread::scope(|scope| {
+        let latest = &latest;
+        let mut spawned = Vec::new();
+        let mut on_held = Vec::new();
+        for (index, slice) in slices.iter().enumerate() {
+            let spare = if index == 0 {
+                None
+            } else {
+                db.spare_read_conn(SPARE_CONNECTION_WAIT)
+            };
+            match spare {
+                Some(mut spare) => spawned.push(scope.spawn(move || {
+                    gather_shard(&mut spare, request, slice, shard_count > 1, latest)
+                })),
+                None => on_held.push(*slice),
+            }
+        }
+        let mut results: Vec<Result<ShardResult<'_>, ApiError>> = on_held
+            .into_iter()
+            .map(|slice| gather_shard(conn, request, slice, shard_count > 1, latest))
+            .collect();
+        for handle in spawned {
+            results.push(
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err(ApiError::internal("a caseload shard panicked"))),
+            );
+        }
+        results
+    });
+    let shards = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+
+    // Merge the slices' rankings into the one order.
+    let mut ranked: Vec<(usize, &Ranked)> = shards
+        .iter()
+        .enumerate()
+        .flat_map(|(shard, result)| result.ranked.iter().map(move |entry| (shard, entry)))
+        .collect();
+    let family_of = |shard: usize, entry: &Ranked| {
+        shards
+            .get(shard)
+            .and_then(|result| result.families.get(entry.family))
+    };
+    ranked.sort_by(|(sa, a), (sb, b)| compare_ranked(a, b, family_of(*sa, a), family_of(*sb, b)));
+    let total_rows = ranked.len();
+    let snoozed_hidden = shards.iter().map(|result| result.snoozed_hidden).sum();
+
+    // Full rows for the page only.
+    let mut rows = Vec::with_capacity(request.limit.min(total_rows));
+    for (shard, entry) in ranked.into_iter().skip(request.offset).take(request.limit) {
+        let (Some(result), Some(family)) = (shards.get(shard), family_of(shard, entry)) else {
+            continue;
+        };
+        let no_persons = Vec::new();
+        let no_events = Vec::new();
+        let window = result
+            .windows
+            .get(entry.family)
+            .map(|(_, window)| *window)
+            .ok_or_else(|| ApiError::internal("a caseload family lost its window"))?;
+        rows.push(caseload_row(
+            family,
+            result.persons.get(&family.id).unwrap_or(&no_persons),
+            result.events.get(&family.id).unwrap_or(&no_events),
+            &window,
+            entry,
+            latest.remove(&family.id),
+            time.as_of,
+        ));
+    }
+    Ok(CaseloadPage {
+        rows,
+        total_rows,
+        snoozed_hidden,
+    })
+}
+
+/// Gathers one slice of families (all of them when `sharded` is false) and ranks each by its
+/// most urgent pair.
+fn gather_shard<'f>(
+    conn: &mut DbConnection,
+    request: &CaseloadRequest,
+    families: &'f [CaseloadFamily],
+    sharded: bool,
+    latest: &HashMap<FamilyId, FollowUp>,
+) -> Result<ShardResult<'f>, ApiError> {
+    let time = request.time;
+    let shard = match (sharded, families.first(), families.last()) {
+        (true, Some(first), Some(last)) => Some(Shard {
+            first: first.id,
+            last: last.id,
+        }),
+        _ => None,
+    };
+    let shard = shard.as_ref();
     let mut persons: HashMap<FamilyId, Vec<PersonSummary>> = HashMap::new();
-    for (family, person) in store::persons_in(conn, &request.filter)? {
+    for (family, person) in store::persons_in(conn, &request.filter, shard)? {
         persons.entry(family).or_default().push(person);
     }
     let mut windows = Vec::with_capacity(families.len());
-    for family in &families {
+    for family in families {
         let tz = time_zone(&family.time_zone);
         windows.push((tz, time.window(tz)?));
     }
@@ -151,21 +291,13 @@ pub fn caseload(
         .min()
         .unwrap_or(time.as_of);
     let cut = to_millis(earliest - Duration::days(1));
-    let mut events = store::events(
-        conn,
-        &request.filter,
-        None,
-        EventRange::Started {
-            from: cut,
-            to: to_millis(time.as_of),
-        },
-    )?;
-    for (family, visits) in store::events(
-        conn,
-        &request.filter,
-        None,
-        EventRange::VisitsAcross { before: cut },
-    )? {
+    let started = EventRange::Started {
+        from: cut,
+        to: to_millis(time.as_of),
+    };
+    let mut events = store::events(conn, &request.filter, shard, None, started)?;
+    let across = EventRange::VisitsAcross { before: cut };
+    for (family, visits) in store::events(conn, &request.filter, shard, None, across)? {
         events.entry(family).or_default().extend(visits);
     }
 
@@ -174,7 +306,7 @@ pub fn caseload(
     let no_events = Vec::new();
     let mut family_pairs: Vec<Vec<(Pair, usize, usize)>> = Vec::with_capacity(families.len());
     let mut need_history = Vec::new();
-    for family in &families {
+    for family in families {
         let people = persons.get(&family.id).unwrap_or(&no_persons);
         let index_of = |id| people.iter().position(|p| p.id == id).unwrap_or(0);
         let mut pairs = Vec::new();
@@ -210,9 +342,8 @@ pub fn caseload(
             depth_level: None,
         });
     }
-    let mut latest = follow_ups::latest_in(conn, &request.filter, to_millis(time.as_of))?;
 
-    // First pass: every family's most urgent pair, enough to order and filter.
+    // Every family's most urgent pair, enough to order and filter.
     let mut ranked = Vec::with_capacity(families.len());
     let mut snoozed_hidden = 0_u32;
     for (index, family) in families.iter().enumerate() {
@@ -223,7 +354,7 @@ pub fn caseload(
             .ok_or_else(|| ApiError::internal("a caseload family lost its window"))?;
         let target = target_days(family.target_days);
         let mut worst: Option<(PairGaps, Pair, usize, usize)> = None;
-        for &(pair, parent, child) in family_pairs.get(index).unwrap_or(&Vec::new()) {
+        for &(pair, parent, child) in family_pairs.get(index).map_or(&[][..], Vec::as_slice) {
             let gaps = pair_gaps(log, &pair, &window, tz, target).map_err(gap_error)?;
             let more_urgent = worst
                 .as_ref()
@@ -244,34 +375,12 @@ pub fn caseload(
         }
         ranked.push(entry);
     }
-    ranked.sort_by(|a, b| compare_ranked(a, b, &families));
-    let total_rows = ranked.len();
-
-    // Second pass: full rows for the page only.
-    let mut rows = Vec::with_capacity(request.limit.min(total_rows));
-    for entry in ranked.into_iter().skip(request.offset).take(request.limit) {
-        let Some(family) = families.get(entry.family) else {
-            continue;
-        };
-        let people = persons.get(&family.id).unwrap_or(&no_persons);
-        let log = events.get(&family.id).unwrap_or(&no_events);
-        let window = windows
-            .get(entry.family)
-            .map(|(_, window)| *window)
-            .ok_or_else(|| ApiError::internal("a caseload family lost its window"))?;
-        rows.push(caseload_row(
-            family,
-            people,
-            log,
-            &window,
-            entry,
-            latest.remove(&family.id),
-            time.as_of,
-        ));
-    }
-    Ok(CaseloadPage {
-        rows,
-        total_rows,
+    Ok(ShardResult {
+        families,
+        persons,
+        events,
+        windows,
+        ranked,
         snoozed_hidden,
     })
 }
@@ -282,7 +391,7 @@ fn caseload_row(
     persons: &[PersonSummary],
     events: &[ContactEvent],
     window: &Window,
-    entry: Ranked,
+    entry: &Ranked,
     latest_follow_up: Option<FollowUp>,
     as_of: DateTime<Utc>,
 ) -> CaseloadRow {
@@ -310,7 +419,7 @@ fn caseload_row(
         snoozed_until,
         recheck_at,
     };
-    let Some((gaps, pair, parent, child)) = entry.worst else {
+    let Some((gaps, pair, parent, child)) = &entry.worst else {
         return row;
     };
     let theirs: Vec<ContactEvent> = events
@@ -319,8 +428,8 @@ fn caseload_row(
         .cloned()
         .collect();
     let depth = summarize(&theirs, window.from, window.as_of);
-    row.parent = persons.get(parent).cloned();
-    row.child = persons.get(child).cloned();
+    row.parent = persons.get(*parent).cloned();
+    row.child = persons.get(*child).cloned();
     row.status = gaps.status;
     row.last_contact_at = gaps.last_contact_at;
     row.current_gap_days = gaps.current_gap_days;

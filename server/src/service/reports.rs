@@ -76,9 +76,15 @@ pub fn family_report(
     let persons = store::persons_of(conn, family.id)?;
     // A family's whole log is small (thousands at most), and the last contact ever needs
     // contacts from before the window: load it all once.
-    let events = store::events(conn, &FamilyFilter::All, Some(family.id), EventRange::All)?
-        .remove(&family.id)
-        .unwrap_or_default();
+    let events = store::events(
+        conn,
+        &FamilyFilter::All,
+        None,
+        Some(family.id),
+        EventRange::All,
+    )?
+    .remove(&family.id)
+    .unwrap_or_default();
     let moods = store::checkin_moods(
         conn,
         family.id,

@@ -41,6 +41,51 @@ impl FamilyFilter {
     }
 }
 
+/// Families with ids from `first` to `last`, both included: one slice of a caseload that is
+/// computed on several connections at once.
+#[derive(Clone, Debug)]
+pub struct Shard {
+    pub first: FamilyId,
+    pub last: FamilyId,
+}
+
+impl Shard {
+    /// The id bounds as stored; without a shard, bounds around every id (ids are lowercase
+    /// hex and hyphens, all after "" and before "~").
+    fn bounds(shard: Option<&Shard>) -> (String, String) {
+        shard.map_or_else(
+            || (String::new(), "~".to_owned()),
+            |s| (s.first.to_string(), s.last.to_string()),
+        )
+    }
+}
+
+/// Filters a boxed query of `$table` to the families in scope and in the shard, through a
+/// subquery on `families` (a macro: each branch is its own query type, and a boxed subquery
+/// cannot serve both engines of the multi-connection).
+macro_rules! in_families {
+    ($query:expr, $column:expr, $filter:expr, $shard:expr) => {{
+        let (first, last) = Shard::bounds($shard);
+        match $filter.program_strings() {
+            Some(programs) => $query.filter(
+                $column.eq_any(
+                    families::table
+                        .filter(families::program_id.eq_any(programs))
+                        .filter(families::id.between(first, last))
+                        .select(families::id),
+                ),
+            ),
+            None => $query.filter(
+                $column.eq_any(
+                    families::table
+                        .filter(families::id.between(first, last))
+                        .select(families::id),
+                ),
+            ),
+        }
+    }};
+}
+
 /// What the caseload needs of a family.
 #[derive(Clone, Debug)]
 pub struct CaseloadFamily {
@@ -99,6 +144,7 @@ pub fn families_in(
 pub fn persons_in(
     conn: &mut DbConnection,
     filter: &FamilyFilter,
+    shard: Option<&Shard>,
 ) -> QueryResult<Vec<(FamilyId, PersonSummary)>> {
     let mut query = persons::table
         .select((
@@ -109,14 +155,8 @@ pub fn persons_in(
             persons::lives_away,
         ))
         .into_boxed();
-    if let Some(programs) = filter.program_strings() {
-        query = query.filter(
-            persons::family_id.eq_any(
-                families::table
-                    .filter(families::program_id.eq_any(programs))
-                    .select(families::id),
-            ),
-        );
+    if shard.is_some() || matches!(filter, FamilyFilter::Programs(_)) {
+        query = in_families!(query, persons::family_id, filter, shard);
     }
     let rows: Vec<(String, String, String, String, bool)> = query.load(conn)?;
     rows.into_iter().map(to_summary).collect()
@@ -210,6 +250,7 @@ pub enum EventRange {
 pub fn events(
     conn: &mut DbConnection,
     filter: &FamilyFilter,
+    shard: Option<&Shard>,
     family: Option<FamilyId>,
     range: EventRange,
 ) -> QueryResult<HashMap<FamilyId, Vec<ContactEvent>>> {
@@ -237,23 +278,18 @@ pub fn events(
             contacts::participant_ids,
         ))
         .into_boxed();
-    match (family, filter.program_strings()) {
-        (Some(family), _) => query = query.filter(contacts::family_id.eq(family.to_string())),
-        (None, Some(programs)) => {
-            query = query.filter(
-                contacts::family_id.eq_any(
-                    families::table
-                        .filter(families::program_id.eq_any(programs))
-                        .select(families::id),
-                ),
-            );
-        }
+    let visits_across = matches!(range, EventRange::VisitsAcross { .. });
+    match (family, filter, shard) {
+        (Some(family), ..) => query = query.filter(contacts::family_id.eq(family.to_string())),
         // Visits across the cut are few: the `contacts_ended` index finds them faster than a
         // walk through every family's history.
-        (None, None) if matches!(range, EventRange::VisitsAcross { .. }) => {}
-        (None, None) => {
-            query = query.filter(contacts::family_id.eq_any(families::table.select(families::id)));
+        (None, FamilyFilter::All, None) if visits_across => {}
+        (None, FamilyFilter::All, Some(shard)) if visits_across => {
+            query = query.filter(
+                contacts::family_id.between(shard.first.to_string(), shard.last.to_string()),
+            );
         }
+        (None, ..) => query = in_families!(query, contacts::family_id, filter, shard),
     }
     query = match range {
         EventRange::Started { from, to } => query
