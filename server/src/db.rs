@@ -8,12 +8,15 @@
 //! connection, so that single-connection pool cannot deadlock.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::writer::Writer;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
@@ -75,6 +78,8 @@ pub enum DbError {
     Pool(String),
     #[error("the database task was cancelled")]
     Cancelled,
+    #[error("the transaction could not be committed: {0}")]
+    Commit(String),
 }
 
 impl DatabaseUrl {
@@ -148,7 +153,11 @@ pub struct Manager {
 }
 
 impl Manager {
-    fn establish(&self) -> Result<DbConnection, DbError> {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    pub fn establish(&self) -> Result<DbConnection, DbError> {
         let connect_error = |reason: String| DbError::Connect {
             url: self.url.redacted(),
             // libpq's messages span lines; the operator gets one.
@@ -211,8 +220,11 @@ pub type PooledConnection = r2d2::PooledConnection<Manager>;
 #[derive(Clone)]
 pub struct Db {
     engine: Engine,
+    url: DatabaseUrl,
     read: Pool,
     write: Pool,
+    /// SQLite's group-committing writer, started with the first write through `write`.
+    writer: Arc<OnceLock<Arc<Writer>>>,
 }
 
 impl Db {
@@ -239,8 +251,10 @@ impl Db {
         };
         Ok(Self {
             engine: url.engine,
+            url: url.clone(),
             read,
             write,
+            writer: Arc::new(OnceLock::new()),
         })
     }
 
@@ -279,16 +293,39 @@ impl Db {
         Self::run(pool, f).await
     }
 
-    /// Runs a write on the write pool on the blocking thread pool. `f` should open its own
-    /// transaction where it writes more than one row.
+    /// Runs a write in a transaction of its own (a savepoint within a group commit on
+    /// SQLite; a pooled connection's transaction on PostgreSQL) and answers after the commit.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let pool = self.write.clone();
-        Self::run(pool, f).await
+        match self.engine {
+            Engine::Sqlite => self.sqlite_writer()?.submit(f).await,
+            Engine::Postgres => {
+                let pool = self.write.clone();
+                Self::run(pool, move |conn| {
+                    conn.transaction::<T, TransactionError<E>, _>(|conn| {
+                        f(conn).map_err(TransactionError::Job)
+                    })
+                    .map_err(|e| match e {
+                        TransactionError::Job(e) => e,
+                        TransactionError::Db(e) => E::from(DbError::Query(e)),
+                    })
+                })
+                .await
+            }
+        }
+    }
+
+    fn sqlite_writer(&self) -> Result<&Arc<Writer>, DbError> {
+        if let Some(writer) = self.writer.get() {
+            return Ok(writer);
+        }
+        let started = Writer::start(Manager::new(self.url.clone()))?;
+        // Two first writes at once: one writer wins, the other is dropped unused.
+        Ok(self.writer.get_or_init(|| started))
     }
 
     async fn run<T, E, F>(pool: Pool, f: F) -> Result<T, E>
@@ -303,6 +340,18 @@ impl Db {
         })
         .await
         .map_err(|_| E::from(DbError::Cancelled))?
+    }
+}
+
+/// A write's own error, or the database's, inside a transaction.
+enum TransactionError<E> {
+    Job(E),
+    Db(diesel::result::Error),
+}
+
+impl<E> From<diesel::result::Error> for TransactionError<E> {
+    fn from(err: diesel::result::Error) -> Self {
+        TransactionError::Db(err)
     }
 }
 
