@@ -15,7 +15,9 @@ use kinthread_shared::depth::summary::summarize;
 use kinthread_shared::gaps::{GapStatus, Pair, PairGaps, Window, compare_urgency, pair_gaps};
 use kinthread_shared::reports::assemble::{report_pairs, target_days, time_zone};
 use kinthread_shared::reports::{CaseloadRow, FollowUp, PairKind, PersonSummary};
-use kinthread_shared::{ContactEvent, ContactKind, ContactStatus, FamilyId, FollowUpOutcome};
+use kinthread_shared::{
+    ContactEvent, ContactKind, ContactStatus, FamilyId, FamilyRole, FollowUpOutcome,
+};
 
 use super::reports::{ReportTime, gap_error};
 use crate::db::{Db, DbConnection};
@@ -274,7 +276,9 @@ fn gather_shard<'f>(
     };
     let shard = shard.as_ref();
     let mut persons: HashMap<FamilyId, Vec<PersonSummary>> = HashMap::new();
-    for (family, person) in store::persons_in(conn, &request.filter, shard)? {
+    // Only parents and children make caseload pairs.
+    let roles = [FamilyRole::Mother, FamilyRole::Father, FamilyRole::Child];
+    for (family, person) in store::persons_in(conn, &request.filter, shard, &roles)? {
         persons.entry(family).or_default().push(person);
     }
     let mut windows = Vec::with_capacity(families.len());

@@ -15,7 +15,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use kinthread_shared::reports::PersonSummary;
 use kinthread_shared::{
-    ContactEvent, ContactKind, ContactStatus, DepthLevel, FamilyId, PersonId, ProgramId,
+    ContactEvent, ContactKind, ContactStatus, DepthLevel, FamilyId, FamilyRole, PersonId, ProgramId,
 };
 
 use super::programs::DEFAULT_TARGET_DAYS;
@@ -140,13 +140,16 @@ pub fn families_in(
         .collect()
 }
 
-/// The persons of the families in scope, as reports name them (no phone, no place).
+/// The persons with one of `roles` of the families in scope, as reports name them (no phone,
+/// no place).
 pub fn persons_in(
     conn: &mut DbConnection,
     filter: &FamilyFilter,
     shard: Option<&Shard>,
+    roles: &[FamilyRole],
 ) -> QueryResult<Vec<(FamilyId, PersonSummary)>> {
     let mut query = persons::table
+        .filter(persons::role.eq_any(roles.iter().map(|role| role.as_str())))
         .select((
             persons::family_id,
             persons::id,
@@ -372,7 +375,7 @@ pub fn last_contacts_before(
     // The ids are written into the statement: they are UUIDs this server formatted (hex and
     // hyphens only), and `before` is a number, so nothing from a client reaches the SQL
     // text. Literal lists keep one statement for both engines' placeholder styles.
-    for chunk in families.chunks(500) {
+    for chunk in families.chunks(2_000) {
         if chunk.is_empty() {
             continue;
         }
