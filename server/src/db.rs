@@ -174,9 +174,7 @@ impl Manager {
                 .map_err(|e| connect_error(e.to_string())),
             Engine::Sqlite => {
                 let path = Path::new(&self.url.target);
-                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent).map_err(|e| connect_error(e.to_string()))?;
-                }
+                prepare_private_file(path).map_err(|e| connect_error(e.to_string()))?;
                 let mut conn = diesel::SqliteConnection::establish(&self.url.target)
                     .map_err(|e| connect_error(e.to_string()))?;
                 // WAL lets readers run beside the writer; synchronous=NORMAL in WAL mode keeps
@@ -193,6 +191,29 @@ impl Manager {
             }
         }
     }
+}
+
+/// The database holds children's data: a new one (and its folder) is made readable by its
+/// owner only, before SQLite creates it with the process's default permissions.
+fn prepare_private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.exists()
+    {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)?;
+    }
+    if !path.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)?;
+    }
+    Ok(())
 }
 
 impl ManageConnection for Manager {

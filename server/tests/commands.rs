@@ -66,6 +66,10 @@ fn migrate_create_admin_and_rescore() {
     let out = server(&url, &["migrate"], "");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(db_path.exists());
+    // Children's data: the file is the owner's alone.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&db_path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
 
     // No default password: the admin's comes from standard input and must be long enough.
     let out = server(
