@@ -367,6 +367,17 @@ impl Bundle {
                         "must not be empty",
                     );
                 }
+                // Stored numbers are E.164 as the server normalises them; anything else could
+                // never match an imported call.
+                if let Some(phone) = &person.phone
+                    && crate::phone::normalize(phone, crate::phone::DEFAULT_COUNTRY_CODE)
+                        .map_or(true, |e164| e164.as_str() != phone)
+                {
+                    problem(
+                        at(&format!("persons[{i}].phone")),
+                        "must be a number in E.164 form",
+                    );
+                }
             }
             let contact_ids: HashSet<ContactId> = record.contacts.iter().map(|c| c.id).collect();
             if contact_ids.len() != record.contacts.len() {
@@ -387,6 +398,13 @@ impl Bundle {
                 }
                 if !contact.participants.contains(&contact.initiator) {
                     problem(at("initiator"), "must be one of the participants");
+                }
+                if contact
+                    .depth
+                    .as_ref()
+                    .is_some_and(|d| !(0.0..=100.0).contains(&d.score))
+                {
+                    problem(at("depth.score"), "must be 0 to 100");
                 }
                 for (link, name) in [
                     (contact.supersedes, "supersedes"),

@@ -152,10 +152,16 @@ fn refusals_say_why() {
     let mut broken = sample();
     broken.families[0].contacts[0].participants.truncate(1);
     broken.families[0].checkins[0].mood = 9;
+    broken.families[0].persons[0].phone = Some("138 0013 8000".into());
+    if let Some(depth) = broken.families[0].contacts[1].depth.as_mut() {
+        depth.score = 101.0;
+    }
     let json = serde_json::to_vec(&broken).unwrap_or_default();
     let text = message(&json).unwrap_or_default();
     assert!(text.contains("contacts[0].participants"), "{text}");
     assert!(text.contains("checkins[0].mood"), "{text}");
+    assert!(text.contains("persons[0].phone"), "{text}");
+    assert!(text.contains("contacts[1].depth.score"), "{text}");
     let mut nul = sample();
     nul.families[0].family.display_name = "a\0b".into();
     let json = serde_json::to_vec(&nul).unwrap_or_default();
