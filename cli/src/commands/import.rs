@@ -576,7 +576,7 @@ struct FileSummary {
     skipped: BTreeMap<SkipReason, u64>,
     unknown_records: u64,
     unknown_numbers: Vec<UnknownNumber>,
-    /// Distinct unknown numbers past the listed ones.
+    /// Records whose unknown number came after the list was full.
     unknown_not_listed: u64,
     /// MMS pictures, audio, video and contact cards: not imported (their text is).
     mms_parts_not_imported: u64,
@@ -795,18 +795,33 @@ fn print_summaries(summaries: &[FileSummary], dry_run: bool, format: Format) -> 
         }
         if !s.unknown_numbers.is_empty() {
             details.push_str("  numbers that match no one (not imported):\n");
-            for n in s.unknown_numbers.iter().take(30) {
+            // Masked, different numbers can look alike: show them as one line with a count.
+            let mut grouped: HashMap<(&str, UnknownReason), (u64, u64)> = HashMap::new();
+            for n in &s.unknown_numbers {
+                let entry = grouped.entry((n.number.as_str(), n.reason)).or_default();
+                entry.0 += 1;
+                entry.1 += n.records;
+            }
+            let mut lines: Vec<_> = grouped.into_iter().collect();
+            lines.sort_by(|a, b| b.1.1.cmp(&a.1.1).then_with(|| a.0.cmp(&b.0)));
+            for ((number, reason), (numbers, records)) in lines.iter().take(30) {
+                let alike = if *numbers > 1 {
+                    format!(" ({numbers} numbers)")
+                } else {
+                    String::new()
+                };
                 details.push_str(&format!(
-                    "    {:<16} {:>6} record{}  {}\n",
-                    n.number,
-                    n.records,
-                    if n.records == 1 { "" } else { "s" },
-                    n.reason.label()
+                    "    {number:<16} {records:>6} record{}  {}{alike}\n",
+                    if *records == 1 { "" } else { "s" },
+                    reason.label()
                 ));
             }
-            let more = s.unknown_numbers.len().saturating_sub(30) as u64 + s.unknown_not_listed;
+            let more: u64 = lines.iter().skip(30).map(|(_, (_, records))| records).sum();
+            let more = more + s.unknown_not_listed;
             if more > 0 {
-                details.push_str(&format!("    … and {more} more numbers\n"));
+                details.push_str(&format!(
+                    "    … and {more} more records with other numbers\n"
+                ));
             }
         }
         for problem in &s.problems {
