@@ -102,10 +102,15 @@ impl TestApp {
         let Some(db) = TestDatabase::new(engine)? else {
             return Ok(None);
         };
+        Self::spawn_on(db, 4).await.map(Some)
+    }
+
+    /// The server on a database prepared beforehand (benchmarks fill it first).
+    pub async fn spawn_on(db: TestDatabase, pool_size: u32) -> anyhow::Result<Self> {
         let db_url = db.url().to_owned();
         let mut settings = Settings::new("127.0.0.1:0".parse()?, DatabaseUrl::parse(&db_url)?);
         settings.workers = 2;
-        settings.pool_size = 4;
+        settings.pool_size = pool_size;
         settings.password_cost = cheap_password_cost();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -126,7 +131,7 @@ impl TestApp {
             tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60)))
                 .await??
                 .map_err(anyhow::Error::msg)?;
-        Ok(Some(Self {
+        Ok(Self {
             base_url: format!("http://{addr}"),
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(60))
@@ -134,7 +139,7 @@ impl TestApp {
             db_url,
             handle,
             _db: db,
-        }))
+        })
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,50 @@
+-- The same data as caseload-sqlite.sql, in PostgreSQL's dialect.
+SET synchronous_commit = off;
+BEGIN;
+CREATE FUNCTION pg_temp.uid(prefix text, n bigint) RETURNS text
+    AS $$ SELECT prefix || lpad(to_hex(n), 12, '0') $$ LANGUAGE sql IMMUTABLE;
+INSERT INTO programs SELECT pg_temp.uid('00000000-0000-7000-8000-', i), 'Program ' || i, 7, 0 FROM generate_series(1, 50) i;
+INSERT INTO families SELECT pg_temp.uid('00000001-0000-7000-8000-', i), 'Family ' || i,
+    pg_temp.uid('00000000-0000-7000-8000-', (i % 50) + 1), 'Asia/Shanghai', NULL, true, false, false, 0, 0
+    FROM generate_series(1, 50000) i;
+INSERT INTO persons SELECT pg_temp.uid('00000001-0000-7000-8000-', i), pg_temp.uid('0000000' || k || '-0000-7000-8001-', i),
+    role, role, away, NULL, NULL, NULL, NULL, 0
+    FROM generate_series(1, 50000) i,
+        (VALUES (1, 'mother', true), (2, 'father', true), (3, 'child', false), (4, 'grandmother', false)) r(k, role, away);
+CREATE TEMP TABLE g AS SELECT n, (n % 50000) + 1 AS fam, (n * 37) % 100 AS pr, (n * 53 + 11) % 100 AS kr,
+    (n * 71 + 3) % 100 AS sr, (n * 2654435761) % (365 * 86400) AS ago, (n * 97 + 5) % 100 AS dr
+    FROM generate_series(1::bigint, 1000000::bigint) n;
+CREATE TEMP TABLE g2 AS SELECT n, fam,
+    CASE WHEN pr < 85 THEN (CASE WHEN pr < 60 THEN 1 ELSE 2 END) ELSE 1 END AS a,
+    CASE WHEN pr < 85 THEN 3 ELSE 4 END AS b,
+    CASE WHEN kr < 60 THEN 'call' WHEN kr < 70 THEN 'video_call' WHEN kr < 97 THEN 'text' ELSE 'visit' END AS kind,
+    kr, sr, dr, (extract(epoch FROM now())::bigint - ago) * 1000 AS started FROM g;
+INSERT INTO contacts (family_id, id, client_id, request_hash, kind, status, initiator_id, started_at,
+    utc_offset_seconds, duration_seconds, ended_at, ended_offset_seconds, content, talked_most,
+    child_feedback, depth_score, depth_level, depth_lexicon, source, recorded_by, recorded_at,
+    supersedes, superseded_by, participant_ids)
+SELECT pg_temp.uid('00000001-0000-7000-8000-', fam), pg_temp.uid('00000000-0000-7000-8002-', n),
+    pg_temp.uid('00000000-0000-7000-8003-', n), 'x', kind,
+    CASE WHEN kind IN ('call', 'video_call') THEN
+        (CASE WHEN sr < 85 THEN 'completed' WHEN sr < 95 THEN 'missed' ELSE 'declined' END)
+    ELSE 'completed' END,
+    pg_temp.uid('0000000' || (CASE WHEN kr % 2 = 0 THEN a ELSE b END) || '-0000-7000-8001-', fam),
+    started, 28800,
+    CASE WHEN kind IN ('call', 'video_call') THEN (CASE WHEN sr < 85 THEN 60 + (sr * 37) % 1800 ELSE 0 END) ELSE NULL END,
+    CASE WHEN kind = 'visit' THEN started + 3 * 86400000 ELSE NULL END,
+    CASE WHEN kind = 'visit' THEN 28800 ELSE NULL END,
+    NULL, NULL, NULL,
+    CASE WHEN dr < 30 THEN dr * 3.3 ELSE NULL END,
+    CASE WHEN dr < 15 THEN 'routine' WHEN dr < 22 THEN 'mixed' WHEN dr < 30 THEN 'emotional' ELSE NULL END,
+    CASE WHEN dr < 30 THEN 'kinthread-depth-1' ELSE NULL END,
+    'app', 'bench', started, NULL, NULL,
+    pg_temp.uid('0000000' || a || '-0000-7000-8001-', fam) || ',' || pg_temp.uid('0000000' || b || '-0000-7000-8001-', fam)
+FROM g2;
+INSERT INTO contact_participants SELECT pg_temp.uid('00000001-0000-7000-8000-', fam),
+    pg_temp.uid('00000000-0000-7000-8002-', n), pg_temp.uid('0000000' || a || '-0000-7000-8001-', fam) FROM g2;
+INSERT INTO contact_participants SELECT pg_temp.uid('00000001-0000-7000-8000-', fam),
+    pg_temp.uid('00000000-0000-7000-8002-', n), pg_temp.uid('0000000' || b || '-0000-7000-8001-', fam) FROM g2;
+DROP TABLE g;
+DROP TABLE g2;
+COMMIT;
+ANALYZE;
