@@ -3,13 +3,12 @@
 use std::collections::HashSet;
 
 use actix_web::{HttpResponse, get, post, web};
-use base64::Engine as _;
 use chrono::Utc;
 use kinthread_shared::api::{Checkin, NewCheckin, Page};
 use kinthread_shared::validate::check_new_checkin;
 use kinthread_shared::{CheckinId, FamilyId, FamilyRole};
 
-use super::{PageQuery, next_cursor};
+use super::{PageQuery, decode_time_cursor, encode_time_cursor, next_cursor};
 use crate::access::{FamilyScope, family_scope};
 use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
@@ -109,22 +108,6 @@ pub async fn create_checkin(
     })
 }
 
-fn encode_cursor(row: &CheckinRow) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(format!("{}.{}", row.observed_at, row.id))
-}
-
-fn decode_cursor(raw: &str) -> Result<(i64, String), ApiError> {
-    let invalid = || ApiError::InvalidQuery("cursor is not valid".into());
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(raw)
-        .map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let (at, id) = text.split_once('.').ok_or_else(invalid)?;
-    let id: CheckinId = id.parse().map_err(|_| invalid())?;
-    Ok((at.parse().map_err(|_| invalid())?, id.to_string()))
-}
-
 /// A family's check-ins, newest first (not for child accounts).
 #[utoipa::path(get, path = "/api/v1/families/{family_id}/checkins", tag = "checkins",
     params(("family_id" = String, Path, format = Uuid), PageQuery),
@@ -139,7 +122,11 @@ pub async fn list_checkins(
 ) -> Result<web::Json<Page<Checkin>>, ApiError> {
     let family_id = path.into_inner();
     let limit = page.limit()?;
-    let after = page.cursor.as_deref().map(decode_cursor).transpose()?;
+    let after = page
+        .cursor
+        .as_deref()
+        .map(decode_time_cursor::<CheckinId>)
+        .transpose()?;
     let (scope, rows) = state
         .db
         .read(move |conn| {
@@ -150,7 +137,9 @@ pub async fn list_checkins(
         })
         .await?;
     audit_staff_read(&state, &scope, "checkins.list").await?;
-    let next_cursor = next_cursor(&rows, limit, encode_cursor);
+    let next_cursor = next_cursor(&rows, limit, |row| {
+        encode_time_cursor(row.observed_at, &row.id)
+    });
     let items = rows
         .into_iter()
         .map(|r| present(&scope, r))

@@ -4,7 +4,6 @@
 use std::collections::HashSet;
 
 use actix_web::{HttpResponse, get, post, web};
-use base64::Engine as _;
 use chrono::{DateTime, FixedOffset, Utc};
 use kinthread_shared::api::{
     BatchItemResult, BatchItemStatus, BatchResponse, Contact, ContactBatch, NewContact, Page,
@@ -13,7 +12,7 @@ use kinthread_shared::{ContactId, ContactKind, FamilyId, PersonId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::page_limit;
+use super::{decode_time_cursor, encode_time_cursor, page_limit};
 use crate::access::{FamilyScope, family_scope};
 use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
@@ -209,26 +208,6 @@ pub struct ContactListQuery {
     pub limit: Option<u32>,
 }
 
-fn encode_cursor(cursor: &ContactCursor) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(format!("{}.{}", cursor.started_at, cursor.id))
-}
-
-fn decode_cursor(raw: &str) -> Result<ContactCursor, ApiError> {
-    let invalid = || ApiError::InvalidQuery("cursor is not valid".into());
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(raw)
-        .map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let (at, id) = text.split_once('.').ok_or_else(invalid)?;
-    let started_at = at.parse().map_err(|_| invalid())?;
-    let id: ContactId = id.parse().map_err(|_| invalid())?;
-    Ok(ContactCursor {
-        started_at,
-        id: id.to_string(),
-    })
-}
-
 /// A family's contacts, newest first.
 #[utoipa::path(get, path = "/api/v1/families/{family_id}/contacts", tag = "contacts",
     params(("family_id" = String, Path, format = Uuid), ContactListQuery),
@@ -245,7 +224,12 @@ pub async fn list_contacts(
     let family_id = path.into_inner();
     let query = query.into_inner();
     let limit = page_limit(query.limit)?;
-    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(decode_time_cursor::<ContactId>)
+        .transpose()?
+        .map(|(started_at, id)| ContactCursor { started_at, id });
     if let (Some(from), Some(to)) = (query.from, query.to)
         && from > to
     {
@@ -280,10 +264,7 @@ pub async fn list_contacts(
 
 fn next_cursor_of(stored: &[store::StoredContact], limit: i64) -> Option<String> {
     super::next_cursor(stored, limit, |s| {
-        encode_cursor(&ContactCursor {
-            started_at: s.row.started_at,
-            id: s.row.id.clone(),
-        })
+        encode_time_cursor(s.row.started_at, &s.row.id)
     })
 }
 

@@ -304,10 +304,11 @@ pub fn events(
             .filter(contacts::kind.eq(ContactKind::Visit.as_str())),
         EventRange::All => query,
     };
-    let rows: Vec<EventRow> = query.load(conn)?;
     let mut by_family: HashMap<FamilyId, Vec<ContactEvent>> = HashMap::new();
-    for row in rows {
-        let (family, event) = to_event(row)?;
+    // Rows are turned into events as they come (SQLite steps through them), so the text of
+    // a million rows is never held at once.
+    for row in query.load_iter::<EventRow, diesel::connection::DefaultLoadingMode>(conn)? {
+        let (family, event) = to_event(row?)?;
         by_family.entry(family).or_default().push(event);
     }
     Ok(by_family)
