@@ -10,95 +10,16 @@
     reason = "a test that cannot go on should stop loudly"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 use kinthread_shared::api::{Contact, Family, Page, Person};
 use kinthread_shared::bundle::Bundle;
-use kinthread_tests::fixtures::{PASSWORD, World, admin_token};
+use kinthread_tests::fixtures::{World, admin_token};
 use kinthread_tests::{Engine, TestApp, engine_tests};
 use serde_json::{Value, json};
 
-#[derive(Debug)]
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// One user at one terminal: a config directory of their own.
-struct Terminal {
-    dir: tempfile::TempDir,
-}
-
-impl Terminal {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        use std::io::Write;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kinthread"))
-            .args(args)
-            .env("KINTHREAD_CONFIG_DIR", self.path("config"))
-            .env_remove("KINTHREAD_SERVER")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        let output = child.wait_with_output().unwrap();
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        self.run_with_stdin(args, "")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let run = self.run(args);
-        assert_eq!(run.code, 0, "kinthread {args:?} failed: {run:?}");
-        run.stdout
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["--format", "json"]);
-        let out = self.ok(&all);
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}"))
-    }
-
-    fn login(&self, app: &TestApp, username: &str) {
-        let run = self.run_with_stdin(
-            &[
-                "login",
-                "--server",
-                &app.base_url,
-                "--username",
-                username,
-                "--password-stdin",
-            ],
-            &format!("{PASSWORD}\n"),
-        );
-        assert_eq!(run.code, 0, "login as {username}: {run:?}");
-    }
-}
+mod common;
+use common::Terminal;
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -158,7 +79,7 @@ async fn imports_phone_backups(app: TestApp) -> anyhow::Result<()> {
         args.extend(files.iter().map(String::as_str));
         args.extend(["--family", &family_id, "--owner", "child"]);
         args.extend(extra);
-        terminal.json(&args)
+        terminal.json::<Value>(&args)
     };
     let total = |summary: &Value, field: &str| -> u64 {
         summary
@@ -230,7 +151,7 @@ async fn imports_phone_backups(app: TestApp) -> anyhow::Result<()> {
     assert!(table.contains("*0086"), "{table}");
 
     // Malformed records are reported with their place and skipped.
-    let malformed = terminal.json(&[
+    let malformed = terminal.json::<Value>(&[
         "import",
         &fixture("calls-malformed.xml"),
         "--family",
@@ -336,9 +257,9 @@ async fn bundles_move_and_report_offline(app: TestApp) -> anyhow::Result<()> {
     admin_token(&other).await?;
     let there = Terminal::new();
     there.login(&other, "admin");
-    let imported = there.json(&["import", &file_arg]);
+    let imported = there.json::<Value>(&["import", &file_arg]);
     assert_eq!(imported["families"][0]["status"], "created", "{imported}");
-    let again = there.json(&["import", &file_arg]);
+    let again = there.json::<Value>(&["import", &file_arg]);
     assert_eq!(again["families"][0]["status"], "existing", "{again}");
     // A redacted bundle is refused by the server.
     let run = there.run(&["import", &staff_file.display().to_string()]);
@@ -365,15 +286,15 @@ async fn bundles_move_and_report_offline(app: TestApp) -> anyhow::Result<()> {
         online.extend(["--as-of", &as_of]);
         let mut offline = online.clone();
         offline.extend(["--bundle", &file_arg]);
-        let from_server = here.json(&online);
-        let from_bundle = Terminal::new().json(&offline);
+        let from_server = here.json::<Value>(&online);
+        let from_bundle = Terminal::new().json::<Value>(&offline);
         assert_eq!(from_bundle, from_server, "{report:?}");
         let server_table = here.ok(&online);
         let bundle_table = Terminal::new().ok(&offline);
         assert_eq!(bundle_table, server_table, "{report:?}");
     }
     // A one-family bundle needs no --family.
-    let alone = Terminal::new().json(&["gaps", "--bundle", &file_arg, "--as-of", &as_of]);
+    let alone = Terminal::new().json::<Value>(&["gaps", "--bundle", &file_arg, "--as-of", &as_of]);
     assert_eq!(alone["family"]["id"], family_id.as_str());
     let online_svg = here.path("online.svg");
     let offline_svg = here.path("offline.svg");
