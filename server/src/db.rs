@@ -2,10 +2,10 @@
 //! `Db::run` helper that keeps blocking database work off the async threads.
 //!
 //! The engine follows the database URL's scheme (`postgres://`/`postgresql://` or
-//! `sqlite://`/a file path), never a trial connection. SQLite writes go through a pool of one
-//! connection: SQLite admits one writer at a time anyway, and queueing in-process is fairer and
-//! faster than every writer spinning on the database lock. No write function takes a second
-//! connection, so that single-connection pool cannot deadlock.
+//! `sqlite://`/a file path), never a trial connection. SQLite admits one writer at a time, so
+//! `Db::write` on SQLite hands writes to one writer thread that group-commits them
+//! (`crate::writer`); PostgreSQL writes take a pooled connection each. The one-connection write
+//! pool that remains on SQLite serves start-up and the maintenance commands only.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -408,15 +408,4 @@ pub fn default_sqlite_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
         .join("kinthread")
         .join("kinthread.db")
-}
-
-/// Runs `f` in one transaction. On SQLite every in-process write goes through the single
-/// write connection, so a transaction that reads before it writes cannot lose a lock upgrade
-/// to another writer of this server; `busy_timeout` covers other processes (a `rescore`).
-pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    conn.transaction(f)
 }

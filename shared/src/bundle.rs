@@ -5,6 +5,10 @@
 //! Wire types, parsing with clear errors, structural checks and the offline report live here;
 //! reading and writing the database does not. The format is documented in `docs/bundle.md`
 //! and described by `docs/bundle.schema.json`.
+//!
+//! The bundle's records look much like the API's (`BundlePerson` and `api::Person`) but are
+//! their own types on purpose: a file written today must read the same after the API changes,
+//! and a bundle carries what the API never shows (upload fingerprints, stored timestamps).
 
 use std::collections::{HashMap, HashSet};
 

@@ -14,10 +14,12 @@ use kinthread_shared::bundle::{
 use kinthread_shared::reports::FollowUp;
 use kinthread_shared::{AccountRole, FamilyId, UserId};
 
-use super::contacts::participant_ids;
+use super::contacts::{decode, participant_ids};
 use super::request_hash;
 use crate::access::FamilyScope;
-use crate::db::{DbConnection, write_transaction};
+use diesel::Connection;
+
+use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::store::bundles::{self as store, FamilyRow, PersonRow};
 use crate::store::checkins::CheckinRow;
@@ -151,57 +153,38 @@ fn bundle_contact(
     participants: Vec<kinthread_shared::PersonId>,
     withheld: &[Withheld],
 ) -> Result<BundleContact, ApiError> {
-    let depth = match (row.depth_score, row.depth_level, row.depth_lexicon) {
-        (Some(score), Some(level), Some(lexicon_version)) => Some(BundleDepth {
-            score,
-            level: parse_stored("depth level", &level)?,
-            lexicon_version,
-        }),
-        _ => None,
-    };
+    let decoded = decode(&row)?;
     Ok(BundleContact {
-        id: parse_stored("contact id", &row.id)?,
-        client_id: parse_stored("client id", &row.client_id)?,
+        id: decoded.id,
+        client_id: decoded.client_id,
         // The fingerprint is of the full upload: only a complete bundle carries it.
         request_hash: withheld.is_empty().then_some(row.request_hash),
-        kind: parse_stored("kind", &row.kind)?,
-        status: parse_stored("status", &row.status)?,
+        kind: decoded.kind,
+        status: decoded.status,
         participants,
-        initiator: parse_stored("initiator", &row.initiator_id)?,
-        started_at: with_offset(row.started_at, row.utc_offset_seconds)?,
+        initiator: decoded.initiator,
+        started_at: decoded.started_at,
         duration_seconds: row.duration_seconds,
-        ended_at: match (row.ended_at, row.ended_offset_seconds) {
-            (Some(at), Some(offset)) => Some(with_offset(at, offset)?),
-            _ => None,
-        },
-        content: if withheld.contains(&Withheld::Content) {
-            None
-        } else {
-            row.content
-        },
-        talked_most: row
-            .talked_most
-            .map(|t| parse_stored("talked most", &t))
-            .transpose()?,
-        child_feedback: if withheld.contains(&Withheld::ChildFeedback) {
-            None
-        } else {
-            row.child_feedback
-                .map(|f| parse_stored("child feedback", &f))
-                .transpose()?
-        },
-        depth,
-        source: parse_stored("source", &row.source)?,
-        recorded_by: parse_stored("recorded by", &row.recorded_by)?,
-        recorded_at: from_millis(row.recorded_at)?,
-        supersedes: row
-            .supersedes
-            .map(|s| parse_stored("supersedes", &s))
-            .transpose()?,
-        superseded_by: row
-            .superseded_by
-            .map(|s| parse_stored("superseded by", &s))
-            .transpose()?,
+        ended_at: decoded.ended_at,
+        content: row
+            .content
+            .filter(|_| !withheld.contains(&Withheld::Content)),
+        talked_most: decoded.talked_most,
+        child_feedback: decoded
+            .child_feedback
+            .filter(|_| !withheld.contains(&Withheld::ChildFeedback)),
+        depth: decoded
+            .depth
+            .map(|(score, level, lexicon_version)| BundleDepth {
+                score,
+                level,
+                lexicon_version,
+            }),
+        source: decoded.source,
+        recorded_by: decoded.recorded_by,
+        recorded_at: decoded.recorded_at,
+        supersedes: decoded.supersedes,
+        superseded_by: decoded.superseded_by,
     })
 }
 
@@ -337,7 +320,9 @@ pub fn import_family(
     now: DateTime<Utc>,
 ) -> Result<FamilyImportResult, ApiError> {
     let family_id = record.family.id;
-    write_transaction(conn, |conn| {
+    // Its own transaction (a savepoint inside the caller's): a conflict in this family
+    // undoes only this family.
+    conn.transaction(|conn| {
         let mut created = ImportCounts::default();
         let mut existing = ImportCounts::default();
         let mut linked = 0_u32;
@@ -449,7 +434,7 @@ pub fn import_family(
                 }
             }
         }
-        store::insert_contacts(conn, &new_rows, &new_participants)?;
+        crate::store::contacts::insert_rows(conn, &new_rows, &new_participants)?;
         for (id, newer) in &links {
             store::set_superseded_by(conn, family_id, id, newer)?;
             linked += 1;

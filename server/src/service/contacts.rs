@@ -2,11 +2,14 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use kinthread_shared::api::{Contact, ContactDepth, NewContact};
 use kinthread_shared::depth;
 use kinthread_shared::validate::{check_new_contact, effective_status};
-use kinthread_shared::{AccountRole, ContactId, ContactSource, PersonId};
+use kinthread_shared::{
+    AccountRole, ChildFeedback, ContactId, ContactKind, ContactSource, ContactStatus, DepthLevel,
+    PersonId, TalkedMost, UserId,
+};
 
 use super::request_hash;
 use crate::access::FamilyScope;
@@ -84,8 +87,69 @@ pub fn participant_ids(participants: &[PersonId]) -> String {
         .join(",")
 }
 
+/// A stored row read back into domain values, before any reader's view is applied: what the
+/// API's contacts and the bundle's contacts are both made from.
+pub struct DecodedContact {
+    pub id: ContactId,
+    pub client_id: uuid::Uuid,
+    pub kind: ContactKind,
+    pub status: ContactStatus,
+    pub initiator: PersonId,
+    pub started_at: DateTime<FixedOffset>,
+    pub ended_at: Option<DateTime<FixedOffset>>,
+    pub talked_most: Option<TalkedMost>,
+    pub child_feedback: Option<ChildFeedback>,
+    /// Score, level and lexicon version.
+    pub depth: Option<(f64, DepthLevel, String)>,
+    pub source: ContactSource,
+    pub recorded_by: UserId,
+    pub recorded_at: DateTime<Utc>,
+    pub supersedes: Option<ContactId>,
+    pub superseded_by: Option<ContactId>,
+}
+
+/// Parses a row's stored spellings and instants; a value that does not read back is an
+/// internal error (see `store::corrupt`).
+pub fn decode(row: &ContactRow) -> Result<DecodedContact, ApiError> {
+    fn optional<T: std::str::FromStr>(
+        column: &str,
+        value: &Option<String>,
+    ) -> Result<Option<T>, ApiError> {
+        Ok(value
+            .as_deref()
+            .map(|v| parse_stored(column, v))
+            .transpose()?)
+    }
+    Ok(DecodedContact {
+        id: parse_stored("contact id", &row.id)?,
+        client_id: parse_stored("client id", &row.client_id)?,
+        kind: parse_stored("kind", &row.kind)?,
+        status: parse_stored("status", &row.status)?,
+        initiator: parse_stored("initiator", &row.initiator_id)?,
+        started_at: with_offset(row.started_at, row.utc_offset_seconds)?,
+        ended_at: match (row.ended_at, row.ended_offset_seconds) {
+            (Some(at), Some(offset)) => Some(with_offset(at, offset)?),
+            _ => None,
+        },
+        talked_most: optional("talked most", &row.talked_most)?,
+        child_feedback: optional("child feedback", &row.child_feedback)?,
+        depth: match (row.depth_score, &row.depth_level, &row.depth_lexicon) {
+            (Some(score), Some(level), Some(lexicon)) => {
+                Some((score, parse_stored("depth level", level)?, lexicon.clone()))
+            }
+            _ => None,
+        },
+        source: parse_stored("source", &row.source)?,
+        recorded_by: parse_stored("recorded by", &row.recorded_by)?,
+        recorded_at: from_millis(row.recorded_at)?,
+        supersedes: optional("supersedes", &row.supersedes)?,
+        superseded_by: optional("superseded by", &row.superseded_by)?,
+    })
+}
+
 /// A stored contact as `scope`'s viewer may see it.
 pub fn present(scope: &FamilyScope, stored: StoredContact) -> Result<Contact, ApiError> {
+    let decoded = decode(&stored.row)?;
     let row = stored.row;
     let has_content = row.content.is_some();
     let content = if scope.sees_content() {
@@ -93,64 +157,42 @@ pub fn present(scope: &FamilyScope, stored: StoredContact) -> Result<Contact, Ap
     } else {
         None
     };
-    let depth = match (row.depth_score, row.depth_level, row.depth_lexicon) {
-        (Some(score), Some(level), Some(lexicon_version)) => {
-            // Evidence is recomputed, not stored: scoring is deterministic and takes
-            // microseconds, and it only explains the stored score under the same lexicon.
-            let evidence = match &content {
-                Some(text) if lexicon_version == depth::LEXICON_VERSION => {
-                    depth::score(text).evidence
-                }
-                _ => Vec::new(),
-            };
-            Some(ContactDepth {
-                score,
-                level: parse_stored("depth level", &level)?,
-                lexicon_version,
-                evidence,
-            })
+    let depth = decoded.depth.map(|(score, level, lexicon_version)| {
+        // Evidence is recomputed, not stored: scoring is deterministic and takes
+        // microseconds, and it only explains the stored score under the same lexicon.
+        let evidence = match &content {
+            Some(text) if lexicon_version == depth::LEXICON_VERSION => depth::score(text).evidence,
+            _ => Vec::new(),
+        };
+        ContactDepth {
+            score,
+            level,
+            lexicon_version,
+            evidence,
         }
-        _ => None,
-    };
-    let child_feedback = if scope.sees_child_feedback() {
-        row.child_feedback
-            .map(|f| parse_stored("child feedback", &f))
-            .transpose()?
-    } else {
-        None
-    };
+    });
     Ok(Contact {
-        id: parse_stored("contact id", &row.id)?,
+        id: decoded.id,
         family_id: parse_stored("family id", &row.family_id)?,
-        client_id: parse_stored("client id", &row.client_id)?,
-        kind: parse_stored("kind", &row.kind)?,
-        status: parse_stored("status", &row.status)?,
+        client_id: decoded.client_id,
+        kind: decoded.kind,
+        status: decoded.status,
         participants: stored.participants,
-        initiator: parse_stored("initiator", &row.initiator_id)?,
-        started_at: with_offset(row.started_at, row.utc_offset_seconds)?,
+        initiator: decoded.initiator,
+        started_at: decoded.started_at,
         duration_seconds: row.duration_seconds,
-        ended_at: match (row.ended_at, row.ended_offset_seconds) {
-            (Some(at), Some(offset)) => Some(with_offset(at, offset)?),
-            _ => None,
-        },
+        ended_at: decoded.ended_at,
         content_withheld: has_content && content.is_none(),
         content,
-        talked_most: row
-            .talked_most
-            .map(|t| parse_stored("talked most", &t))
-            .transpose()?,
-        child_feedback,
+        talked_most: decoded.talked_most,
+        child_feedback: decoded
+            .child_feedback
+            .filter(|_| scope.sees_child_feedback()),
         depth,
-        source: parse_stored("source", &row.source)?,
-        recorded_by: parse_stored("recorded by", &row.recorded_by)?,
-        recorded_at: from_millis(row.recorded_at)?,
-        supersedes: row
-            .supersedes
-            .map(|s| parse_stored("supersedes", &s))
-            .transpose()?,
-        superseded_by: row
-            .superseded_by
-            .map(|s| parse_stored("superseded by", &s))
-            .transpose()?,
+        source: decoded.source,
+        recorded_by: decoded.recorded_by,
+        recorded_at: decoded.recorded_at,
+        supersedes: decoded.supersedes,
+        superseded_by: decoded.superseded_by,
     })
 }

@@ -9,7 +9,7 @@ use kinthread_shared::api::Person;
 use kinthread_shared::{FamilyId, PersonId, ProgramId, UserId};
 
 use super::checkins::CheckinRow;
-use super::contacts::{ContactRow, ParticipantRow};
+use super::contacts::ContactRow;
 use super::parse_stored;
 use crate::db::DbConnection;
 use crate::schema::{checkins, contact_participants, contacts, families, persons, programs, users};
@@ -213,33 +213,4 @@ pub fn insert_placeholder_staff(conn: &mut DbConnection, id: UserId, now: i64) -
         ))
         .execute(conn)
         .map(drop)
-}
-
-/// Inserts contact rows and their participants as given (ids kept). diesel's multi-engine
-/// connection has no multi-row insert, so each engine gets the statement through its type.
-pub fn insert_contacts(
-    conn: &mut DbConnection,
-    rows: &[ContactRow],
-    participants: &[ParticipantRow],
-) -> QueryResult<()> {
-    // 24 columns a row: 40 rows stay under SQLite's 999-parameter floor of old builds.
-    macro_rules! insert_all {
-        ($conn:expr) => {{
-            for chunk in rows.chunks(40) {
-                diesel::insert_into(contacts::table)
-                    .values(chunk)
-                    .execute($conn)?;
-            }
-            for chunk in participants.chunks(300) {
-                diesel::insert_into(contact_participants::table)
-                    .values(chunk)
-                    .execute($conn)?;
-            }
-        }};
-    }
-    match conn {
-        DbConnection::Sqlite(conn) => insert_all!(conn),
-        DbConnection::Postgres(conn) => insert_all!(conn),
-    }
-    Ok(())
 }

@@ -137,15 +137,15 @@ pub fn insert_idempotent(
             }
             new_rows.push(item.row);
         }
-        // 24 columns a row: 40 rows stay under SQLite's 999-parameter floor of old builds.
         insert_rows(conn, &new_rows, &new_participants)?;
         Ok(outcomes)
     })
 }
 
-/// Multi-row inserts of contacts and their participants. diesel's multi-engine connection
-/// has no multi-row insert, so each engine gets the same statement through its own type.
-fn insert_rows(
+/// Inserts contact rows and their participants as given (uploads, amendments, bundle imports).
+/// diesel's multi-engine connection has no multi-row insert, so each engine gets the same
+/// statement through its own type.
+pub fn insert_rows(
     conn: &mut DbConnection,
     rows: &[ContactRow],
     participants: &[ParticipantRow],
