@@ -141,12 +141,9 @@ fn describe_refs(people: &[&Person]) -> String {
         .join(", ")
 }
 
-/// The family's IANA time zone, Asia/Shanghai if the stored one is unknown here.
+/// The family's IANA time zone.
 pub fn time_zone(family: &Family) -> Tz {
-    family
-        .time_zone
-        .parse()
-        .unwrap_or(kinthread_shared::gaps::DEFAULT_TIME_ZONE)
+    family.time_zone.tz()
 }
 
 /// A length like `90s`, `5m`, `2h`, `3d`, `1w`.

@@ -10,9 +10,9 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
+use kinthread_shared::ContactKind;
 use kinthread_shared::api::Contact;
 use kinthread_shared::reports::{FamilyReport, PairReport};
-use kinthread_shared::{ContactKind, ContactStatus};
 
 const WIDTH: f64 = 1200.0;
 const LEFT: f64 = 300.0;
@@ -92,22 +92,6 @@ impl Scale {
     }
 }
 
-/// When a counted contact ended (a call's start plus its duration, a visit's end).
-fn contact_end(contact: &Contact) -> DateTime<Utc> {
-    let start = contact.started_at.with_timezone(&Utc);
-    match contact.kind {
-        ContactKind::Visit => contact.ended_at.map_or(start, |e| e.with_timezone(&Utc)),
-        ContactKind::Call | ContactKind::VideoCall => {
-            start + chrono::Duration::seconds(contact.duration_seconds.unwrap_or(0).max(0))
-        }
-        ContactKind::Text => start,
-    }
-}
-
-fn counts(contact: &Contact) -> bool {
-    contact.status == ContactStatus::Completed
-}
-
 fn involves(contact: &Contact, pair: &PairReport) -> bool {
     contact.participants.contains(&pair.a.id) && contact.participants.contains(&pair.b.id)
 }
@@ -118,11 +102,8 @@ fn long_gaps(
     scale: &Scale,
     target_days: u32,
 ) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
-    let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> = contacts
-        .iter()
-        .filter(|c| counts(c))
-        .map(|c| (c.started_at.with_timezone(&Utc), contact_end(c)))
-        .collect();
+    let mut spans: Vec<(DateTime<Utc>, DateTime<Utc>)> =
+        contacts.iter().filter_map(|c| c.counted_span()).collect();
     spans.sort();
     let target = chrono::Duration::days(i64::from(target_days));
     let mut gaps = Vec::new();
@@ -180,11 +161,7 @@ fn pair_subtitle(pair: &PairReport) -> String {
 
 /// Draws the timeline; `contacts` may hold more than the window, extra ones are clipped.
 pub fn render(report: &FamilyReport, contacts: &[Contact]) -> String {
-    let tz: Tz = report
-        .family
-        .time_zone
-        .parse()
-        .unwrap_or(kinthread_shared::gaps::DEFAULT_TIME_ZONE);
+    let tz: Tz = report.family.time_zone.tz();
     let scale = Scale {
         from: report.window.from,
         as_of: report.window.as_of,
@@ -213,7 +190,7 @@ pub fn render(report: &FamilyReport, contacts: &[Contact]) -> String {
         scale.from.with_timezone(&tz).format("%Y-%m-%d"),
         scale.as_of.with_timezone(&tz).format("%Y-%m-%d"),
         report.window_days,
-        escape(&report.family.time_zone),
+        escape(report.family.time_zone.name()),
         report.target_days
     );
 
@@ -295,7 +272,9 @@ pub fn render(report: &FamilyReport, contacts: &[Contact]) -> String {
 
 fn draw_contact(svg: &mut String, contact: &Contact, scale: &Scale, base: f64, tz: Tz) {
     let start = contact.started_at.with_timezone(&Utc);
-    let end = contact_end(contact);
+    // The one contact rule: an unanswered call has no span and is drawn as a cross.
+    let span = contact.counted_span();
+    let end = span.map_or(start, |(_, end)| end);
     let visible = scale.contains(start) || (start < scale.from && end >= scale.from);
     if !visible {
         return;
@@ -303,8 +282,8 @@ fn draw_contact(svg: &mut String, contact: &Contact, scale: &Scale, base: f64, t
     let colour = depth_colour(contact.depth.as_ref().map(|d| d.score));
     let when = start.with_timezone(&tz).format("%Y-%m-%d %H:%M");
     let x = scale.x(start);
-    match (contact.kind, contact.status) {
-        (_, ContactStatus::Missed | ContactStatus::Declined) => {
+    match (contact.kind, span) {
+        (_, None) => {
             let (cx, cy, r) = (x, base - 20.0, 3.5);
             let _ = writeln!(
                 svg,

@@ -1,18 +1,282 @@
-//! Who may do what (SPEC section 2). Every family-scoped handler starts by asking for a
-//! `FamilyScope`, which refuses anyone the rules do not let in; the scope then answers the
-//! finer questions (may this viewer see note text, the child's feedback, phone numbers).
+//! Who may do what (SPEC section 2), decided in one place.
 //!
-//! - parents, caregivers, children: their own family only;
-//! - staff: families enrolled in one of their programs; note text only with consent;
-//! - admins: everything.
+//! Every rule is one arm of [`rule`] (actions) or [`visibility`] (what a reader sees of a
+//! family's records), and every arm matches every [`AccountRole`] by name: there is no
+//! wildcard, so a new role does not compile until each rule says what it may. The answer is
+//! a [`Rule`]; some rules depend on the family (its consent, whether the reader belongs to
+//! it), which [`FamilyScope`] resolves.
+//!
+//! Handlers ask for a [`FamilyScope`] first (who may reach the family at all), then
+//! `scope.require(Action::…)`; actions outside a family go through [`require`].
 
 use kinthread_shared::api::Family;
-use kinthread_shared::{AccountRole, FamilyId, PersonId};
+use kinthread_shared::{AccountRole, FamilyId, PersonId, ProgramId};
 
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::store;
+
+/// Something a user may try to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    // ---- the installation
+    CreateProgram,
+    ListPrograms,
+    ReadProgram,
+    CreateFamily,
+    ListFamilies,
+    ManageAccounts,
+    ReadAuditLog,
+    ImportBundle,
+    ReadCaseload,
+    // ---- within one family (after the family was reached)
+    ReadFamily,
+    ChangeFamilySettings,
+    ChangeConsent,
+    AddPerson,
+    ListPersons,
+    LogContact,
+    ReadContacts,
+    AmendContact,
+    RecordCheckin,
+    ReadCheckins,
+    ReadReport,
+    RecordFollowUp,
+    ReadFollowUps,
+    ExportBundle,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::CreateProgram,
+        Action::ListPrograms,
+        Action::ReadProgram,
+        Action::CreateFamily,
+        Action::ListFamilies,
+        Action::ManageAccounts,
+        Action::ReadAuditLog,
+        Action::ImportBundle,
+        Action::ReadCaseload,
+        Action::ReadFamily,
+        Action::ChangeFamilySettings,
+        Action::ChangeConsent,
+        Action::AddPerson,
+        Action::ListPersons,
+        Action::LogContact,
+        Action::ReadContacts,
+        Action::AmendContact,
+        Action::RecordCheckin,
+        Action::ReadCheckins,
+        Action::ReadReport,
+        Action::RecordFollowUp,
+        Action::ReadFollowUps,
+        Action::ExportBundle,
+    ];
+
+    /// What the refusal says: "you may not …".
+    pub fn refusal(self) -> &'static str {
+        match self {
+            Action::CreateProgram => "create programs",
+            Action::ListPrograms => "list programs",
+            Action::ReadProgram => "see this program",
+            Action::CreateFamily => "create families",
+            Action::ListFamilies => "list families",
+            Action::ManageAccounts => "manage accounts",
+            Action::ReadAuditLog => "read the audit log",
+            Action::ImportBundle => "import bundles",
+            Action::ReadCaseload => "read the caseload: it is for program staff and admins",
+            Action::ReadFamily => "read this family",
+            Action::ChangeFamilySettings => {
+                "change this family (guardians may change only its consent)"
+            }
+            Action::ChangeConsent => "change this family's consent",
+            Action::AddPerson => "add persons to a family",
+            Action::ListPersons => "list this family's persons",
+            Action::LogContact => "log contacts: staff read reports and record follow-ups",
+            Action::ReadContacts => "read this family's contacts",
+            Action::AmendContact => "amend contacts: staff read reports and record follow-ups",
+            Action::RecordCheckin => "record check-ins: that is for the child's caregivers",
+            Action::ReadCheckins => "read the caregivers' check-ins",
+            Action::ReadReport => {
+                "read the family report: it is for the parents, caregivers and program staff"
+            }
+            Action::RecordFollowUp | Action::ReadFollowUps => {
+                "use follow-ups: they are for the program's staff"
+            }
+            Action::ExportBundle => {
+                "export the family's record: that is for its parents, caregivers, staff and admins"
+            }
+        }
+    }
+}
+
+/// A part of a family's records that not every reader may see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Visible {
+    /// Note and text content of contacts, check-in text.
+    NoteText,
+    /// The child's feedback on contacts.
+    ChildFeedback,
+    PhoneNumbers,
+    /// Staff follow-ups in a family's bundle.
+    FollowUps,
+}
+
+impl Visible {
+    pub const ALL: &'static [Visible] = &[
+        Visible::NoteText,
+        Visible::ChildFeedback,
+        Visible::PhoneNumbers,
+        Visible::FollowUps,
+    ];
+}
+
+/// The answer of the table for one role and one action or part of the records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    Allow,
+    Deny,
+    /// Only where the family consented to share notes with program staff.
+    IfNotesShared,
+    /// Only where the family consented to show the child's feedback to parents.
+    IfFeedbackShared,
+    /// Only the records the child took part in.
+    OwnContactsOnly,
+    /// Only the programs the staff member works in (a staff member reaches a family
+    /// through the programs it is enrolled in).
+    OwnProgramsOnly,
+    /// Only the user's own family.
+    OwnFamilyOnly,
+}
+
+/// Which families a role reaches at all.
+pub fn reach(role: AccountRole) -> Rule {
+    match role {
+        AccountRole::Admin => Rule::Allow,
+        AccountRole::Staff => Rule::OwnProgramsOnly,
+        AccountRole::Parent | AccountRole::Caregiver | AccountRole::Child => Rule::OwnFamilyOnly,
+    }
+}
+
+/// The table of actions: what `role` may do.
+pub fn rule(role: AccountRole, action: Action) -> Rule {
+    use AccountRole::{Admin, Caregiver, Child, Parent, Staff};
+    use Rule::{Allow, Deny, OwnContactsOnly, OwnFamilyOnly, OwnProgramsOnly};
+    match action {
+        Action::CreateProgram
+        | Action::CreateFamily
+        | Action::ManageAccounts
+        | Action::ReadAuditLog
+        | Action::ImportBundle
+        | Action::ChangeFamilySettings
+        | Action::AddPerson => match role {
+            Admin => Allow,
+            Staff | Parent | Caregiver | Child => Deny,
+        },
+        Action::ListPrograms | Action::ReadProgram | Action::ReadCaseload => match role {
+            Admin => Allow,
+            Staff => OwnProgramsOnly,
+            Parent | Caregiver | Child => Deny,
+        },
+        Action::ListFamilies => match role {
+            Admin => Allow,
+            Staff => OwnProgramsOnly,
+            Parent | Caregiver | Child => OwnFamilyOnly,
+        },
+        Action::ReadFamily | Action::ListPersons => match role {
+            Admin | Staff | Parent | Caregiver | Child => Allow,
+        },
+        // The family's adults are its guardians.
+        Action::ChangeConsent => match role {
+            Admin | Parent | Caregiver => Allow,
+            Staff | Child => Deny,
+        },
+        Action::LogContact | Action::AmendContact => match role {
+            Admin | Parent | Caregiver => Allow,
+            // A child logs and amends only contacts they took part in.
+            Child => OwnContactsOnly,
+            Staff => Deny,
+        },
+        Action::ReadContacts => match role {
+            Admin | Staff | Parent | Caregiver => Allow,
+            Child => OwnContactsOnly,
+        },
+        Action::RecordCheckin => match role {
+            Admin | Caregiver => Allow,
+            Staff | Parent | Child => Deny,
+        },
+        // A child's account logs its own contacts but is not shown how often parents call,
+        // nor what the caregivers wrote about them.
+        Action::ReadCheckins | Action::ReadReport => match role {
+            Admin | Staff | Parent | Caregiver => Allow,
+            Child => Deny,
+        },
+        Action::RecordFollowUp | Action::ReadFollowUps => match role {
+            Admin | Staff => Allow,
+            Parent | Caregiver | Child => Deny,
+        },
+        Action::ExportBundle => match role {
+            Admin | Staff | Parent | Caregiver => Allow,
+            Child => Deny,
+        },
+    }
+}
+
+/// The table of visibility: what `role` sees of a family's records.
+pub fn visibility(role: AccountRole, part: Visible) -> Rule {
+    use AccountRole::{Admin, Caregiver, Child, Parent, Staff};
+    use Rule::{Allow, Deny, IfFeedbackShared, IfNotesShared};
+    match part {
+        Visible::NoteText => match role {
+            Admin | Parent | Caregiver | Child => Allow,
+            Staff => IfNotesShared,
+        },
+        Visible::ChildFeedback => match role {
+            Admin | Staff | Child => Allow,
+            Parent | Caregiver => IfFeedbackShared,
+        },
+        Visible::PhoneNumbers => match role {
+            Admin | Parent | Caregiver => Allow,
+            Staff | Child => Deny,
+        },
+        Visible::FollowUps => match role {
+            Admin | Staff => Allow,
+            Parent | Caregiver | Child => Deny,
+        },
+    }
+}
+
+/// Refuses an action outside any family that `user`'s role may never do. Rules that narrow
+/// to the user's own programs or family pass here; the query applies them.
+pub fn require(user: &AuthUser, action: Action) -> Result<(), ApiError> {
+    match rule(user.role, action) {
+        Rule::Deny => Err(ApiError::forbidden(action.refusal())),
+        Rule::Allow
+        | Rule::IfNotesShared
+        | Rule::IfFeedbackShared
+        | Rule::OwnContactsOnly
+        | Rule::OwnProgramsOnly
+        | Rule::OwnFamilyOnly => Ok(()),
+    }
+}
+
+/// The programs whose records `user` may see: `None` for every program (admins).
+pub fn program_scope(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    action: Action,
+) -> Result<Option<Vec<ProgramId>>, ApiError> {
+    match rule(user.role, action) {
+        Rule::Allow => Ok(None),
+        Rule::OwnProgramsOnly => Ok(Some(store::programs::of_staff(conn, user.id)?)),
+        Rule::Deny
+        | Rule::IfNotesShared
+        | Rule::IfFeedbackShared
+        | Rule::OwnContactsOnly
+        | Rule::OwnFamilyOnly => Err(ApiError::forbidden(action.refusal())),
+    }
+}
 
 /// A signed-in user's standing in one family.
 #[derive(Clone, Debug)]
@@ -39,93 +303,252 @@ impl FamilyScope {
         self.user.role == AccountRole::Staff
     }
 
+    /// Refuses what the table does not allow in this family. `OwnContactsOnly` passes: the
+    /// caller narrows to the reader's own contacts ([`FamilyScope::only_own_contacts`]).
+    pub fn require(&self, action: Action) -> Result<(), ApiError> {
+        if self.resolve(rule(self.role(), action)) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(action.refusal()))
+        }
+    }
+
+    /// Whether this reader sees `part` of the family's records.
+    pub fn sees(&self, part: Visible) -> bool {
+        self.resolve(visibility(self.role(), part))
+    }
+
     /// Note and text content: the family itself and admins; staff only with consent.
     pub fn sees_content(&self) -> bool {
-        match self.user.role {
-            AccountRole::Staff => self.family.consent.share_notes_with_staff,
-            _ => true,
-        }
+        self.sees(Visible::NoteText)
     }
 
-    /// The child's feedback: the child, staff and admins; parents and caregivers only
-    /// where the family agreed.
     pub fn sees_child_feedback(&self) -> bool {
-        match self.user.role {
-            AccountRole::Child | AccountRole::Staff | AccountRole::Admin => true,
-            AccountRole::Parent | AccountRole::Caregiver => {
-                self.family.consent.child_feedback_visible_to_parents
-            }
-        }
+        self.sees(Visible::ChildFeedback)
     }
 
-    /// Phone numbers: the adults of the family and admins; never staff.
     pub fn sees_phone_numbers(&self) -> bool {
-        matches!(
-            self.user.role,
-            AccountRole::Parent | AccountRole::Caregiver | AccountRole::Admin
-        )
+        self.sees(Visible::PhoneNumbers)
     }
 
-    /// A child reads only the contacts they took part in.
+    /// The person whose own contacts are all this reader may read or write (a child).
     pub fn only_own_contacts(&self) -> Option<PersonId> {
-        match self.user.role {
-            AccountRole::Child => self.user.person_id,
-            _ => None,
+        match rule(self.role(), Action::ReadContacts) {
+            Rule::OwnContactsOnly => self.user.person_id,
+            Rule::Allow
+            | Rule::Deny
+            | Rule::IfNotesShared
+            | Rule::IfFeedbackShared
+            | Rule::OwnProgramsOnly
+            | Rule::OwnFamilyOnly => None,
         }
     }
 
-    pub fn require_contact_writer(&self) -> Result<(), ApiError> {
-        match self.user.role {
-            AccountRole::Staff => Err(ApiError::forbidden(
-                "log contacts: staff read reports and record follow-ups",
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    pub fn require_checkin_writer(&self) -> Result<(), ApiError> {
-        match self.user.role {
-            AccountRole::Caregiver | AccountRole::Admin => Ok(()),
-            _ => Err(ApiError::forbidden(
-                "record check-ins: that is for the child's caregivers",
-            )),
-        }
-    }
-
-    pub fn require_checkin_reader(&self) -> Result<(), ApiError> {
-        match self.user.role {
-            AccountRole::Child => Err(ApiError::forbidden("read the caregivers' check-ins")),
-            _ => Ok(()),
+    /// A rule in this family. The family was reached, so the family and program
+    /// conditions hold already.
+    fn resolve(&self, rule: Rule) -> bool {
+        let consent = self.family.consent;
+        match rule {
+            Rule::Allow | Rule::OwnContactsOnly | Rule::OwnProgramsOnly | Rule::OwnFamilyOnly => {
+                true
+            }
+            Rule::Deny => false,
+            Rule::IfNotesShared => consent.share_notes_with_staff,
+            Rule::IfFeedbackShared => consent.child_feedback_visible_to_parents,
         }
     }
 }
 
-/// Loads the family and checks that `user` may reach it at all.
+/// Loads the family and checks that `user` may reach it at all ([`reach`]).
 pub fn family_scope(
     conn: &mut DbConnection,
     user: &AuthUser,
     family_id: FamilyId,
 ) -> Result<FamilyScope, ApiError> {
-    let allowed = match user.role {
-        AccountRole::Admin => true,
-        AccountRole::Parent | AccountRole::Caregiver | AccountRole::Child => {
-            user.family_id == Some(family_id)
-        }
-        AccountRole::Staff => false,
-    };
-    if !allowed && user.role != AccountRole::Staff {
+    let rule = reach(user.role);
+    if rule == Rule::OwnFamilyOnly && user.family_id != Some(family_id) {
         return Err(ApiError::forbidden("reach another family's records"));
     }
     let family = store::families::get(conn, family_id)?.ok_or(ApiError::NotFound("family"))?;
-    if user.role == AccountRole::Staff {
-        let programs = store::programs::of_staff(conn, &user.id.to_string())?;
-        let enrolled = family.program_id.is_some_and(|p| programs.contains(&p));
-        if !enrolled {
-            return Err(ApiError::forbidden("reach a family outside your programs"));
+    let reached = match rule {
+        Rule::Allow | Rule::OwnFamilyOnly => true,
+        Rule::OwnProgramsOnly => {
+            let programs = store::programs::of_staff(conn, user.id)?;
+            family.program_id.is_some_and(|p| programs.contains(&p))
         }
+        Rule::Deny | Rule::IfNotesShared | Rule::IfFeedbackShared | Rule::OwnContactsOnly => false,
+    };
+    if !reached {
+        return Err(ApiError::forbidden("reach a family outside your programs"));
     }
     Ok(FamilyScope {
         family,
         user: *user,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use AccountRole::{Admin, Caregiver, Child, Parent, Staff};
+    use Rule::{
+        Allow, Deny, IfFeedbackShared, IfNotesShared, OwnContactsOnly, OwnFamilyOnly,
+        OwnProgramsOnly,
+    };
+
+    const ROLES: [AccountRole; 5] = [Admin, Staff, Parent, Caregiver, Child];
+
+    /// The whole matrix, written out: (action, [admin, staff, parent, caregiver, child]).
+    const ACTIONS: &[(Action, [Rule; 5])] = &[
+        (Action::CreateProgram, [Allow, Deny, Deny, Deny, Deny]),
+        (
+            Action::ListPrograms,
+            [Allow, OwnProgramsOnly, Deny, Deny, Deny],
+        ),
+        (
+            Action::ReadProgram,
+            [Allow, OwnProgramsOnly, Deny, Deny, Deny],
+        ),
+        (Action::CreateFamily, [Allow, Deny, Deny, Deny, Deny]),
+        (
+            Action::ListFamilies,
+            [
+                Allow,
+                OwnProgramsOnly,
+                OwnFamilyOnly,
+                OwnFamilyOnly,
+                OwnFamilyOnly,
+            ],
+        ),
+        (Action::ManageAccounts, [Allow, Deny, Deny, Deny, Deny]),
+        (Action::ReadAuditLog, [Allow, Deny, Deny, Deny, Deny]),
+        (Action::ImportBundle, [Allow, Deny, Deny, Deny, Deny]),
+        (
+            Action::ReadCaseload,
+            [Allow, OwnProgramsOnly, Deny, Deny, Deny],
+        ),
+        (Action::ReadFamily, [Allow, Allow, Allow, Allow, Allow]),
+        (
+            Action::ChangeFamilySettings,
+            [Allow, Deny, Deny, Deny, Deny],
+        ),
+        (Action::ChangeConsent, [Allow, Deny, Allow, Allow, Deny]),
+        (Action::AddPerson, [Allow, Deny, Deny, Deny, Deny]),
+        (Action::ListPersons, [Allow, Allow, Allow, Allow, Allow]),
+        (
+            Action::LogContact,
+            [Allow, Deny, Allow, Allow, OwnContactsOnly],
+        ),
+        (
+            Action::ReadContacts,
+            [Allow, Allow, Allow, Allow, OwnContactsOnly],
+        ),
+        (
+            Action::AmendContact,
+            [Allow, Deny, Allow, Allow, OwnContactsOnly],
+        ),
+        (Action::RecordCheckin, [Allow, Deny, Deny, Allow, Deny]),
+        (Action::ReadCheckins, [Allow, Allow, Allow, Allow, Deny]),
+        (Action::ReadReport, [Allow, Allow, Allow, Allow, Deny]),
+        (Action::RecordFollowUp, [Allow, Allow, Deny, Deny, Deny]),
+        (Action::ReadFollowUps, [Allow, Allow, Deny, Deny, Deny]),
+        (Action::ExportBundle, [Allow, Allow, Allow, Allow, Deny]),
+    ];
+
+    const PARTS: &[(Visible, [Rule; 5])] = &[
+        (
+            Visible::NoteText,
+            [Allow, IfNotesShared, Allow, Allow, Allow],
+        ),
+        (
+            Visible::ChildFeedback,
+            [Allow, Allow, IfFeedbackShared, IfFeedbackShared, Allow],
+        ),
+        (Visible::PhoneNumbers, [Allow, Deny, Allow, Allow, Deny]),
+        (Visible::FollowUps, [Allow, Allow, Deny, Deny, Deny]),
+    ];
+
+    #[test]
+    fn every_role_and_action_has_the_answer_of_the_table() {
+        assert_eq!(
+            ACTIONS.len(),
+            Action::ALL.len(),
+            "every action is in the table"
+        );
+        for &(action, expected) in ACTIONS {
+            for (role, want) in ROLES.into_iter().zip(expected) {
+                assert_eq!(rule(role, action), want, "{role} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_role_and_part_of_the_records_has_the_answer_of_the_table() {
+        assert_eq!(
+            PARTS.len(),
+            Visible::ALL.len(),
+            "every part is in the table"
+        );
+        for &(part, expected) in PARTS {
+            for (role, want) in ROLES.into_iter().zip(expected) {
+                assert_eq!(visibility(role, part), want, "{role} {part:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn reach_is_own_family_for_family_accounts() {
+        assert_eq!(reach(Admin), Allow);
+        assert_eq!(reach(Staff), OwnProgramsOnly);
+        for role in [Parent, Caregiver, Child] {
+            assert_eq!(reach(role), OwnFamilyOnly);
+        }
+    }
+
+    fn scope(role: AccountRole, notes: bool, feedback: bool) -> FamilyScope {
+        use chrono::Utc;
+        use kinthread_shared::api::Consent;
+        use kinthread_shared::{TargetCadence, TimeZoneName, UserId};
+        FamilyScope {
+            family: Family {
+                id: FamilyId::new(),
+                display_name: "王家".into(),
+                program_id: None,
+                time_zone: TimeZoneName::default(),
+                target_cadence_days: TargetCadence::default(),
+                consent: Consent {
+                    guardian_consent: true,
+                    share_notes_with_staff: notes,
+                    child_feedback_visible_to_parents: feedback,
+                },
+                created_at: Utc::now(),
+            },
+            user: AuthUser {
+                id: UserId::new(),
+                role,
+                family_id: None,
+                person_id: Some(PersonId::new()),
+            },
+        }
+    }
+
+    #[test]
+    fn consent_rules_follow_the_family() {
+        assert!(!scope(Staff, false, false).sees(Visible::NoteText));
+        assert!(scope(Staff, true, false).sees(Visible::NoteText));
+        assert!(!scope(Parent, true, false).sees(Visible::ChildFeedback));
+        assert!(scope(Parent, false, true).sees(Visible::ChildFeedback));
+        assert!(scope(Child, false, false).only_own_contacts().is_some());
+        assert!(scope(Parent, false, false).only_own_contacts().is_none());
+        assert!(
+            scope(Child, true, true)
+                .require(Action::ReadReport)
+                .is_err()
+        );
+        assert!(
+            scope(Staff, true, true)
+                .require(Action::LogContact)
+                .is_err()
+        );
+    }
 }

@@ -94,11 +94,8 @@ pub fn start(settings: &Settings, state: AppState) -> Result<(Server, SocketAddr
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(MAX_JSON_BODY_BYTES)
-                    .error_handler(error::json_error),
-            )
+            // Bodies are read by `extract::Json` through the payload limit.
+            .app_data(web::PayloadConfig::new(MAX_JSON_BODY_BYTES))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .wrap(ErrorHandlers::new().default_handler(error::envelope_foreign_errors))

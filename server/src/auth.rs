@@ -176,14 +176,6 @@ impl AuthUser {
     pub fn is_admin(&self) -> bool {
         self.role == AccountRole::Admin
     }
-
-    pub fn require_admin(&self, what: &str) -> Result<(), ApiError> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(what))
-        }
-    }
 }
 
 impl FromRequest for AuthUser {

@@ -409,3 +409,28 @@ pub fn default_sqlite_path() -> PathBuf {
         .join("kinthread")
         .join("kinthread.db")
 }
+
+/// Ids go to the multi-engine backend through the engine's own impl (in
+/// `kinthread_shared::storage`); enums need nothing here, their impl serves every backend.
+macro_rules! multi_backend_text_ids {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            impl diesel::serialize::ToSql<diesel::sql_types::Text, MultiBackend>
+                for kinthread_shared::$name
+            {
+                fn to_sql<'b>(
+                    &'b self,
+                    out: &mut diesel::serialize::Output<'b, '_, MultiBackend>,
+                ) -> diesel::serialize::Result {
+                    out.set_value((diesel::sql_types::Text, self));
+                    Ok(diesel::serialize::IsNull::No)
+                }
+            }
+        )+
+    };
+}
+
+multi_backend_text_ids!(
+    ProgramId, FamilyId, PersonId, ContactId, CheckinId, UserId, FollowUpId, ClientId, AuditId,
+    SessionId
+);

@@ -181,19 +181,6 @@ impl From<diesel::result::Error> for ApiError {
 
 // ---- extractor failures go through the same envelope -------------------------------------
 
-pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    use actix_web::error::JsonPayloadError as E;
-    let api = match err {
-        E::ContentType => ApiError::UnsupportedMediaType,
-        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => {
-            ApiError::PayloadTooLarge(limit)
-        }
-        E::Deserialize(e) => ApiError::InvalidBody(e.to_string()),
-        other => ApiError::InvalidBody(other.to_string()),
-    };
-    api.into()
-}
-
 pub fn path_error(err: actix_web::error::PathError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::InvalidPath(err.to_string()).into()
 }

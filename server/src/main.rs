@@ -171,11 +171,11 @@ fn rescore(settings: &Settings) -> anyhow::Result<()> {
     let mut conn = db.write_conn()?;
     let summary = store::contacts::rescore_all(&mut conn, |text| {
         let depth = kinthread_shared::depth::score(text);
-        (
-            depth.score,
-            depth.level.as_str().to_owned(),
-            depth.lexicon_version,
-        )
+        store::contacts::StoredDepth {
+            score: depth.score,
+            level: depth.level,
+            lexicon: depth.lexicon_version,
+        }
     })?;
     println!(
         "rescored {} contact(s) with lexicon {} ({} changed level)",

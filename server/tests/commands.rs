@@ -103,7 +103,7 @@ fn migrate_create_admin_and_rescore() {
         "INSERT INTO families (id, display_name, program_id, time_zone, target_cadence_days,
             guardian_consent, share_notes_with_staff, child_feedback_visible_to_parents,
             created_at, updated_at)
-         VALUES ('f1', 'F', NULL, 'Asia/Shanghai', NULL, 1, 0, 0, 0, 0)",
+         VALUES ('00000000-0000-0000-0000-0000000000f1', 'F', NULL, 'Asia/Shanghai', NULL, 1, 0, 0, 0, 0)",
     )
     .execute(&mut conn)
     .unwrap();
@@ -111,8 +111,11 @@ fn migrate_create_admin_and_rescore() {
         "INSERT INTO contacts (family_id, id, client_id, request_hash, kind, status,
             initiator_id, started_at, utc_offset_seconds, content, depth_score, depth_level,
             depth_lexicon, source, recorded_by, recorded_at)
-         VALUES ('f1', 'c1', 'k1', 'h', 'text', 'completed', 'p1', 0, 0,
-            '妈妈我好想你', 1.0, 'routine', 'old-lexicon', 'app', 'u1', 0)",
+         VALUES ('00000000-0000-0000-0000-0000000000f1', '00000000-0000-0000-0000-0000000000c1',
+            '00000000-0000-0000-0000-0000000000a1', 'h', 'text', 'completed',
+            '00000000-0000-0000-0000-0000000000b1', 0, 0,
+            '妈妈我好想你', 1.0, 'routine', 'old-lexicon', 'app',
+            '00000000-0000-0000-0000-0000000000d1', 0)",
     )
     .execute(&mut conn)
     .unwrap();

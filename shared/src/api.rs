@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::ids::*;
 use crate::model::*;
+use crate::values::{TargetCadence, TimeZoneName};
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
@@ -117,7 +118,7 @@ pub struct NewProgram {
     pub name: String,
     /// Target days between contacts for the program's families (default 7).
     #[serde(default)]
-    pub target_cadence_days: Option<i32>,
+    pub target_cadence_days: Option<TargetCadence>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -125,7 +126,7 @@ pub struct NewProgram {
 pub struct Program {
     pub id: ProgramId,
     pub name: String,
-    pub target_cadence_days: i32,
+    pub target_cadence_days: TargetCadence,
     pub created_at: DateTime<Utc>,
 }
 
@@ -154,10 +155,10 @@ pub struct NewFamily {
     pub program_id: Option<ProgramId>,
     /// IANA time zone; default `Asia/Shanghai`.
     #[serde(default)]
-    pub time_zone: Option<String>,
+    pub time_zone: Option<TimeZoneName>,
     /// Target days between contacts; default the program's, else 7.
     #[serde(default)]
-    pub target_cadence_days: Option<i32>,
+    pub target_cadence_days: Option<TargetCadence>,
     #[serde(default)]
     pub consent: Consent,
 }
@@ -170,9 +171,9 @@ pub struct FamilyUpdate {
     #[serde(default)]
     pub display_name: Option<String>,
     #[serde(default)]
-    pub time_zone: Option<String>,
+    pub time_zone: Option<TimeZoneName>,
     #[serde(default)]
-    pub target_cadence_days: Option<i32>,
+    pub target_cadence_days: Option<TargetCadence>,
     #[serde(default)]
     pub consent: Option<Consent>,
 }
@@ -183,9 +184,9 @@ pub struct Family {
     pub id: FamilyId,
     pub display_name: String,
     pub program_id: Option<ProgramId>,
-    pub time_zone: String,
+    pub time_zone: TimeZoneName,
     /// The target in force: the family's own, else the program's, else 7.
-    pub target_cadence_days: i32,
+    pub target_cadence_days: TargetCadence,
     pub consent: Consent,
     pub created_at: DateTime<Utc>,
 }
@@ -307,6 +308,20 @@ pub struct Contact {
     pub superseded_by: Option<ContactId>,
 }
 
+impl Contact {
+    /// When this contact kept its participants in contact, by the one rule of
+    /// [`crate::model::counted_span`]; `None` for an unanswered call.
+    pub fn counted_span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        counted_span(
+            self.kind,
+            self.status,
+            self.started_at.to_utc(),
+            self.duration_seconds,
+            self.ended_at.map(|end| end.to_utc()),
+        )
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -393,7 +408,7 @@ pub struct Checkin {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct AuditEntry {
-    pub id: Uuid,
+    pub id: AuditId,
     pub at: DateTime<Utc>,
     pub actor_id: Option<UserId>,
     pub actor_role: Option<AccountRole>,

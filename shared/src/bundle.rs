@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::{Consent, Family, FieldError};
-use crate::gaps::{GapError, MAX_TARGET_DAYS};
+use crate::gaps::GapError;
 use crate::ids::{CheckinId, ContactId, FamilyId, FollowUpId, PersonId, ProgramId, UserId};
 use crate::model::{
     ChildFeedback, ContactEvent, ContactKind, ContactSource, ContactStatus, DepthLevel, FamilyRole,
@@ -25,6 +25,7 @@ use crate::model::{
 };
 use crate::reports::assemble::{self, FamilyReportInput};
 use crate::reports::{FamilyReport, FollowUp, PersonSummary};
+use crate::values::{TargetCadence, TimeZoneName};
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
@@ -35,7 +36,6 @@ pub const BUNDLE_FORMAT: &str = "kinthread-bundle";
 /// dropping what it does not know.
 pub const BUNDLE_VERSION: u32 = 1;
 /// The target cadence of a family with none of its own and no program.
-const DEFAULT_TARGET: i32 = 7;
 
 /// One bundle file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -70,6 +70,18 @@ pub enum Withheld {
     Phones,
     /// Staff follow-ups (family accounts).
     FollowUps,
+}
+
+impl Withheld {
+    /// The stable spelling, as on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Withheld::Content => "content",
+            Withheld::ChildFeedback => "child_feedback",
+            Withheld::Phones => "phones",
+            Withheld::FollowUps => "follow_ups",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -233,6 +245,17 @@ pub enum FamilyImportStatus {
     Updated,
 }
 
+impl FamilyImportStatus {
+    /// The stable spelling, as on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FamilyImportStatus::Created => "created",
+            FamilyImportStatus::Existing => "existing",
+            FamilyImportStatus::Updated => "updated",
+        }
+    }
+}
+
 /// The answer to `POST /api/v1/bundles`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -346,7 +369,7 @@ impl Bundle {
             if family.display_name.trim().is_empty() {
                 problem(at("family.display_name"), "must not be empty");
             }
-            if family.time_zone.parse::<chrono_tz::Tz>().is_err() {
+            if family.time_zone.parse::<TimeZoneName>().is_err() {
                 problem(at("family.time_zone"), "is not an IANA time zone");
             }
             if family
@@ -502,24 +525,29 @@ impl Bundle {
         let family = &record.family;
         let program_target = self
             .program(family.program_id)
-            .map(|p| p.target_cadence_days);
+            .and_then(|p| cadence(p.target_cadence_days));
         Family {
             id: family.id,
             display_name: family.display_name.clone(),
             program_id: family.program_id,
-            time_zone: family.time_zone.clone(),
-            target_cadence_days: family
-                .target_cadence_days
-                .or(program_target)
-                .unwrap_or(DEFAULT_TARGET),
+            // Both were checked by `validate`; an unchecked bundle gets the defaults.
+            time_zone: family.time_zone.parse().unwrap_or_default(),
+            target_cadence_days: TargetCadence::in_force(
+                family.target_cadence_days.and_then(cadence),
+                program_target,
+            ),
             consent: family.consent,
             created_at: family.created_at,
         }
     }
 }
 
+fn cadence(days: i32) -> Option<TargetCadence> {
+    TargetCadence::new(i64::from(days)).ok()
+}
+
 fn target_in_range(days: i32) -> bool {
-    u32::try_from(days).is_ok_and(|d| (1..=MAX_TARGET_DAYS).contains(&d))
+    cadence(days).is_some()
 }
 
 impl FamilyRecord {

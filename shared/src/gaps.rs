@@ -21,17 +21,11 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::PersonId;
-use crate::model::{ContactEvent, ContactKind, ContactStatus};
+use crate::model::{ContactEvent, ContactKind};
+use crate::values::TargetCadence;
 
-pub use status::{GapStatus, compare_urgency, sort_by_urgency};
+pub use status::{GapStatus, Urgency, compare_urgency, sort_by_urgency};
 pub use window::{DEFAULT_TIME_ZONE, DEFAULT_WINDOW_DAYS, Window, local_date, local_day_start};
-
-/// The target cadence a family gets unless its program or it chose another: weekly, as the
-/// Minor Protection Law (Art. 23) expects.
-pub const DEFAULT_TARGET_DAYS: u32 = 7;
-
-/// The longest target cadence accepted; past a year every gap is `stale` anyway.
-pub const MAX_TARGET_DAYS: u32 = 365;
 
 const SECONDS_PER_DAY: i64 = 86_400;
 const SECONDS_PER_WEEK: i64 = 7 * SECONDS_PER_DAY;
@@ -50,8 +44,6 @@ pub enum GapError {
     SamePerson { person: PersonId },
     #[error("the child {child} is not one of the pair")]
     ChildNotInPair { child: PersonId },
-    #[error("the target cadence must be 1 to {MAX_TARGET_DAYS} days, got {target_days}")]
-    TargetOutOfRange { target_days: u32 },
 }
 
 /// Two persons of one family whose contact is measured, and which of them (if either) is the
@@ -165,17 +157,15 @@ pub struct ContactDay {
     pub unanswered_attempts: u32,
 }
 
-/// The gap report for `pair` over `window`, days counted in `tz`, status against `target_days`.
+/// The gap report for `pair` over `window`, days counted in `tz`, status against `target`.
 pub fn pair_gaps(
     contacts: &[ContactEvent],
     pair: &Pair,
     window: &Window,
     tz: Tz,
-    target_days: u32,
+    target: TargetCadence,
 ) -> Result<PairGaps, GapError> {
-    if !(1..=MAX_TARGET_DAYS).contains(&target_days) {
-        return Err(GapError::TargetOutOfRange { target_days });
-    }
+    let target_days = target.days();
     let log = PairLog::collect(contacts, pair, window)?;
 
     let current_gap_seconds = log
@@ -266,6 +256,9 @@ struct Counted {
     initiator: PersonId,
     /// Its start, or the window's start for a contact that began before the window.
     start: DateTime<Utc>,
+    /// Its real start, before the window's edge cut it: the median interval is measured
+    /// between real starts (SPEC section 4).
+    real_start: DateTime<Utc>,
     /// Its end, or `as_of` for one still going on.
     end: DateTime<Utc>,
     talk_seconds: i64,
@@ -313,7 +306,7 @@ impl PairLog {
             .iter()
             .filter(|contact| contact.started_at <= window.as_of && pair.took_part_in(contact));
         for contact in relevant {
-            let Some((start, end)) = contact_span(contact) else {
+            let Some((start, end)) = contact.counted_span() else {
                 if contact.kind.is_call() && window.contains(contact.started_at) {
                     log.unanswered.push(Unanswered {
                         initiator: contact.initiator,
@@ -329,6 +322,7 @@ impl PairLog {
                     kind: contact.kind,
                     initiator: contact.initiator,
                     start: start.max(window.from),
+                    real_start: start,
                     end,
                     talk_seconds: if contact.kind.is_call() {
                         contact.duration_seconds.unwrap_or(0).max(0)
@@ -342,30 +336,6 @@ impl PairLog {
             .sort_by_key(|contact| (contact.start, contact.end));
         Ok(log)
     }
-}
-
-/// When a contact that counts kept the pair in contact; `None` for one that does not count.
-///
-/// Texts and visits count whatever their status says (SPEC: they are always completed), calls
-/// only when completed. A call without a duration is a moment; a visit without an end, or
-/// ending before it began, is a moment at its start: an open visit must not hide a gap that
-/// keeps growing after someone forgot to close it.
-fn contact_span(contact: &ContactEvent) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let start = contact.started_at;
-    let end = match contact.kind {
-        ContactKind::Call | ContactKind::VideoCall => {
-            if contact.status != ContactStatus::Completed {
-                return None;
-            }
-            let seconds = contact.duration_seconds.unwrap_or(0).max(0);
-            TimeDelta::try_seconds(seconds)
-                .and_then(|duration| start.checked_add_signed(duration))
-                .unwrap_or(start)
-        }
-        ContactKind::Text => start,
-        ContactKind::Visit => contact.ended_at.unwrap_or(start).max(start),
-    };
-    Some((start, end))
 }
 
 /// A stretch of the window without contact.
@@ -431,11 +401,14 @@ fn days_with_contact(counted: &[Counted], tz: Tz) -> u32 {
     u32::try_from(total).unwrap_or(u32::MAX)
 }
 
-/// The median of the intervals between consecutive contact starts, in seconds.
+/// The median of the intervals between the real starts of consecutive counted contacts, in
+/// seconds: a visit that began before the window keeps its own start.
 fn median_interval_seconds(counted: &[Counted]) -> Option<f64> {
-    let mut intervals: Vec<i64> = counted
+    let mut starts: Vec<DateTime<Utc>> = counted.iter().map(|c| c.real_start).collect();
+    starts.sort_unstable();
+    let mut intervals: Vec<i64> = starts
         .windows(2)
-        .map(|pair| (pair[1].start - pair[0].start).num_seconds())
+        .map(|pair| (pair[1] - pair[0]).num_seconds())
         .collect();
     intervals.sort_unstable();
     let middle = intervals.len() / 2;

@@ -13,8 +13,16 @@ macro_rules! id_type {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, format = Uuid))]
+        #[cfg_attr(
+            feature = "diesel",
+            derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow),
+            diesel(sql_type = diesel::sql_types::Text)
+        )]
         #[serde(transparent)]
         pub struct $name(pub Uuid);
+
+        #[cfg(feature = "diesel")]
+        $crate::storage::text_id_sql!($name);
 
         impl $name {
             /// A new, time-ordered id.
@@ -82,4 +90,17 @@ id_type!(
 id_type!(
     /// A staff follow-up outcome on a family.
     FollowUpId
+);
+id_type!(
+    /// The id a client gives an upload, so that a retry returns the first record (a contact's
+    /// or a check-in's idempotency key; unique within a family).
+    ClientId
+);
+id_type!(
+    /// An entry of the audit log.
+    AuditId
+);
+id_type!(
+    /// A signed-in session: one refresh-token chain, one device.
+    SessionId
 );

@@ -11,7 +11,11 @@ pub mod ids;
 pub mod model;
 pub mod phone;
 pub mod reports;
+#[cfg(feature = "diesel")]
+pub mod storage;
 pub mod validate;
+pub mod values;
 
 pub use ids::*;
 pub use model::*;
+pub use values::{TargetCadence, TimeZoneName, Username};

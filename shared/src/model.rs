@@ -30,10 +30,18 @@ macro_rules! string_enum {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[cfg_attr(
+            feature = "diesel",
+            derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow),
+            diesel(sql_type = diesel::sql_types::Text)
+        )]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
         }
+
+        #[cfg(feature = "diesel")]
+        $crate::storage::text_enum_sql!($name);
 
         impl $name {
             /// Every variant, in declaration order.
@@ -131,6 +139,65 @@ impl ContactKind {
     pub fn is_call(self) -> bool {
         matches!(self, ContactKind::Call | ContactKind::VideoCall)
     }
+
+    /// Whether a contact of this kind with `status` counts as contact (SPEC section 4):
+    /// texts and visits count whatever their status says (they are always completed), calls
+    /// only when completed. The one definition: the SQL of the reports is built from it.
+    pub const fn counts_with(self, status: ContactStatus) -> bool {
+        match self {
+            ContactKind::Call | ContactKind::VideoCall => {
+                matches!(status, ContactStatus::Completed)
+            }
+            ContactKind::Text | ContactKind::Visit => true,
+        }
+    }
+
+    /// Where a counted contact of this kind ends (see [`counted_span`]).
+    pub const fn end_rule(self) -> EndRule {
+        match self {
+            ContactKind::Call | ContactKind::VideoCall => EndRule::StartPlusDuration,
+            ContactKind::Text => EndRule::AtStart,
+            ContactKind::Visit => EndRule::EndedAt,
+        }
+    }
+}
+
+/// How the end of a counted contact follows from its record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndRule {
+    /// A call: its start plus the seconds talked (none or a negative count: a moment).
+    StartPlusDuration,
+    /// A text: a moment.
+    AtStart,
+    /// A visit: its end, or its start where the end is missing or earlier than the start
+    /// (an open visit must not hide a gap that keeps growing after someone forgot to close
+    /// it).
+    EndedAt,
+}
+
+/// When a contact kept its participants in contact: `Some((start, end))` for a contact that
+/// counts (SPEC section 4), `None` for an unanswered call. The one rule for gaps, the
+/// caseload, bundles and timelines alike; `end >= start` always.
+pub fn counted_span(
+    kind: ContactKind,
+    status: ContactStatus,
+    started_at: DateTime<Utc>,
+    duration_seconds: Option<i64>,
+    ended_at: Option<DateTime<Utc>>,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    if !kind.counts_with(status) {
+        return None;
+    }
+    let end = match kind.end_rule() {
+        EndRule::StartPlusDuration => {
+            chrono::TimeDelta::try_seconds(duration_seconds.unwrap_or(0).max(0))
+                .and_then(|duration| started_at.checked_add_signed(duration))
+                .unwrap_or(started_at)
+        }
+        EndRule::AtStart => started_at,
+        EndRule::EndedAt => ended_at.unwrap_or(started_at).max(started_at),
+    };
+    Some((started_at, end))
 }
 
 string_enum!(
@@ -205,6 +272,19 @@ pub struct ContactEvent {
     pub depth_level: Option<DepthLevel>,
 }
 
+impl ContactEvent {
+    /// See [`counted_span`].
+    pub fn counted_span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        counted_span(
+            self.kind,
+            self.status,
+            self.started_at,
+            self.duration_seconds,
+            self.ended_at,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +298,44 @@ mod tests {
         }
         for role in FamilyRole::ALL {
             assert_eq!(role.as_str().parse::<FamilyRole>(), Ok(*role));
+        }
+    }
+
+    #[test]
+    fn counted_span_is_the_spec_rule() {
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap();
+        let later = at + chrono::TimeDelta::hours(5);
+        let earlier = at - chrono::TimeDelta::hours(5);
+        let minutes = |m: i64| at + chrono::TimeDelta::minutes(m);
+        use ContactKind::*;
+        use ContactStatus::*;
+        // (kind, status, duration, ended_at, expected span end; None: does not count)
+        let cases = [
+            (Call, Completed, Some(180), None, Some(minutes(3))),
+            (VideoCall, Completed, Some(60), None, Some(minutes(1))),
+            (Call, Completed, None, None, Some(at)),
+            (Call, Completed, Some(-5), None, Some(at)),
+            (Call, Missed, Some(0), None, None),
+            (Call, Declined, None, None, None),
+            (VideoCall, Missed, None, None, None),
+            (Text, Completed, None, None, Some(at)),
+            // Texts and visits count whatever their status says.
+            (Text, Missed, None, None, Some(at)),
+            (Visit, Completed, None, Some(later), Some(later)),
+            (Visit, Declined, None, Some(later), Some(later)),
+            // An open visit, or one that ends before it began, is a moment at its start.
+            (Visit, Completed, None, None, Some(at)),
+            (Visit, Completed, None, Some(earlier), Some(at)),
+        ];
+        for (kind, status, duration, ended, expected) in cases {
+            let got = counted_span(kind, status, at, duration, ended);
+            assert_eq!(
+                got,
+                expected.map(|end| (at, end)),
+                "{kind} {status} {duration:?} {ended:?}"
+            );
+            assert_eq!(kind.counts_with(status), got.is_some());
         }
     }
 

@@ -15,6 +15,7 @@ mod migrations;
 mod openapi;
 mod permissions;
 mod reports;
+mod storage;
 
 use chrono::{DateTime, Duration, Utc};
 use kinthread_shared::PersonId;

@@ -19,7 +19,7 @@ use kinthread_shared::api::{
     NewProgram, NewUser, Person, Program, User,
 };
 use kinthread_shared::reports::FamilyReport;
-use kinthread_shared::{AccountRole, ContactSource, PersonId};
+use kinthread_shared::{AccountRole, ContactSource, PersonId, TargetCadence, TimeZoneName};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -162,7 +162,7 @@ async fn load_family(
             &NewFamily {
                 display_name: sample.display_name.to_owned(),
                 program_id: Some(program.id),
-                time_zone: Some("Asia/Shanghai".into()),
+                time_zone: Some(TimeZoneName::DEFAULT),
                 target_cadence_days: None,
                 consent: kinthread_shared::api::Consent {
                     guardian_consent: true,
@@ -290,7 +290,7 @@ pub async fn run(args: DemoArgs, format: Format) -> CliResult<()> {
             "/programs",
             &NewProgram {
                 name: "河南留守儿童项目 · Henan left-behind children pilot".into(),
-                target_cadence_days: Some(7),
+                target_cadence_days: Some(TargetCadence::DEFAULT),
             },
         )
         .await?;

@@ -21,7 +21,7 @@ pub async fn list(api: &mut Api, format: Format) -> CliResult<()> {
             family.id.to_string(),
             family.display_name.clone(),
             family.target_cadence_days.to_string(),
-            family.time_zone.clone(),
+            family.time_zone.to_string(),
             yes_no(family.consent.share_notes_with_staff),
         ]);
     }

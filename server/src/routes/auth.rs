@@ -7,6 +7,7 @@ use kinthread_shared::api::{LoginRequest, RefreshRequest, TokenResponse, User};
 use crate::app::AppState;
 use crate::auth::{AuthUser, random_token, token_hash};
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::store::users::{self, Account, RefreshUse};
 
 /// Issues an access token and a fresh refresh token for an account.
@@ -36,7 +37,7 @@ async fn issue_tokens(state: &AppState, account: Account) -> Result<TokenRespons
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
     let account = state
@@ -62,7 +63,7 @@ pub async fn login(
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let hash = token_hash(&body.refresh_token);
     let account = state
@@ -89,7 +90,7 @@ pub async fn refresh(
 pub async fn logout(
     state: web::Data<AppState>,
     _user: AuthUser,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let hash = token_hash(&body.refresh_token);
     state

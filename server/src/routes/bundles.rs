@@ -4,14 +4,14 @@
 
 use actix_web::{get, post, web};
 use chrono::Utc;
-use kinthread_shared::AccountRole;
 use kinthread_shared::FamilyId;
-use kinthread_shared::bundle::{Bundle, BundleImportReport, Withheld};
+use kinthread_shared::bundle::{Bundle, BundleImportReport};
 
-use crate::access::family_scope;
+use crate::access::{self, Action, family_scope};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::service::bundles as service;
 use crate::store;
 
@@ -37,25 +37,11 @@ pub async fn export_bundle(
         .db
         .read(move |conn| {
             let scope = family_scope(conn, &user, family_id)?;
-            if scope.role() == AccountRole::Child {
-                return Err(ApiError::forbidden(
-                    "export the family's record: that is for its parents, caregivers, staff and admins",
-                ));
-            }
+            scope.require(Action::ExportBundle)?;
             service::export_family(conn, &scope, Utc::now())
         })
         .await?;
-    let withheld: Vec<&str> = bundle
-        .withheld
-        .iter()
-        .map(|w| match w {
-            Withheld::Content => "content",
-            Withheld::ChildFeedback => "child_feedback",
-            Withheld::Phones => "phones",
-            Withheld::FollowUps => "follow_ups",
-        })
-        .collect();
-    let target = format!("withheld: [{}]", withheld.join(","));
+    let target = service::export_audit_target(&bundle);
     state
         .db
         .write(move |conn| {
@@ -86,9 +72,9 @@ pub async fn export_bundle(
 pub async fn import_bundle(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<Bundle>,
+    body: Json<Bundle>,
 ) -> Result<web::Json<BundleImportReport>, ApiError> {
-    user.require_admin("import bundles")?;
+    access::require(&user, Action::ImportBundle)?;
     let bundle = body.into_inner();
     bundle.check().map_err(ApiError::Validation)?;
     if !bundle.is_complete() {
@@ -114,7 +100,7 @@ pub async fn import_bundle(
                     Some(&user),
                     "bundle.import",
                     Some(record.family.id),
-                    Some(&format!("{:?}", result.status).to_lowercase()),
+                    Some(result.status.as_str()),
                 )?;
                 Ok(result)
             })

@@ -5,39 +5,17 @@ use std::collections::HashSet;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::Utc;
 use kinthread_shared::api::{Checkin, NewCheckin, Page};
-use kinthread_shared::validate::check_new_checkin;
 use kinthread_shared::{CheckinId, FamilyId, FamilyRole};
 
 use super::{PageQuery, decode_time_cursor, encode_time_cursor, next_cursor};
-use crate::access::{FamilyScope, family_scope};
+use crate::access::{Action, family_scope};
 use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
-use crate::service::request_hash;
-use crate::store::checkins::{self as store, CheckinOutcome, CheckinRow};
-use crate::store::{from_millis, parse_stored, persons, to_millis, with_offset};
-
-fn present(scope: &FamilyScope, row: CheckinRow) -> Result<Checkin, ApiError> {
-    let show = scope.sees_content();
-    let has_text =
-        row.health.is_some() || row.school.is_some() || row.worries.is_some() || row.note.is_some();
-    let keep = |v: Option<String>| if show { v } else { None };
-    Ok(Checkin {
-        id: parse_stored("check-in id", &row.id)?,
-        family_id: parse_stored("family id", &row.family_id)?,
-        client_id: parse_stored("client id", &row.client_id)?,
-        child_id: parse_stored("child id", &row.child_id)?,
-        observed_at: with_offset(row.observed_at, row.utc_offset_seconds)?,
-        mood: row.mood,
-        health: keep(row.health),
-        school: keep(row.school),
-        worries: keep(row.worries),
-        note: keep(row.note),
-        content_withheld: has_text && !show,
-        recorded_by: parse_stored("recorded by", &row.recorded_by)?,
-        recorded_at: from_millis(row.recorded_at)?,
-    })
-}
+use crate::extract::Json;
+use crate::service::checkins::{prepare, present};
+use crate::store::checkins::{self as store, CheckinOutcome};
+use crate::store::persons;
 
 /// Records a check-in (the family's caregivers, and admins). Idempotent on `client_id`.
 #[utoipa::path(post, path = "/api/v1/families/{family_id}/checkins", tag = "checkins", request_body = NewCheckin,
@@ -51,7 +29,7 @@ pub async fn create_checkin(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<FamilyId>,
-    body: web::Json<NewCheckin>,
+    body: Json<NewCheckin>,
 ) -> Result<HttpResponse, ApiError> {
     let family_id = path.into_inner();
     let new = body.into_inner();
@@ -59,7 +37,7 @@ pub async fn create_checkin(
         .db
         .read(move |conn| {
             let scope = family_scope(conn, &user, family_id)?;
-            scope.require_checkin_writer()?;
+            scope.require(Action::RecordCheckin)?;
             let children: HashSet<_> = persons::roles_of_family(conn, family_id)?
                 .into_iter()
                 .filter(|(_, role)| *role == FamilyRole::Child)
@@ -68,24 +46,7 @@ pub async fn create_checkin(
             Ok::<_, ApiError>((scope, children))
         })
         .await?;
-    let now = Utc::now();
-    check_new_checkin(&new, &children, now).map_err(ApiError::Validation)?;
-    let row = CheckinRow {
-        family_id: family_id.to_string(),
-        id: CheckinId::new().to_string(),
-        client_id: new.client_id.to_string(),
-        request_hash: request_hash(&new),
-        child_id: new.child_id.to_string(),
-        observed_at: to_millis(new.observed_at.with_timezone(&Utc)),
-        utc_offset_seconds: new.observed_at.offset().local_minus_utc(),
-        mood: new.mood,
-        health: new.health,
-        school: new.school,
-        worries: new.worries,
-        note: new.note,
-        recorded_by: scope.user.id.to_string(),
-        recorded_at: to_millis(now),
-    };
+    let row = prepare(&scope, &children, new, Utc::now())?;
     let stored = state
         .db
         .write(move |conn| {
@@ -131,14 +92,14 @@ pub async fn list_checkins(
         .db
         .read(move |conn| {
             let scope = family_scope(conn, &user, family_id)?;
-            scope.require_checkin_reader()?;
+            scope.require(Action::ReadCheckins)?;
             let rows = store::list(conn, family_id, after, limit)?;
             Ok::<_, ApiError>((scope, rows))
         })
         .await?;
     audit_staff_read(&state, &scope, "checkins.list").await?;
     let next_cursor = next_cursor(&rows, limit, |row| {
-        encode_time_cursor(row.observed_at, &row.id)
+        encode_time_cursor(row.observed_at, row.id)
     });
     let items = rows
         .into_iter()

@@ -13,10 +13,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{decode_time_cursor, encode_time_cursor, page_limit};
-use crate::access::{FamilyScope, family_scope};
+use crate::access::{Action, FamilyScope, family_scope};
 use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::service::contacts::{prepare, present};
 use crate::store::contacts::{
     self as store, AmendOutcome, ContactCursor, ContactFilter, InsertOutcome, StoredContact,
@@ -31,12 +32,13 @@ async fn upload_scope(
     state: &AppState,
     user: AuthUser,
     family_id: FamilyId,
+    action: Action,
 ) -> Result<(FamilyScope, HashSet<PersonId>), ApiError> {
     state
         .db
         .read(move |conn| {
             let scope = family_scope(conn, &user, family_id)?;
-            scope.require_contact_writer()?;
+            scope.require(action)?;
             let people = persons::roles_of_family(conn, family_id)?
                 .into_iter()
                 .map(|(id, _)| id)
@@ -73,9 +75,9 @@ pub async fn create_contact(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<FamilyId>,
-    body: web::Json<NewContact>,
+    body: Json<NewContact>,
 ) -> Result<HttpResponse, ApiError> {
-    let (scope, people) = upload_scope(&state, user, path.into_inner()).await?;
+    let (scope, people) = upload_scope(&state, user, path.into_inner(), Action::LogContact).await?;
     let prepared = prepare(&scope, &people, body.into_inner(), Utc::now())?;
     // What is stored is what was prepared: answer from it rather than reading it back.
     let stored = StoredContact {
@@ -117,7 +119,7 @@ pub async fn batch_contacts(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<FamilyId>,
-    body: web::Json<ContactBatch>,
+    body: Json<ContactBatch>,
 ) -> Result<web::Json<BatchResponse>, ApiError> {
     let contacts = body.into_inner().contacts;
     if contacts.is_empty() || contacts.len() > MAX_BATCH {
@@ -126,7 +128,7 @@ pub async fn batch_contacts(
             format!("a batch holds 1 to {MAX_BATCH} contacts"),
         ));
     }
-    let (scope, people) = upload_scope(&state, user, path.into_inner()).await?;
+    let (scope, people) = upload_scope(&state, user, path.into_inner(), Action::LogContact).await?;
     let now = Utc::now();
     let mut results: Vec<BatchItemResult> = Vec::with_capacity(contacts.len());
     let mut prepared = Vec::new();
@@ -241,6 +243,7 @@ pub async fn list_contacts(
         .db
         .read(move |conn| {
             let scope = family_scope(conn, &user, family_id)?;
+            scope.require(Action::ReadContacts)?;
             let filter = ContactFilter {
                 person: query.person_id,
                 kind: query.kind,
@@ -264,7 +267,7 @@ pub async fn list_contacts(
 
 fn next_cursor_of(stored: &[store::StoredContact], limit: i64) -> Option<String> {
     super::next_cursor(stored, limit, |s| {
-        encode_time_cursor(s.row.started_at, &s.row.id)
+        encode_time_cursor(s.row.started_at, s.row.id)
     })
 }
 
@@ -285,6 +288,7 @@ pub async fn get_contact(
         .db
         .read(move |conn| {
             let scope = family_scope(conn, &user, family_id)?;
+            scope.require(Action::ReadContacts)?;
             let stored =
                 store::get(conn, family_id, contact_id)?.ok_or(ApiError::NotFound("contact"))?;
             Ok::<_, ApiError>((scope, stored))
@@ -315,10 +319,10 @@ pub async fn amend_contact(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<(FamilyId, ContactId)>,
-    body: web::Json<NewContact>,
+    body: Json<NewContact>,
 ) -> Result<HttpResponse, ApiError> {
     let (family_id, original) = path.into_inner();
-    let (scope, people) = upload_scope(&state, user, family_id).await?;
+    let (scope, people) = upload_scope(&state, user, family_id, Action::AmendContact).await?;
     if let Some(me) = scope.only_own_contacts() {
         let stored = state
             .db

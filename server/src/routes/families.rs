@@ -2,36 +2,18 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{Datelike, Utc};
+use kinthread_shared::FamilyId;
 use kinthread_shared::api::{Family, FamilyUpdate, FieldError, NewFamily, NewPerson, Page, Person};
 use kinthread_shared::phone;
 use kinthread_shared::validate::check_name;
-use kinthread_shared::{AccountRole, FamilyId};
 
 use super::{PageQuery, id_cursor, next_cursor};
-use crate::access::{FamilyScope, family_scope};
+use crate::access::{self, Action, FamilyScope, Rule, family_scope};
 use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::store;
-
-fn check_time_zone(tz: &str) -> Result<(), FieldError> {
-    tz.parse::<chrono_tz::Tz>()
-        .map(|_| ())
-        .map_err(|_| FieldError {
-            field: "time_zone".into(),
-            message: format!("`{tz}` is not an IANA time zone such as Asia/Shanghai"),
-        })
-}
-
-fn check_target(days: Option<i32>) -> Result<(), FieldError> {
-    match days {
-        Some(d) if !(1..=365).contains(&d) => Err(FieldError {
-            field: "target_cadence_days".into(),
-            message: "must be 1 to 365 days".into(),
-        }),
-        _ => Ok(()),
-    }
-}
 
 fn collect(results: Vec<Result<(), FieldError>>) -> Result<(), ApiError> {
     let problems: Vec<FieldError> = results.into_iter().filter_map(Result::err).collect();
@@ -51,18 +33,12 @@ fn collect(results: Vec<Result<(), FieldError>>) -> Result<(), ApiError> {
 pub async fn create_family(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<NewFamily>,
+    body: Json<NewFamily>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_admin("create families")?;
+    access::require(&user, Action::CreateFamily)?;
     let new = body.into_inner();
-    collect(vec![
-        check_name("display_name", &new.display_name, 200),
-        new.time_zone
-            .as_deref()
-            .map(check_time_zone)
-            .unwrap_or(Ok(())),
-        check_target(new.target_cadence_days),
-    ])?;
+    // Time zone and cadence were checked when the body was read.
+    collect(vec![check_name("display_name", &new.display_name, 200)])?;
     let family = state
         .db
         .write(move |conn| {
@@ -94,18 +70,17 @@ pub async fn list_families(
     let items = state
         .db
         .read(move |conn| {
-            Ok::<_, ApiError>(match user.role {
-                AccountRole::Admin => store::families::list(conn, None, after, limit)?,
-                AccountRole::Staff => {
-                    let programs = store::programs::of_staff(conn, &user.id.to_string())?;
-                    store::families::list(conn, Some(&programs), after, limit)?
-                }
-                _ => match user.family_id {
+            Ok::<_, ApiError>(match access::rule(user.role, Action::ListFamilies) {
+                Rule::OwnFamilyOnly => match user.family_id {
                     Some(own) if after.is_none_or(|a| a < own) => {
                         store::families::get(conn, own)?.into_iter().collect()
                     }
                     _ => Vec::new(),
                 },
+                _ => {
+                    let programs = access::program_scope(conn, &user, Action::ListFamilies)?;
+                    store::families::list(conn, programs.as_deref(), after, limit)?
+                }
             })
         })
         .await?;
@@ -128,7 +103,11 @@ pub async fn get_family(
     let family_id = path.into_inner();
     let scope = state
         .db
-        .read(move |conn| family_scope(conn, &user, family_id))
+        .read(move |conn| {
+            let scope = family_scope(conn, &user, family_id)?;
+            scope.require(Action::ReadFamily)?;
+            Ok::<_, ApiError>(scope)
+        })
         .await?;
     audit_staff_read(&state, &scope, "family.read").await?;
     Ok(web::Json(scope.family))
@@ -146,40 +125,30 @@ pub async fn update_family(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<FamilyId>,
-    body: web::Json<FamilyUpdate>,
+    body: Json<FamilyUpdate>,
 ) -> Result<web::Json<Family>, ApiError> {
     let family_id = path.into_inner();
     let change = body.into_inner();
     let only_consent = change.display_name.is_none()
         && change.time_zone.is_none()
         && change.target_cadence_days.is_none();
-    let allowed = match user.role {
-        AccountRole::Admin => true,
-        AccountRole::Parent | AccountRole::Caregiver => only_consent,
-        _ => false,
+    let action = if only_consent {
+        Action::ChangeConsent
+    } else {
+        Action::ChangeFamilySettings
     };
-    if !allowed {
-        return Err(ApiError::forbidden(
-            "change this family (guardians may change only its consent)",
-        ));
-    }
+    access::require(&user, action)?;
     collect(vec![
         change
             .display_name
             .as_deref()
             .map(|n| check_name("display_name", n, 200))
             .unwrap_or(Ok(())),
-        change
-            .time_zone
-            .as_deref()
-            .map(check_time_zone)
-            .unwrap_or(Ok(())),
-        check_target(change.target_cadence_days),
     ])?;
     let family = state
         .db
         .write(move |conn| {
-            family_scope(conn, &user, family_id)?;
+            family_scope(conn, &user, family_id)?.require(action)?;
             let family = store::families::update(conn, family_id, &change)?
                 .ok_or(ApiError::NotFound("family"))?;
             store::audit::record(conn, Some(&user), "family.update", Some(family_id), None)?;
@@ -200,9 +169,9 @@ pub async fn create_person(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<FamilyId>,
-    body: web::Json<NewPerson>,
+    body: Json<NewPerson>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_admin("add persons to a family")?;
+    access::require(&user, Action::AddPerson)?;
     let family_id = path.into_inner();
     let new = body.into_inner();
     let this_year = Utc::now().year();
@@ -269,6 +238,7 @@ pub async fn list_persons(
         .db
         .read(move |conn| {
             let scope = family_scope(conn, &user, family_id)?;
+            scope.require(Action::ListPersons)?;
             let people = store::persons::of_family(conn, family_id)?;
             Ok::<_, ApiError>((scope, people))
         })

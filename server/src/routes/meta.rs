@@ -1,12 +1,13 @@
 //! Health, the OpenAPI document, and the audit log.
 
 use actix_web::{HttpResponse, get, web};
-use kinthread_shared::FamilyId;
 use kinthread_shared::api::{AuditEntry, Health, Page};
+use kinthread_shared::{AuditId, FamilyId};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
 
-use super::{next_cursor, page_limit};
+use super::{id_cursor, next_cursor, page_limit};
+use crate::access::{self, Action};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -58,19 +59,14 @@ pub async fn audit(
     user: AuthUser,
     query: web::Query<AuditQuery>,
 ) -> Result<web::Json<Page<AuditEntry>>, ApiError> {
-    user.require_admin("read the audit log")?;
+    access::require(&user, Action::ReadAuditLog)?;
     let query = query.into_inner();
     let limit = page_limit(query.limit)?;
-    if let Some(cursor) = &query.cursor
-        && cursor.parse::<uuid::Uuid>().is_err()
-    {
-        return Err(ApiError::InvalidQuery("cursor is not valid".into()));
-    }
+    let before: Option<AuditId> = id_cursor(query.cursor.as_deref())?;
     let items = state
         .db
         .read(move |conn| {
-            store::audit::list(conn, query.family_id, query.cursor.as_deref(), limit)
-                .map_err(ApiError::from)
+            store::audit::list(conn, query.family_id, before, limit).map_err(ApiError::from)
         })
         .await?;
     let next_cursor = next_cursor(&items, limit, |e| e.id.to_string());

@@ -68,15 +68,13 @@ pub fn next_cursor<T>(items: &[T], limit: i64, cursor_of: impl Fn(&T) -> String)
 
 /// The cursor after the last item of a page ordered newest first by an instant (epoch ms),
 /// then by id: opaque to clients.
-pub fn encode_time_cursor(at_millis: i64, id: &str) -> String {
+pub fn encode_time_cursor(at_millis: i64, id: impl std::fmt::Display) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{at_millis}.{id}"))
 }
 
 /// Reads a cursor of [`encode_time_cursor`] whose id is an `I`.
-pub fn decode_time_cursor<I: std::str::FromStr + std::fmt::Display>(
-    raw: &str,
-) -> Result<(i64, String), ApiError> {
+pub fn decode_time_cursor<I: std::str::FromStr>(raw: &str) -> Result<(i64, I), ApiError> {
     use base64::Engine as _;
     let invalid = || ApiError::InvalidQuery("cursor is not valid".into());
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -85,7 +83,7 @@ pub fn decode_time_cursor<I: std::str::FromStr + std::fmt::Display>(
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (at, id) = text.split_once('.').ok_or_else(invalid)?;
     let id: I = id.parse().map_err(|_| invalid())?;
-    Ok((at.parse().map_err(|_| invalid())?, id.to_string()))
+    Ok((at.parse().map_err(|_| invalid())?, id))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

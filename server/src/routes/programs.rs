@@ -1,27 +1,21 @@
 //! Programs: admins create them; staff see their own.
 
 use actix_web::{HttpResponse, get, post, web};
+use kinthread_shared::ProgramId;
 use kinthread_shared::api::{NewProgram, Page, Program};
 use kinthread_shared::validate::check_name;
-use kinthread_shared::{AccountRole, ProgramId};
 
 use super::{PageQuery, id_cursor, next_cursor};
+use crate::access::{self, Action};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::store;
 
 fn check_new_program(new: &NewProgram) -> Result<(), ApiError> {
-    check_name("name", &new.name, 200).map_err(|e| ApiError::Validation(vec![e]))?;
-    if let Some(days) = new.target_cadence_days
-        && !(1..=365).contains(&days)
-    {
-        return Err(ApiError::validation(
-            "target_cadence_days",
-            "must be 1 to 365 days",
-        ));
-    }
-    Ok(())
+    // The cadence was checked when the body was read (`TargetCadence`).
+    check_name("name", &new.name, 200).map_err(|e| ApiError::Validation(vec![e]))
 }
 
 /// Creates a program (admins only).
@@ -33,9 +27,9 @@ fn check_new_program(new: &NewProgram) -> Result<(), ApiError> {
 pub async fn create_program(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<NewProgram>,
+    body: Json<NewProgram>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_admin("create programs")?;
+    access::require(&user, Action::CreateProgram)?;
     let new = body.into_inner();
     check_new_program(&new)?;
     let program = state
@@ -65,18 +59,13 @@ pub async fn list_programs(
     user: AuthUser,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<Program>>, ApiError> {
-    if !matches!(user.role, AccountRole::Admin | AccountRole::Staff) {
-        return Err(ApiError::forbidden("list programs"));
-    }
+    access::require(&user, Action::ListPrograms)?;
     let limit = page.limit()?;
     let after: Option<ProgramId> = id_cursor(page.cursor.as_deref())?;
     let items = state
         .db
         .read(move |conn| {
-            let only = match user.role {
-                AccountRole::Staff => Some(store::programs::of_staff(conn, &user.id.to_string())?),
-                _ => None,
-            };
+            let only = access::program_scope(conn, &user, Action::ListPrograms)?;
             Ok::<_, ApiError>(store::programs::list(conn, only.as_deref(), after, limit)?)
         })
         .await?;
@@ -100,14 +89,10 @@ pub async fn get_program(
     let program = state
         .db
         .read(move |conn| {
-            match user.role {
-                AccountRole::Admin => {}
-                AccountRole::Staff => {
-                    if !store::programs::of_staff(conn, &user.id.to_string())?.contains(&id) {
-                        return Err(ApiError::forbidden("see a program you do not work in"));
-                    }
-                }
-                _ => return Err(ApiError::forbidden("see programs")),
+            if let Some(mine) = access::program_scope(conn, &user, Action::ReadProgram)?
+                && !mine.contains(&id)
+            {
+                return Err(ApiError::forbidden("see a program you do not work in"));
             }
             store::programs::get(conn, id)?.ok_or(ApiError::NotFound("program"))
         })

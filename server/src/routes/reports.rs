@@ -14,14 +14,14 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{PageQuery, id_cursor, next_cursor};
-use crate::access::{FamilyScope, family_scope};
+use crate::access::{Action, FamilyScope, Visible, family_scope};
 use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::service::caseload::{self as caseload_service, CaseloadRequest};
 use crate::service::reports::{self as service, ReportTime};
 use crate::store;
-use crate::store::reports::FamilyFilter;
 
 /// The longest reason a follow-up may carry.
 const MAX_REASON_CHARS: usize = 2000;
@@ -36,17 +36,6 @@ pub struct FamilyReportQuery {
     pub as_of: Option<DateTime<FixedOffset>>,
     /// Whole family-local days before `as_of`'s date, 1 to 3660 (default 90).
     pub window_days: Option<u32>,
-}
-
-fn require_report_reader(scope: &FamilyScope) -> Result<(), ApiError> {
-    match scope.role() {
-        // The report is about the parents' contact with the child and the caregivers; a
-        // child's account logs its own contacts but is not shown how often parents call.
-        AccountRole::Child => Err(ApiError::forbidden(
-            "read the family report: it is for the parents, caregivers and program staff",
-        )),
-        _ => Ok(()),
-    }
 }
 
 /// A family's report: every parent–child pair (parents living away first), then every
@@ -72,13 +61,13 @@ pub async fn family_report(
         .db
         .read(move |conn| {
             let scope = family_scope(conn, &user, family_id)?;
-            require_report_reader(&scope)?;
+            scope.require(Action::ReadReport)?;
             Ok::<_, ApiError>(scope)
         })
         .await?;
     audit_staff_read(&state, &scope, "family.report").await?;
     let family = scope.family.clone();
-    let with_follow_up = matches!(scope.role(), AccountRole::Staff | AccountRole::Admin);
+    let with_follow_up = scope.sees(Visible::FollowUps);
     let report = state
         .db
         .read(move |conn| service::family_report(conn, family, time, with_follow_up))
@@ -144,35 +133,7 @@ pub async fn caseload(
     let page = state
         .db
         .read(move |conn| {
-            let filter = match user.role {
-                AccountRole::Admin => match program_id {
-                    Some(program) => {
-                        store::programs::get(conn, program)?
-                            .ok_or(ApiError::NotFound("program"))?;
-                        FamilyFilter::Programs(vec![program])
-                    }
-                    None => FamilyFilter::All,
-                },
-                AccountRole::Staff => {
-                    let mine = store::programs::of_staff(conn, &user.id.to_string())?;
-                    match program_id {
-                        Some(program) if mine.contains(&program) => {
-                            FamilyFilter::Programs(vec![program])
-                        }
-                        Some(_) => {
-                            return Err(ApiError::forbidden(
-                                "read the caseload of a program you do not work in",
-                            ));
-                        }
-                        None => FamilyFilter::Programs(mine),
-                    }
-                }
-                _ => {
-                    return Err(ApiError::forbidden(
-                        "read the caseload: it is for program staff and admins",
-                    ));
-                }
-            };
+            let filter = caseload_service::filter_for(conn, &user, program_id)?;
             caseload_service::caseload(
                 &db,
                 conn,
@@ -208,15 +169,6 @@ pub async fn caseload(
         next_cursor: (next < page.total_rows).then(|| next.to_string()),
         rows: page.rows,
     }))
-}
-
-fn require_follow_up_staff(scope: &FamilyScope) -> Result<(), ApiError> {
-    match scope.role() {
-        AccountRole::Staff | AccountRole::Admin => Ok(()),
-        _ => Err(ApiError::forbidden(
-            "use follow-ups: they are for the program's staff",
-        )),
-    }
 }
 
 /// Checks a new follow-up and fills in its re-check time.
@@ -267,7 +219,7 @@ pub async fn create_follow_up(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<FamilyId>,
-    body: web::Json<NewFollowUp>,
+    body: Json<NewFollowUp>,
 ) -> Result<HttpResponse, ApiError> {
     let family_id = path.into_inner();
     let new = body.into_inner();
@@ -275,7 +227,7 @@ pub async fn create_follow_up(
         .db
         .write(move |conn| {
             let scope = family_scope(conn, &user, family_id)?;
-            require_follow_up_staff(&scope)?;
+            scope.require(Action::RecordFollowUp)?;
             // Millisecond precision, as stored, so the answer equals what a later read returns.
             let now = crate::store::from_millis(crate::store::to_millis(Utc::now()))?;
             let follow_up = build_follow_up(&scope, new, now)?;
@@ -314,7 +266,7 @@ pub async fn list_follow_ups(
         .db
         .read(move |conn| {
             let scope = family_scope(conn, &user, family_id)?;
-            require_follow_up_staff(&scope)?;
+            scope.require(Action::ReadFollowUps)?;
             Ok::<_, ApiError>(scope)
         })
         .await?;

@@ -3,13 +3,15 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{Datelike, Utc};
 use kinthread_shared::api::{FieldError, NewUser, Page, User};
-use kinthread_shared::{AccountRole, FamilyRole, UserId};
+use kinthread_shared::{AccountRole, FamilyRole, UserId, Username};
 
 use super::{PageQuery, id_cursor, next_cursor};
+use crate::access::{self, Action};
 use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::error::ApiError;
+use crate::extract::Json;
 use crate::store;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -23,11 +25,8 @@ pub fn check_new_user(conn: &mut DbConnection, new: &NewUser) -> Result<(), ApiE
             message: message.to_owned(),
         })
     };
-    let username = new.username.trim();
-    if username.chars().count() < 3 || username.chars().count() > 64 {
-        problem("username", "must be 3 to 64 characters");
-    } else if username.chars().any(char::is_whitespace) {
-        problem("username", "must not contain spaces");
+    if let Err(bad) = Username::parse(&new.username) {
+        problem("username", &bad.to_string());
     }
     let password_chars = new.password.chars().count();
     if password_chars < MIN_PASSWORD_CHARS {
@@ -109,9 +108,9 @@ pub fn check_new_user(conn: &mut DbConnection, new: &NewUser) -> Result<(), ApiE
 pub async fn create_user(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<NewUser>,
+    body: Json<NewUser>,
 ) -> Result<HttpResponse, ApiError> {
-    user.require_admin("create accounts")?;
+    access::require(&user, Action::ManageAccounts)?;
     let new = body.into_inner();
     state
         .db
@@ -155,7 +154,7 @@ pub async fn list_users(
     user: AuthUser,
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<User>>, ApiError> {
-    user.require_admin("list accounts")?;
+    access::require(&user, Action::ManageAccounts)?;
     let limit = page.limit()?;
     let after: Option<UserId> = id_cursor(page.cursor.as_deref())?;
     let items = state

@@ -6,27 +6,28 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use kinthread_shared::api::{Consent, NewContact};
+use diesel::Connection;
+use kinthread_shared::api::NewContact;
 use kinthread_shared::bundle::{
     Bundle, BundleCheckin, BundleContact, BundleDepth, BundleFamily, BundleFollowUp, BundlePerson,
     BundleProgram, FamilyImportResult, FamilyImportStatus, FamilyRecord, ImportCounts, Withheld,
 };
 use kinthread_shared::reports::FollowUp;
-use kinthread_shared::{AccountRole, FamilyId, UserId};
+use kinthread_shared::{
+    AccountRole, CheckinId, ClientId, ContactId, FamilyId, PersonId, TargetCadence, UserId,
+};
 
-use super::contacts::{decode, participant_ids};
-use super::request_hash;
+use super::fingerprint;
 use crate::access::FamilyScope;
-use diesel::Connection;
-
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::store::bundles::{self as store, FamilyRow, PersonRow};
-use crate::store::checkins::CheckinRow;
-use crate::store::contacts::{ContactRow, ParticipantRow};
-use crate::store::{
-    follow_ups, from_millis, parse_stored, persons, programs, to_millis, with_offset,
-};
+use crate::store::bundles as store;
+use crate::store::checkins::{self, CheckinRow};
+use crate::store::contacts::{self, ContactRow, ParticipantRow, participant_list};
+use crate::store::families::{self, FamilyRow};
+use crate::store::persons::{self, PersonRow};
+use crate::store::programs::{self, ProgramRow};
+use crate::store::{follow_ups, from_millis, to_millis};
 
 /// What a reader's bundle leaves out (SPEC section 2): staff never get phone numbers and get
 /// content only with the family's consent; parents and caregivers get the child's feedback
@@ -52,6 +53,12 @@ pub fn withheld_for(scope: &FamilyScope) -> Vec<Withheld> {
     withheld
 }
 
+/// What the audit records of an export: what was left out for its reader.
+pub fn export_audit_target(bundle: &Bundle) -> String {
+    let withheld: Vec<&str> = bundle.withheld.iter().map(|w| w.as_str()).collect();
+    format!("withheld: [{}]", withheld.join(","))
+}
+
 /// The bundle of one family as `scope`'s reader may have it.
 pub fn export_family(
     conn: &mut DbConnection,
@@ -61,12 +68,12 @@ pub fn export_family(
     let withheld = withheld_for(scope);
     let hides = |what: Withheld| withheld.contains(&what);
     let family_id = scope.family_id();
-    let family = store::family(conn, family_id)?.ok_or(ApiError::NotFound("family"))?;
-    let program = match &family.program_id {
-        Some(id) => programs::get(conn, parse_stored("program id", id)?)?.map(|p| BundleProgram {
+    let family = families::row(conn, family_id)?.ok_or(ApiError::NotFound("family"))?;
+    let program = match family.program_id {
+        Some(id) => programs::get(conn, id)?.map(|p| BundleProgram {
             id: p.id,
             name: p.name,
-            target_cadence_days: p.target_cadence_days,
+            target_cadence_days: i32::try_from(p.target_cadence_days.days()).unwrap_or(7),
             created_at: p.created_at,
         }),
         None => None,
@@ -91,15 +98,15 @@ pub fn export_family(
             created_at: p.created_at,
         })
         .collect();
-    let mut participants = store::participants(conn, family_id)?;
-    let contacts = store::contact_rows(conn, family_id)?
+    let mut participants = contacts::participants_of(conn, family_id, None)?;
+    let contacts = contacts::all_rows(conn, family_id)?
         .into_iter()
         .map(|row| {
             let people = participants.remove(&row.id).unwrap_or_default();
             bundle_contact(row, people, &withheld)
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    let checkins = store::checkin_rows(conn, family_id)?
+    let checkins = checkins::all_rows(conn, family_id)?
         .into_iter()
         .map(|row| bundle_checkin(row, &withheld))
         .collect::<Result<Vec<_>, ApiError>>()?;
@@ -124,19 +131,14 @@ pub fn export_family(
     bundle.programs.extend(program);
     bundle.families.push(FamilyRecord {
         family: BundleFamily {
-            id: parse_stored("family id", &family.id)?,
+            consent: family.consent(),
+            id: family.id,
             display_name: family.display_name,
-            program_id: family
-                .program_id
-                .map(|p| parse_stored("program id", &p))
-                .transpose()?,
-            time_zone: family.time_zone,
-            target_cadence_days: family.target_cadence_days,
-            consent: Consent {
-                guardian_consent: family.guardian_consent,
-                share_notes_with_staff: family.share_notes_with_staff,
-                child_feedback_visible_to_parents: family.child_feedback_visible_to_parents,
-            },
+            program_id: family.program_id,
+            time_zone: family.time_zone.name().to_owned(),
+            target_cadence_days: family
+                .target_cadence_days
+                .map(|t| i32::try_from(t.days()).unwrap_or(7)),
             created_at: from_millis(family.created_at)?,
             updated_at: from_millis(family.updated_at)?,
         },
@@ -150,41 +152,38 @@ pub fn export_family(
 
 fn bundle_contact(
     row: ContactRow,
-    participants: Vec<kinthread_shared::PersonId>,
+    participants: Vec<PersonId>,
     withheld: &[Withheld],
 ) -> Result<BundleContact, ApiError> {
-    let decoded = decode(&row)?;
     Ok(BundleContact {
-        id: decoded.id,
-        client_id: decoded.client_id,
+        started_at: row.started()?,
+        ended_at: row.ended()?,
+        depth: row.depth().map(|depth| BundleDepth {
+            score: depth.score,
+            level: depth.level,
+            lexicon_version: depth.lexicon,
+        }),
+        recorded_at: from_millis(row.recorded_at)?,
+        id: row.id,
+        client_id: row.client_id.as_uuid(),
         // The fingerprint is of the full upload: only a complete bundle carries it.
         request_hash: withheld.is_empty().then_some(row.request_hash),
-        kind: decoded.kind,
-        status: decoded.status,
+        kind: row.kind,
+        status: row.status,
         participants,
-        initiator: decoded.initiator,
-        started_at: decoded.started_at,
+        initiator: row.initiator_id,
         duration_seconds: row.duration_seconds,
-        ended_at: decoded.ended_at,
         content: row
             .content
             .filter(|_| !withheld.contains(&Withheld::Content)),
-        talked_most: decoded.talked_most,
-        child_feedback: decoded
+        talked_most: row.talked_most,
+        child_feedback: row
             .child_feedback
             .filter(|_| !withheld.contains(&Withheld::ChildFeedback)),
-        depth: decoded
-            .depth
-            .map(|(score, level, lexicon_version)| BundleDepth {
-                score,
-                level,
-                lexicon_version,
-            }),
-        source: decoded.source,
-        recorded_by: decoded.recorded_by,
-        recorded_at: decoded.recorded_at,
-        supersedes: decoded.supersedes,
-        superseded_by: decoded.superseded_by,
+        source: row.source,
+        recorded_by: row.recorded_by,
+        supersedes: row.supersedes,
+        superseded_by: row.superseded_by,
     })
 }
 
@@ -192,31 +191,28 @@ fn bundle_checkin(row: CheckinRow, withheld: &[Withheld]) -> Result<BundleChecki
     let hide = withheld.contains(&Withheld::Content);
     let text = |value: Option<String>| if hide { None } else { value };
     Ok(BundleCheckin {
-        id: parse_stored("check-in id", &row.id)?,
-        client_id: parse_stored("client id", &row.client_id)?,
+        observed_at: row.observed()?,
+        id: row.id,
+        client_id: row.client_id.as_uuid(),
         request_hash: withheld.is_empty().then_some(row.request_hash),
-        child_id: parse_stored("child id", &row.child_id)?,
-        observed_at: with_offset(row.observed_at, row.utc_offset_seconds)?,
+        child_id: row.child_id,
         mood: row.mood,
         health: text(row.health),
         school: text(row.school),
         worries: text(row.worries),
         note: text(row.note),
-        recorded_by: parse_stored("recorded by", &row.recorded_by)?,
+        recorded_by: row.recorded_by,
         recorded_at: from_millis(row.recorded_at)?,
     })
 }
 
 /// The row a bundle contact is stored as, and its participants.
-fn contact_row(
-    family: FamilyId,
-    c: &BundleContact,
-) -> (ContactRow, Vec<kinthread_shared::PersonId>) {
+fn contact_row(family: FamilyId, c: &BundleContact) -> (ContactRow, Vec<PersonId>) {
     let mut participants = c.participants.clone();
     participants.sort();
     let hash = c.request_hash.clone().unwrap_or_else(|| {
         // A bundle without fingerprints: the upload that would have made this record.
-        request_hash(&NewContact {
+        fingerprint::contact(&NewContact {
             client_id: c.client_id,
             kind: c.kind,
             status: Some(c.status),
@@ -232,53 +228,53 @@ fn contact_row(
         })
     });
     let row = ContactRow {
-        family_id: family.to_string(),
-        id: c.id.to_string(),
-        client_id: c.client_id.to_string(),
+        family_id: family,
+        id: c.id,
+        client_id: ClientId(c.client_id),
         request_hash: hash,
-        kind: c.kind.as_str().to_owned(),
-        status: c.status.as_str().to_owned(),
-        initiator_id: c.initiator.to_string(),
-        started_at: to_millis(c.started_at.with_timezone(&Utc)),
+        kind: c.kind,
+        status: c.status,
+        initiator_id: c.initiator,
+        started_at: to_millis(c.started_at.to_utc()),
         utc_offset_seconds: c.started_at.offset().local_minus_utc(),
         duration_seconds: c.duration_seconds,
-        ended_at: c.ended_at.map(|e| to_millis(e.with_timezone(&Utc))),
+        ended_at: c.ended_at.map(|e| to_millis(e.to_utc())),
         ended_offset_seconds: c.ended_at.map(|e| e.offset().local_minus_utc()),
         content: c.content.clone(),
-        talked_most: c.talked_most.map(|t| t.as_str().to_owned()),
-        child_feedback: c.child_feedback.map(|f| f.as_str().to_owned()),
+        talked_most: c.talked_most,
+        child_feedback: c.child_feedback,
         depth_score: c.depth.as_ref().map(|d| d.score),
-        depth_level: c.depth.as_ref().map(|d| d.level.as_str().to_owned()),
+        depth_level: c.depth.as_ref().map(|d| d.level),
         depth_lexicon: c.depth.as_ref().map(|d| d.lexicon_version.clone()),
-        source: c.source.as_str().to_owned(),
-        recorded_by: c.recorded_by.to_string(),
+        source: c.source,
+        recorded_by: c.recorded_by,
         recorded_at: to_millis(c.recorded_at),
-        supersedes: c.supersedes.map(|s| s.to_string()),
-        superseded_by: c.superseded_by.map(|s| s.to_string()),
-        participant_ids: Some(participant_ids(&participants)),
+        supersedes: c.supersedes,
+        superseded_by: c.superseded_by,
+        participant_ids: Some(participant_list(&participants)),
     };
     (row, participants)
 }
 
 fn checkin_row(family: FamilyId, c: &BundleCheckin) -> CheckinRow {
     CheckinRow {
-        family_id: family.to_string(),
-        id: c.id.to_string(),
-        client_id: c.client_id.to_string(),
+        family_id: family,
+        id: c.id,
+        client_id: ClientId(c.client_id),
         // Without a fingerprint a retried phone upload cannot be matched; mark it as such.
         request_hash: c
             .request_hash
             .clone()
             .unwrap_or_else(|| "imported".to_owned()),
-        child_id: c.child_id.to_string(),
-        observed_at: to_millis(c.observed_at.with_timezone(&Utc)),
+        child_id: c.child_id,
+        observed_at: to_millis(c.observed_at.to_utc()),
         utc_offset_seconds: c.observed_at.offset().local_minus_utc(),
         mood: c.mood,
         health: c.health.clone(),
         school: c.school.clone(),
         worries: c.worries.clone(),
         note: c.note.clone(),
-        recorded_by: c.recorded_by.to_string(),
+        recorded_by: c.recorded_by,
         recorded_at: to_millis(c.recorded_at),
     }
 }
@@ -289,13 +285,13 @@ fn checkin_row(family: FamilyId, c: &BundleCheckin) -> CheckinRow {
 fn same_contact(stored: &ContactRow, new: &ContactRow, hash_given: bool) -> bool {
     let mut comparable = stored.clone();
     comparable.depth_score = new.depth_score;
-    comparable.depth_level = new.depth_level.clone();
+    comparable.depth_level = new.depth_level;
     comparable.depth_lexicon = new.depth_lexicon.clone();
     if !hash_given {
         comparable.request_hash = new.request_hash.clone();
     }
     if comparable.superseded_by.is_none() {
-        comparable.superseded_by = new.superseded_by.clone();
+        comparable.superseded_by = new.superseded_by;
     }
     if comparable.participant_ids.is_none() {
         comparable.participant_ids = new.participant_ids.clone();
@@ -303,7 +299,13 @@ fn same_contact(stored: &ContactRow, new: &ContactRow, hash_given: bool) -> bool
     comparable == *new
 }
 
-fn conflict(family: FamilyId, what: &str, id: &str) -> ApiError {
+/// A bundle's target cadence, checked (`Bundle::validate` refused bad ones already).
+fn cadence(days: i32) -> Result<TargetCadence, ApiError> {
+    TargetCadence::new(i64::from(days))
+        .map_err(|e| ApiError::validation("target_cadence_days", e.to_string()))
+}
+
+fn conflict(family: FamilyId, what: &str, id: impl std::fmt::Display) -> ApiError {
     ApiError::Conflict(format!(
         "family {family}: {what} {id} is stored here with different content; nothing of this \
          family was imported"
@@ -330,29 +332,35 @@ pub fn import_family(
         if let Some(program) = bundle.program(record.family.program_id)
             && programs::get(conn, program.id)?.is_none()
         {
-            store::insert_program(
+            programs::insert_row(
                 conn,
-                program.id,
-                &program.name,
-                program.target_cadence_days,
-                to_millis(program.created_at),
+                &ProgramRow {
+                    id: program.id,
+                    name: program.name.clone(),
+                    target_cadence_days: cadence(program.target_cadence_days)?,
+                    created_at: to_millis(program.created_at),
+                },
             )?;
         }
 
         let family = &record.family;
         let family_row = FamilyRow {
-            id: family.id.to_string(),
+            id: family.id,
             display_name: family.display_name.clone(),
-            program_id: family.program_id.map(|p| p.to_string()),
-            time_zone: family.time_zone.clone(),
-            target_cadence_days: family.target_cadence_days,
+            program_id: family.program_id,
+            time_zone: family.time_zone.parse().map_err(
+                |e: kinthread_shared::values::UnknownTimeZone| {
+                    ApiError::validation("family.time_zone", e.to_string())
+                },
+            )?,
+            target_cadence_days: family.target_cadence_days.map(cadence).transpose()?,
             guardian_consent: family.consent.guardian_consent,
             share_notes_with_staff: family.consent.share_notes_with_staff,
             child_feedback_visible_to_parents: family.consent.child_feedback_visible_to_parents,
             created_at: to_millis(family.created_at),
             updated_at: to_millis(family.updated_at),
         };
-        let family_is_new = match store::family(conn, family_id)? {
+        let family_is_new = match families::row(conn, family_id)? {
             // `updated_at` moves with any change of consent; the facts must agree.
             Some(stored) => {
                 let comparable = FamilyRow {
@@ -360,24 +368,27 @@ pub fn import_family(
                     ..stored
                 };
                 if comparable != family_row {
-                    return Err(conflict(family_id, "the family", &family_row.id));
+                    return Err(conflict(family_id, "the family", family_row.id));
                 }
                 false
             }
             None => {
-                store::insert_family(conn, &family_row)?;
+                families::insert_row(conn, &family_row)?;
                 true
             }
         };
 
         let ids: Vec<_> = record.persons.iter().map(|p| p.id).collect();
-        let stored_persons = store::persons_by_id(conn, &ids)?;
+        let stored_persons: HashMap<PersonId, PersonRow> = persons::rows_by_id(conn, &ids)?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
         for person in &record.persons {
             let row = PersonRow {
-                family_id: family_id.to_string(),
-                id: person.id.to_string(),
+                family_id,
+                id: person.id,
                 display_name: person.display_name.clone(),
-                role: person.role.as_str().to_owned(),
+                role: person.role,
                 lives_away: person.lives_away,
                 away_location: person.away_location.clone(),
                 away_since: person.away_since.map(|d| d.to_string()),
@@ -387,21 +398,21 @@ pub fn import_family(
             };
             match stored_persons.get(&row.id) {
                 Some(stored) if *stored == row => existing.persons += 1,
-                Some(_) => return Err(conflict(family_id, "person", &row.id)),
+                Some(_) => return Err(conflict(family_id, "person", row.id)),
                 None => {
-                    store::insert_person(conn, &row)?;
+                    persons::insert_row(conn, &row)?;
                     created.persons += 1;
                 }
             }
         }
 
-        let stored_contacts: HashMap<String, ContactRow> = store::contact_rows(conn, family_id)?
+        let stored_contacts: HashMap<ContactId, ContactRow> = contacts::all_rows(conn, family_id)?
             .into_iter()
-            .map(|row| (row.id.clone(), row))
+            .map(|row| (row.id, row))
             .collect();
-        let client_ids: HashMap<&str, &str> = stored_contacts
+        let client_ids: HashMap<ClientId, ContactId> = stored_contacts
             .values()
-            .map(|row| (row.client_id.as_str(), row.id.as_str()))
+            .map(|row| (row.client_id, row.id))
             .collect();
         let mut new_rows = Vec::new();
         let mut new_participants = Vec::new();
@@ -412,21 +423,21 @@ pub fn import_family(
                 Some(stored) if same_contact(stored, &row, contact.request_hash.is_some()) => {
                     existing.contacts += 1;
                     if stored.superseded_by.is_none()
-                        && let Some(newer) = &row.superseded_by
+                        && let Some(newer) = row.superseded_by
                     {
-                        links.push((row.id.clone(), newer.clone()));
+                        links.push((row.id, newer));
                     }
                 }
-                Some(_) => return Err(conflict(family_id, "contact", &row.id)),
+                Some(_) => return Err(conflict(family_id, "contact", row.id)),
                 None => {
-                    if client_ids.contains_key(row.client_id.as_str()) {
-                        return Err(conflict(family_id, "the client id of contact", &row.id));
+                    if client_ids.contains_key(&row.client_id) {
+                        return Err(conflict(family_id, "the client id of contact", row.id));
                     }
-                    for person in people {
+                    for person_id in people {
                         new_participants.push(ParticipantRow {
-                            family_id: family_id.to_string(),
-                            contact_id: row.id.clone(),
-                            person_id: person.to_string(),
+                            family_id,
+                            contact_id: row.id,
+                            person_id,
                         });
                     }
                     new_rows.push(row);
@@ -434,15 +445,15 @@ pub fn import_family(
                 }
             }
         }
-        crate::store::contacts::insert_rows(conn, &new_rows, &new_participants)?;
-        for (id, newer) in &links {
+        contacts::insert_rows(conn, &new_rows, &new_participants)?;
+        for &(id, newer) in &links {
             store::set_superseded_by(conn, family_id, id, newer)?;
             linked += 1;
         }
 
-        let stored_checkins: HashMap<String, CheckinRow> = store::checkin_rows(conn, family_id)?
+        let stored_checkins: HashMap<CheckinId, CheckinRow> = checkins::all_rows(conn, family_id)?
             .into_iter()
-            .map(|row| (row.id.clone(), row))
+            .map(|row| (row.id, row))
             .collect();
         for checkin in &record.checkins {
             let row = checkin_row(family_id, checkin);
@@ -453,7 +464,7 @@ pub fn import_family(
                         comparable.request_hash = row.request_hash.clone();
                     }
                     if comparable != row {
-                        return Err(conflict(family_id, "check-in", &row.id));
+                        return Err(conflict(family_id, "check-in", row.id));
                     }
                     existing.checkins += 1;
                 }
@@ -462,9 +473,9 @@ pub fn import_family(
                         .values()
                         .any(|s| s.client_id == row.client_id)
                     {
-                        return Err(conflict(family_id, "the client id of check-in", &row.id));
+                        return Err(conflict(family_id, "the client id of check-in", row.id));
                     }
-                    store::insert_checkin(conn, &row)?;
+                    checkins::insert_row(conn, &row)?;
                     created.checkins += 1;
                 }
             }
@@ -474,10 +485,9 @@ pub fn import_family(
         let known = store::existing_users(conn, &staff)?;
         let mut placed = Vec::new();
         for id in staff {
-            let key = id.to_string();
-            if !known.contains(&key) && !placed.contains(&key) {
+            if !known.contains(&id) && !placed.contains(&id) {
                 store::insert_placeholder_staff(conn, id, to_millis(now))?;
-                placed.push(key);
+                placed.push(id);
             }
         }
         let stored_follow_ups: HashMap<_, FollowUp> =
@@ -509,7 +519,7 @@ pub fn import_family(
                 Some(stored) if stored_form(stored) == stored_form(&follow_up) => {
                     existing.follow_ups += 1;
                 }
-                Some(_) => return Err(conflict(family_id, "follow-up", &f.id.to_string())),
+                Some(_) => return Err(conflict(family_id, "follow-up", f.id)),
                 None => {
                     follow_ups::insert(conn, &follow_up)?;
                     created.follow_ups += 1;

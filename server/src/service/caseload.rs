@@ -12,18 +12,24 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use kinthread_shared::depth::summary::summarize;
-use kinthread_shared::gaps::{GapStatus, Pair, PairGaps, Window, compare_urgency, pair_gaps};
-use kinthread_shared::reports::assemble::{report_pairs, target_days, time_zone};
+use kinthread_shared::gaps::{
+    GapStatus, Pair, PairGaps, Urgency, Window, compare_urgency, pair_gaps,
+};
+use kinthread_shared::reports::assemble::report_pairs;
 use kinthread_shared::reports::{CaseloadRow, FollowUp, PairKind, PersonSummary};
 use kinthread_shared::{
-    ContactEvent, ContactKind, ContactStatus, FamilyId, FamilyRole, FollowUpOutcome,
+    ContactEvent, ContactKind, ContactStatus, FamilyId, FamilyRole, FollowUpOutcome, ProgramId,
 };
 
 use super::reports::{ReportTime, gap_error};
+use crate::access::{self, Action};
+use crate::auth::AuthUser;
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
-use crate::store::follow_ups;
-use crate::store::reports::{self as store, CaseloadFamily, EventRange, FamilyFilter, Shard};
+use crate::store::reports::{
+    self as reports_store, CaseloadFamily, EventRange, FamilyFilter, Shard,
+};
+use crate::store::{self, follow_ups};
 use crate::store::{from_millis, to_millis};
 
 /// What the caseload was asked for.
@@ -49,6 +55,29 @@ pub struct CaseloadPage {
     pub snoozed_hidden: u32,
 }
 
+/// The families `user` may see in a caseload, narrowed to one program if asked.
+pub fn filter_for(
+    conn: &mut DbConnection,
+    user: &AuthUser,
+    program_id: Option<ProgramId>,
+) -> Result<FamilyFilter, ApiError> {
+    let mine = access::program_scope(conn, user, Action::ReadCaseload)?;
+    match (mine, program_id) {
+        (None, None) => Ok(FamilyFilter::All),
+        (None, Some(program)) => {
+            store::programs::get(conn, program)?.ok_or(ApiError::NotFound("program"))?;
+            Ok(FamilyFilter::Programs(vec![program]))
+        }
+        (Some(mine), None) => Ok(FamilyFilter::Programs(mine)),
+        (Some(mine), Some(program)) if mine.contains(&program) => {
+            Ok(FamilyFilter::Programs(vec![program]))
+        }
+        (Some(_), Some(_)) => Err(ApiError::forbidden(
+            "read the caseload of a program you do not work in",
+        )),
+    }
+}
+
 /// The parent–child pairs a caseload row is chosen from: those with a parent living away,
 /// since a parent at home rarely logs contact with the child beside them; a family with no
 /// parent living away has all its parent–child pairs considered.
@@ -69,11 +98,7 @@ pub fn caseload_pairs(persons: &[PersonSummary]) -> Vec<(&PersonSummary, &Person
 
 /// Whether a contact counts for a pair (SPEC section 4) and started by `as_of`.
 fn counts_for(event: &ContactEvent, pair: &Pair, as_of: DateTime<Utc>) -> bool {
-    let counted = match event.kind {
-        ContactKind::Text | ContactKind::Visit => true,
-        ContactKind::Call | ContactKind::VideoCall => event.status == ContactStatus::Completed,
-    };
-    counted && event.started_at <= as_of && pair.took_part_in(event)
+    event.started_at <= as_of && event.counted_span().is_some() && pair.took_part_in(event)
 }
 
 /// `(snoozed_until, recheck_at)` from the latest follow-up: a `remind_later` snoozes the
@@ -102,35 +127,31 @@ struct Ranked {
 
 impl Ranked {
     fn status(&self) -> GapStatus {
+        self.urgency().status
+    }
+
+    /// A family without a pair ranks as `never`, with no gap.
+    fn urgency(&self) -> Urgency {
         self.worst
             .as_ref()
-            .map_or(GapStatus::Never, |(gaps, ..)| gaps.status)
+            .map_or(Urgency::NEVER, |(gaps, ..)| Urgency::of(gaps))
     }
 }
 
-/// The staff-list order of `gaps::compare_urgency`, applied to families (those without a
-/// pair rank as `never`), then by name and id so equally urgent rows keep a stable order.
+/// The staff-list order (`gaps::Urgency`) applied to families, then by name and id so
+/// equally urgent rows keep a stable order.
 fn compare_ranked(
     a: &Ranked,
     b: &Ranked,
     family_a: Option<&CaseloadFamily>,
     family_b: Option<&CaseloadFamily>,
 ) -> Ordering {
-    let urgency = match (&a.worst, &b.worst) {
-        (Some((x, ..)), Some((y, ..))) => compare_urgency(x, y),
-        // The same rule by hand: a family without a pair is `never`, with no gap.
-        _ => {
-            let gap = |r: &Ranked| r.worst.as_ref().and_then(|(g, ..)| g.current_gap_seconds);
-            b.status()
-                .severity()
-                .cmp(&a.status().severity())
-                .then_with(|| gap(b).cmp(&gap(a)))
-        }
-    };
-    urgency.then_with(|| match (family_a, family_b) {
-        (Some(x), Some(y)) => (&x.display_name, x.id).cmp(&(&y.display_name, y.id)),
-        _ => Ordering::Equal,
-    })
+    a.urgency()
+        .cmp(&b.urgency())
+        .then_with(|| match (family_a, family_b) {
+            (Some(x), Some(y)) => (&x.display_name, x.id).cmp(&(&y.display_name, y.id)),
+            _ => Ordering::Equal,
+        })
 }
 
 /// Families with fewer than this are computed on one connection: threads would cost more
@@ -165,7 +186,7 @@ pub fn caseload(
     request: &CaseloadRequest,
 ) -> Result<CaseloadPage, ApiError> {
     let time = request.time;
-    let families = store::families_in(conn, &request.filter)?;
+    let families = reports_store::families_in(conn, &request.filter)?;
     if families.is_empty() {
         return Ok(CaseloadPage::default());
     }
@@ -278,12 +299,12 @@ fn gather_shard<'f>(
     let mut persons: HashMap<FamilyId, Vec<PersonSummary>> = HashMap::new();
     // Only parents and children make caseload pairs.
     let roles = [FamilyRole::Mother, FamilyRole::Father, FamilyRole::Child];
-    for (family, person) in store::persons_in(conn, &request.filter, shard, &roles)? {
+    for (family, person) in reports_store::persons_in(conn, &request.filter, shard, &roles)? {
         persons.entry(family).or_default().push(person);
     }
     let mut windows = Vec::with_capacity(families.len());
     for family in families {
-        let tz = time_zone(&family.time_zone);
+        let tz = family.time_zone.tz();
         windows.push((tz, time.window(tz)?));
     }
     // One cut for every family: a day before the earliest window start, so that each window's
@@ -299,9 +320,9 @@ fn gather_shard<'f>(
         from: cut,
         to: to_millis(time.as_of),
     };
-    let mut events = store::events(conn, &request.filter, shard, None, started)?;
+    let mut events = reports_store::events(conn, &request.filter, shard, None, started)?;
     let across = EventRange::VisitsAcross { before: cut };
-    for (family, visits) in store::events(conn, &request.filter, shard, None, across)? {
+    for (family, visits) in reports_store::events(conn, &request.filter, shard, None, across)? {
         events.entry(family).or_default().extend(visits);
     }
 
@@ -328,7 +349,9 @@ fn gather_shard<'f>(
         }
         family_pairs.push(pairs);
     }
-    for (family, participants, last_end) in store::last_contacts_before(conn, &need_history, cut)? {
+    for (family, participants, last_end) in
+        reports_store::last_contacts_before(conn, &need_history, cut)?
+    {
         // The last contact before the cut, as a moment: it ends before every window starts,
         // so it only sets the last contact (current gap, status), never a window figure.
         let Some(&initiator) = participants.first() else {
@@ -356,7 +379,7 @@ fn gather_shard<'f>(
             .get(index)
             .copied()
             .ok_or_else(|| ApiError::internal("a caseload family lost its window"))?;
-        let target = target_days(family.target_days);
+        let target = family.target;
         let mut worst: Option<(PairGaps, Pair, usize, usize)> = None;
         for &(pair, parent, child) in family_pairs.get(index).map_or(&[][..], Vec::as_slice) {
             let gaps = pair_gaps(log, &pair, &window, tz, target).map_err(gap_error)?;
@@ -409,7 +432,7 @@ fn caseload_row(
         child: None,
         pair_count,
         status: GapStatus::Never,
-        target_days: target_days(family.target_days),
+        target_days: family.target.days(),
         last_contact_at: None,
         current_gap_days: None,
         longest_gap_days: 0.0,

@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 use kinthread_shared::api::Family;
 use kinthread_shared::gaps::{DEFAULT_WINDOW_DAYS, GapError, Window};
-use kinthread_shared::reports::assemble::{self, FamilyReportInput, time_zone};
+use kinthread_shared::reports::assemble::{self, FamilyReportInput};
 use kinthread_shared::reports::{FamilyReport, MAX_WINDOW_DAYS};
 use kinthread_shared::validate::{MAX_CLOCK_SKEW, earliest_plausible};
 
@@ -72,7 +72,7 @@ pub fn family_report(
     time: ReportTime,
     with_follow_up: bool,
 ) -> Result<FamilyReport, ApiError> {
-    let window = time.window(time_zone(&family.time_zone))?;
+    let window = time.window(family.time_zone.tz())?;
     let persons = store::persons_of(conn, family.id)?;
     // A family's whole log is small (thousands at most), and the last contact ever needs
     // contacts from before the window: load it all once.

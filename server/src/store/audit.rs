@@ -4,13 +4,39 @@
 use chrono::Utc;
 use diesel::prelude::*;
 use kinthread_shared::api::AuditEntry;
-use kinthread_shared::{FamilyId, UserId};
-use uuid::Uuid;
+use kinthread_shared::{AccountRole, AuditId, FamilyId, UserId};
 
-use super::{from_millis, parse_stored, to_millis};
+use super::{from_millis, to_millis};
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::schema::audit_log;
+
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_log)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct AuditRow {
+    pub id: AuditId,
+    pub at: i64,
+    pub actor_id: Option<UserId>,
+    pub actor_role: Option<AccountRole>,
+    pub action: String,
+    pub family_id: Option<FamilyId>,
+    pub target: Option<String>,
+}
+
+impl AuditRow {
+    fn into_entry(self) -> QueryResult<AuditEntry> {
+        Ok(AuditEntry {
+            id: self.id,
+            at: from_millis(self.at)?,
+            actor_id: self.actor_id,
+            actor_role: self.actor_role,
+            action: self.action,
+            family_id: self.family_id,
+            target: self.target,
+        })
+    }
+}
 
 pub fn record(
     conn: &mut DbConnection,
@@ -19,76 +45,42 @@ pub fn record(
     family_id: Option<FamilyId>,
     target: Option<&str>,
 ) -> QueryResult<()> {
+    let row = AuditRow {
+        id: AuditId::new(),
+        at: to_millis(Utc::now()),
+        actor_id: actor.map(|a| a.id),
+        actor_role: actor.map(|a| a.role),
+        action: action.to_owned(),
+        family_id,
+        target: target.map(str::to_owned),
+    };
     diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::id.eq(Uuid::now_v7().to_string()),
-            audit_log::at.eq(to_millis(Utc::now())),
-            audit_log::actor_id.eq(actor.map(|a| a.id.to_string())),
-            audit_log::actor_role.eq(actor.map(|a| a.role.as_str())),
-            audit_log::action.eq(action),
-            audit_log::family_id.eq(family_id.map(|f| f.to_string())),
-            audit_log::target.eq(target),
-        ))
-        .execute(conn)?;
-    Ok(())
+        .values(&row)
+        .execute(conn)
+        .map(drop)
 }
-
-type Row = (
-    String,
-    i64,
-    Option<String>,
-    Option<String>,
-    String,
-    Option<String>,
-    Option<String>,
-);
 
 /// The newest entries first, optionally for one family, before a cursor (an entry id).
 pub fn list(
     conn: &mut DbConnection,
     family_id: Option<FamilyId>,
-    before: Option<&str>,
+    before: Option<AuditId>,
     limit: i64,
 ) -> QueryResult<Vec<AuditEntry>> {
     let mut query = audit_log::table
-        .select((
-            audit_log::id,
-            audit_log::at,
-            audit_log::actor_id,
-            audit_log::actor_role,
-            audit_log::action,
-            audit_log::family_id,
-            audit_log::target,
-        ))
+        .select(AuditRow::as_select())
         .order(audit_log::id.desc())
         .limit(limit)
         .into_boxed();
     if let Some(family) = family_id {
-        query = query.filter(audit_log::family_id.eq(family.to_string()));
+        query = query.filter(audit_log::family_id.eq(family));
     }
     if let Some(before) = before {
-        query = query.filter(audit_log::id.lt(before.to_owned()));
+        query = query.filter(audit_log::id.lt(before));
     }
-    let rows: Vec<Row> = query.load(conn)?;
-    rows.into_iter()
-        .map(
-            |(id, at, actor_id, actor_role, action, family_id, target)| {
-                Ok(AuditEntry {
-                    id: parse_stored("audit id", &id)?,
-                    at: from_millis(at)?,
-                    actor_id: actor_id
-                        .map(|v| parse_stored::<UserId>("actor", &v))
-                        .transpose()?,
-                    actor_role: actor_role
-                        .map(|v| parse_stored("actor role", &v))
-                        .transpose()?,
-                    action,
-                    family_id: family_id
-                        .map(|v| parse_stored("family id", &v))
-                        .transpose()?,
-                    target,
-                })
-            },
-        )
+    query
+        .load(conn)?
+        .into_iter()
+        .map(AuditRow::into_entry)
         .collect()
 }

@@ -1,60 +1,132 @@
 //! Contacts and their participants. Contacts are append-only: an amendment is a new row that
 //! supersedes the earlier one, which keeps its content and only gains a `superseded_by` link.
 //!
-//! Uploads are idempotent on `(family_id, client_id)`: the same client id with the same
-//! request returns the first record; with a different request it is a conflict.
+//! Uploads are idempotent on `(family_id, client_id)`, and the database decides: every row is
+//! inserted with `ON CONFLICT DO NOTHING` on that key and read back, so two copies of one
+//! upload arriving at once (two server copies, a phone retrying while the first attempt is
+//! still in flight) store one row. The same client id with the same fingerprint returns the
+//! first record; with a different fingerprint it is a conflict.
 
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use kinthread_shared::{ContactId, ContactKind, FamilyId, PersonId};
+use kinthread_shared::{
+    ChildFeedback, ClientId, ContactEvent, ContactId, ContactKind, ContactSource, ContactStatus,
+    DepthLevel, FamilyId, PersonId, TalkedMost, UserId,
+};
 
-use super::{corrupt, parse_stored};
+use chrono::{DateTime, FixedOffset};
+
+use super::{corrupt, from_millis, with_offset};
 use crate::db::DbConnection;
 use crate::schema::{contact_participants, contacts};
 
 /// One stored contact row.
-#[derive(Clone, Debug, PartialEq, Queryable, Insertable)]
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = contacts)]
 #[diesel(treat_none_as_default_value = false)]
 pub struct ContactRow {
-    pub family_id: String,
-    pub id: String,
-    pub client_id: String,
+    pub family_id: FamilyId,
+    pub id: ContactId,
+    pub client_id: ClientId,
+    /// The upload's fingerprint (`service::fingerprint`).
     pub request_hash: String,
-    pub kind: String,
-    pub status: String,
-    pub initiator_id: String,
+    pub kind: ContactKind,
+    pub status: ContactStatus,
+    pub initiator_id: PersonId,
+    /// Epoch milliseconds (UTC), with the offset the phone reported.
     pub started_at: i64,
     pub utc_offset_seconds: i32,
     pub duration_seconds: Option<i64>,
     pub ended_at: Option<i64>,
     pub ended_offset_seconds: Option<i32>,
     pub content: Option<String>,
-    pub talked_most: Option<String>,
-    pub child_feedback: Option<String>,
+    pub talked_most: Option<TalkedMost>,
+    pub child_feedback: Option<ChildFeedback>,
     pub depth_score: Option<f64>,
-    pub depth_level: Option<String>,
+    pub depth_level: Option<DepthLevel>,
     pub depth_lexicon: Option<String>,
-    pub source: String,
-    pub recorded_by: String,
+    pub source: ContactSource,
+    pub recorded_by: UserId,
     pub recorded_at: i64,
-    pub supersedes: Option<String>,
-    pub superseded_by: Option<String>,
+    pub supersedes: Option<ContactId>,
+    pub superseded_by: Option<ContactId>,
     /// The participants' ids, comma-separated: a copy of the contact's
     /// `contact_participants` rows that reports read without a join.
     pub participant_ids: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Insertable)]
-#[diesel(table_name = contact_participants)]
-pub struct ParticipantRow {
-    pub family_id: String,
-    pub contact_id: String,
-    pub person_id: String,
+impl ContactRow {
+    /// When it started, in the offset the phone reported.
+    pub fn started(&self) -> QueryResult<DateTime<FixedOffset>> {
+        with_offset(self.started_at, self.utc_offset_seconds)
+    }
+
+    /// When a visit ended, in the offset the phone reported.
+    pub fn ended(&self) -> QueryResult<Option<DateTime<FixedOffset>>> {
+        match (self.ended_at, self.ended_offset_seconds) {
+            (Some(at), Some(offset)) => with_offset(at, offset).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// The stored depth result, where the contact had content.
+    pub fn depth(&self) -> Option<StoredDepth> {
+        match (self.depth_score, self.depth_level, &self.depth_lexicon) {
+            (Some(score), Some(level), Some(lexicon)) => Some(StoredDepth {
+                score,
+                level,
+                lexicon: lexicon.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The contact as the gap and depth logic reads it.
+    pub fn event(&self, participants: Vec<PersonId>) -> QueryResult<ContactEvent> {
+        Ok(ContactEvent {
+            kind: self.kind,
+            status: self.status,
+            participants,
+            initiator: self.initiator_id,
+            started_at: from_millis(self.started_at)?,
+            duration_seconds: self.duration_seconds,
+            ended_at: self.ended_at.map(from_millis).transpose()?,
+            depth_score: self.depth_score.map(|s| s.round().clamp(0.0, 100.0) as u8),
+            depth_level: self.depth_level,
+        })
+    }
 }
 
-/// A row with its participants, in the order they were given.
+/// The comma-separated copy of a contact's participants that reports read (see
+/// `store::reports`); `participants` is sorted.
+pub fn participant_list(participants: &[PersonId]) -> String {
+    participants
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads [`participant_list`] back.
+pub fn parse_participant_list(ids: &str) -> QueryResult<Vec<PersonId>> {
+    ids.split(',')
+        .map(|id| {
+            id.parse()
+                .map_err(|_| corrupt(format!("unreadable participant id `{id}`")))
+        })
+        .collect()
+}
+
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = contact_participants)]
+pub struct ParticipantRow {
+    pub family_id: FamilyId,
+    pub contact_id: ContactId,
+    pub person_id: PersonId,
+}
+
+/// A row with its participants, sorted.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StoredContact {
     pub row: ContactRow,
@@ -68,6 +140,16 @@ pub struct PreparedContact {
     pub participants: Vec<PersonId>,
 }
 
+impl PreparedContact {
+    fn participant_rows(&self) -> impl Iterator<Item = ParticipantRow> + '_ {
+        self.participants.iter().map(|&person_id| ParticipantRow {
+            family_id: self.row.family_id,
+            contact_id: self.row.id,
+            person_id,
+        })
+    }
+}
+
 /// What happened to one upload.
 #[derive(Clone, Debug, PartialEq)]
 pub enum InsertOutcome {
@@ -78,94 +160,131 @@ pub enum InsertOutcome {
     Conflict,
 }
 
-/// Stores contacts of one family in one transaction, skipping the ones sent before.
+/// Rows in one multi-row statement: 24 columns a row stay under SQLite's 999-parameter
+/// floor of old builds.
+const ROWS_PER_STATEMENT: usize = 40;
+
+/// Stores contacts of one family in one transaction; the ones sent before are not stored
+/// again (see the module doc).
 pub fn insert_idempotent(
     conn: &mut DbConnection,
     family_id: FamilyId,
     prepared: Vec<PreparedContact>,
 ) -> QueryResult<Vec<InsertOutcome>> {
     conn.transaction(|conn| {
-        let family = family_id.to_string();
-        let client_ids: Vec<&str> = prepared.iter().map(|p| p.row.client_id.as_str()).collect();
-        let mut known: HashMap<String, (String, String)> = HashMap::new();
-        // Look the ids up in slices: some engines cap the number of bound parameters.
-        for chunk in client_ids.chunks(500) {
-            let query = contacts::table
-                .filter(contacts::family_id.eq(&family))
-                .select((contacts::client_id, contacts::id, contacts::request_hash));
-            // A single upload, the common case, uses `=`: a statement of fixed shape is
-            // prepared once per connection, an `IN` list of varying length every time.
-            let found = match chunk {
-                [one] => query
-                    .filter(contacts::client_id.eq(*one))
-                    .load::<(String, String, String)>(conn)?,
-                many => query
-                    .filter(contacts::client_id.eq_any(many))
-                    .load::<(String, String, String)>(conn)?,
-            };
-            for (client_id, id, hash) in found {
-                known.insert(client_id, (id, hash));
-            }
-        }
-
         let mut outcomes = Vec::with_capacity(prepared.len());
-        let mut new_rows = Vec::new();
-        let mut new_participants = Vec::new();
-        for item in prepared {
-            if let Some((id, hash)) = known.get(&item.row.client_id) {
-                outcomes.push(if *hash == item.row.request_hash {
-                    InsertOutcome::Existing(parse_stored("contact id", id)?)
-                } else {
-                    InsertOutcome::Conflict
-                });
-                continue;
+        for chunk in prepared.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<&ContactRow> = chunk.iter().map(|p| &p.row).collect();
+            insert_new_rows(conn, &rows)?;
+            let client_ids: Vec<ClientId> = rows.iter().map(|r| r.client_id).collect();
+            let stored = stored_by_client_id(conn, family_id, &client_ids)?;
+            let mut created = Vec::new();
+            for item in chunk {
+                let outcome = match stored.get(&item.row.client_id) {
+                    Some((id, _)) if *id == item.row.id => {
+                        created.push(item);
+                        InsertOutcome::Created(*id)
+                    }
+                    Some((id, hash)) if *hash == item.row.request_hash => {
+                        InsertOutcome::Existing(*id)
+                    }
+                    Some(_) => InsertOutcome::Conflict,
+                    None => {
+                        return Err(corrupt(format!(
+                            "contact with client id {} neither stored nor found",
+                            item.row.client_id
+                        )));
+                    }
+                };
+                outcomes.push(outcome);
             }
-            known.insert(
-                item.row.client_id.clone(),
-                (item.row.id.clone(), item.row.request_hash.clone()),
-            );
-            outcomes.push(InsertOutcome::Created(parse_stored(
-                "contact id",
-                &item.row.id,
-            )?));
-            for person in &item.participants {
-                new_participants.push(ParticipantRow {
-                    family_id: family.clone(),
-                    contact_id: item.row.id.clone(),
-                    person_id: person.to_string(),
-                });
-            }
-            new_rows.push(item.row);
+            let participants: Vec<ParticipantRow> = created
+                .iter()
+                .flat_map(|item| item.participant_rows())
+                .collect();
+            insert_participants(conn, &participants)?;
         }
-        insert_rows(conn, &new_rows, &new_participants)?;
         Ok(outcomes)
     })
 }
 
-/// Inserts contact rows and their participants as given (uploads, amendments, bundle imports).
-/// diesel's multi-engine connection has no multi-row insert, so each engine gets the same
-/// statement through its own type.
+/// `INSERT … ON CONFLICT (family_id, client_id) DO NOTHING`: each engine through its own
+/// connection type, since the multi-engine connection has no upsert.
+fn insert_new_rows(conn: &mut DbConnection, rows: &[&ContactRow]) -> QueryResult<()> {
+    macro_rules! insert {
+        ($conn:expr) => {
+            match rows {
+                // A single row's statement is prepared once per connection; a multi-row one
+                // anew for each size.
+                [row] => diesel::insert_into(contacts::table)
+                    .values(*row)
+                    .on_conflict((contacts::family_id, contacts::client_id))
+                    .do_nothing()
+                    .execute($conn),
+                many => diesel::insert_into(contacts::table)
+                    .values(many.iter().map(|row| (*row).clone()).collect::<Vec<_>>())
+                    .on_conflict((contacts::family_id, contacts::client_id))
+                    .do_nothing()
+                    .execute($conn),
+            }
+        };
+    }
+    match conn {
+        DbConnection::Sqlite(conn) => insert!(conn),
+        DbConnection::Postgres(conn) => insert!(conn),
+    }
+    .map(drop)
+}
+
+/// `(id, fingerprint)` of the stored contacts with these client ids.
+fn stored_by_client_id(
+    conn: &mut DbConnection,
+    family_id: FamilyId,
+    client_ids: &[ClientId],
+) -> QueryResult<HashMap<ClientId, (ContactId, String)>> {
+    let query = contacts::table
+        .filter(contacts::family_id.eq(family_id))
+        .select((contacts::client_id, contacts::id, contacts::request_hash));
+    // A single upload, the common case, uses `=`: a statement of fixed shape is prepared once
+    // per connection, an `IN` list of varying length every time.
+    let found: Vec<(ClientId, ContactId, String)> = match client_ids {
+        [one] => query.filter(contacts::client_id.eq(one)).load(conn)?,
+        many => query.filter(contacts::client_id.eq_any(many)).load(conn)?,
+    };
+    Ok(found
+        .into_iter()
+        .map(|(client_id, id, hash)| (client_id, (id, hash)))
+        .collect())
+}
+
+/// Inserts contact rows and their participants as given (bundle imports keep their ids).
 pub fn insert_rows(
     conn: &mut DbConnection,
     rows: &[ContactRow],
     participants: &[ParticipantRow],
 ) -> QueryResult<()> {
-    // 24 columns a row: 40 rows stay under SQLite's 999-parameter floor of old builds.
     macro_rules! insert_all {
         ($conn:expr) => {{
-            // Single rows go one by one: their statements are prepared once per connection,
-            // while a multi-row statement is prepared anew for each size.
-            if let [row] = rows {
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
                 diesel::insert_into(contacts::table)
-                    .values(row)
+                    .values(chunk)
                     .execute($conn)?;
-            } else {
-                for chunk in rows.chunks(40) {
-                    diesel::insert_into(contacts::table)
-                        .values(chunk)
-                        .execute($conn)?;
-                }
             }
+        }};
+    }
+    match conn {
+        DbConnection::Sqlite(conn) => insert_all!(conn),
+        DbConnection::Postgres(conn) => insert_all!(conn),
+    }
+    insert_participants(conn, participants)
+}
+
+fn insert_participants(
+    conn: &mut DbConnection,
+    participants: &[ParticipantRow],
+) -> QueryResult<()> {
+    macro_rules! insert_all {
+        ($conn:expr) => {{
             if participants.len() <= 4 {
                 for participant in participants {
                     diesel::insert_into(contact_participants::table)
@@ -208,56 +327,48 @@ pub fn amend(
     mut amendment: PreparedContact,
 ) -> QueryResult<AmendOutcome> {
     conn.transaction(|conn| {
-        let family = family_id.to_string();
-        let existing = contacts::table
-            .filter(contacts::family_id.eq(&family))
-            .filter(contacts::client_id.eq(&amendment.row.client_id))
-            .select((contacts::id, contacts::request_hash))
-            .first::<(String, String)>(conn)
-            .optional()?;
-        if let Some((id, hash)) = existing {
-            return Ok(if hash == amendment.row.request_hash {
-                AmendOutcome::Existing(parse_stored("contact id", &id)?)
+        let existing = stored_by_client_id(conn, family_id, &[amendment.row.client_id])?;
+        if let Some((id, hash)) = existing.get(&amendment.row.client_id) {
+            return Ok(if *hash == amendment.row.request_hash {
+                AmendOutcome::Existing(*id)
             } else {
                 AmendOutcome::Conflict
             });
         }
         let superseded_by = contacts::table
-            .filter(contacts::family_id.eq(&family))
-            .filter(contacts::id.eq(original.to_string()))
+            .filter(contacts::family_id.eq(family_id))
+            .filter(contacts::id.eq(original))
             .select(contacts::superseded_by)
-            .first::<Option<String>>(conn)
+            .first::<Option<ContactId>>(conn)
             .optional()?;
         match superseded_by {
             None => return Ok(AmendOutcome::NotFound),
-            Some(Some(newer)) => {
-                return Ok(AmendOutcome::AlreadySuperseded(parse_stored(
-                    "contact id",
-                    &newer,
-                )?));
-            }
+            Some(Some(newer)) => return Ok(AmendOutcome::AlreadySuperseded(newer)),
             Some(None) => {}
         }
-        amendment.row.supersedes = Some(original.to_string());
-        let new_id = amendment.row.id.clone();
-        let participants: Vec<ParticipantRow> = amendment
-            .participants
-            .iter()
-            .map(|p| ParticipantRow {
-                family_id: family.clone(),
-                contact_id: new_id.clone(),
-                person_id: p.to_string(),
-            })
-            .collect();
-        insert_rows(conn, std::slice::from_ref(&amendment.row), &participants)?;
-        diesel::update(
+        amendment.row.supersedes = Some(original);
+        let new_id = amendment.row.id;
+        // Only the current version gains a link: of two amendments racing for one record,
+        // the second finds it superseded (and its transaction, insert included, is undone).
+        let linked = diesel::update(
             contacts::table
-                .filter(contacts::family_id.eq(&family))
-                .filter(contacts::id.eq(original.to_string())),
+                .filter(contacts::family_id.eq(family_id))
+                .filter(contacts::id.eq(original))
+                .filter(contacts::superseded_by.is_null()),
         )
-        .set(contacts::superseded_by.eq(Some(&new_id)))
+        .set(contacts::superseded_by.eq(Some(new_id)))
         .execute(conn)?;
-        Ok(AmendOutcome::Created(parse_stored("contact id", &new_id)?))
+        if linked == 0 {
+            let newer = contacts::table
+                .filter(contacts::family_id.eq(family_id))
+                .filter(contacts::id.eq(original))
+                .select(contacts::superseded_by)
+                .first::<Option<ContactId>>(conn)?;
+            return Ok(newer.map_or(AmendOutcome::NotFound, AmendOutcome::AlreadySuperseded));
+        }
+        let participants: Vec<ParticipantRow> = amendment.participant_rows().collect();
+        insert_rows(conn, std::slice::from_ref(&amendment.row), &participants)?;
+        Ok(AmendOutcome::Created(new_id))
     })
 }
 
@@ -267,20 +378,19 @@ pub fn get_many(
     family_id: FamilyId,
     ids: &[ContactId],
 ) -> QueryResult<Vec<StoredContact>> {
-    let family = family_id.to_string();
-    let wanted: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
-    let mut rows: HashMap<String, ContactRow> = HashMap::new();
-    for chunk in wanted.chunks(500) {
+    let mut rows: HashMap<ContactId, ContactRow> = HashMap::new();
+    for chunk in ids.chunks(500) {
         for row in contacts::table
-            .filter(contacts::family_id.eq(&family))
+            .filter(contacts::family_id.eq(family_id))
             .filter(contacts::id.eq_any(chunk))
-            .load::<ContactRow>(conn)?
+            .select(ContactRow::as_select())
+            .load(conn)?
         {
-            rows.insert(row.id.clone(), row);
+            rows.insert(row.id, row);
         }
     }
-    let ordered: Vec<ContactRow> = wanted.iter().filter_map(|id| rows.remove(id)).collect();
-    with_participants(conn, &family, ordered)
+    let ordered: Vec<ContactRow> = ids.iter().filter_map(|id| rows.remove(id)).collect();
+    with_participants(conn, family_id, ordered)
 }
 
 pub fn get(
@@ -291,35 +401,54 @@ pub fn get(
     Ok(get_many(conn, family_id, &[id])?.into_iter().next())
 }
 
-fn with_participants(
+/// Every participant of the given contacts (all of the family's with `None`), sorted per
+/// contact.
+pub fn participants_of(
     conn: &mut DbConnection,
-    family: &str,
-    rows: Vec<ContactRow>,
-) -> QueryResult<Vec<StoredContact>> {
-    let mut by_contact: HashMap<String, Vec<PersonId>> = HashMap::new();
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    for chunk in ids.chunks(500) {
-        let found = contact_participants::table
-            .filter(contact_participants::family_id.eq(family))
-            .filter(contact_participants::contact_id.eq_any(chunk))
-            .select((
-                contact_participants::contact_id,
-                contact_participants::person_id,
-            ))
-            .load::<(String, String)>(conn)?;
-        for (contact, person) in found {
-            by_contact
-                .entry(contact)
-                .or_default()
-                .push(parse_stored("person id", &person)?);
+    family_id: FamilyId,
+    contacts: Option<&[ContactId]>,
+) -> QueryResult<HashMap<ContactId, Vec<PersonId>>> {
+    let query = contact_participants::table
+        .filter(contact_participants::family_id.eq(family_id))
+        .select((
+            contact_participants::contact_id,
+            contact_participants::person_id,
+        ));
+    let mut found: Vec<(ContactId, PersonId)> = Vec::new();
+    match contacts {
+        None => found = query.load(conn)?,
+        Some(ids) => {
+            for chunk in ids.chunks(500) {
+                found.extend(
+                    query
+                        .filter(contact_participants::contact_id.eq_any(chunk))
+                        .load::<(ContactId, PersonId)>(conn)?,
+                );
+            }
         }
     }
+    let mut by_contact: HashMap<ContactId, Vec<PersonId>> = HashMap::new();
+    for (contact, person) in found {
+        by_contact.entry(contact).or_default().push(person);
+    }
+    for list in by_contact.values_mut() {
+        list.sort();
+    }
+    Ok(by_contact)
+}
+
+fn with_participants(
+    conn: &mut DbConnection,
+    family_id: FamilyId,
+    rows: Vec<ContactRow>,
+) -> QueryResult<Vec<StoredContact>> {
+    let ids: Vec<ContactId> = rows.iter().map(|r| r.id).collect();
+    let mut by_contact = participants_of(conn, family_id, Some(&ids))?;
     rows.into_iter()
         .map(|row| {
-            let mut participants = by_contact
+            let participants = by_contact
                 .remove(&row.id)
                 .ok_or_else(|| corrupt(format!("contact {} has no participants", row.id)))?;
-            participants.sort();
             Ok(StoredContact { row, participants })
         })
         .collect()
@@ -341,10 +470,10 @@ pub struct ContactFilter {
 }
 
 /// The position after the last item of a page: newest first, by start then id.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ContactCursor {
     pub started_at: i64,
-    pub id: String,
+    pub id: ContactId,
 }
 
 /// One page of a family's contacts, newest first.
@@ -355,17 +484,17 @@ pub fn list(
     after: Option<&ContactCursor>,
     limit: i64,
 ) -> QueryResult<Vec<StoredContact>> {
-    let family = family_id.to_string();
     let mut query = contacts::table
-        .filter(contacts::family_id.eq(&family))
+        .filter(contacts::family_id.eq(family_id))
         .order((contacts::started_at.desc(), contacts::id.desc()))
         .limit(limit)
+        .select(ContactRow::as_select())
         .into_boxed();
     if !filter.include_superseded {
         query = query.filter(contacts::superseded_by.is_null());
     }
     if let Some(kind) = filter.kind {
-        query = query.filter(contacts::kind.eq(kind.as_str()));
+        query = query.filter(contacts::kind.eq(kind));
     }
     if let Some(from) = filter.from {
         query = query.filter(contacts::started_at.ge(from));
@@ -378,8 +507,8 @@ pub fn list(
         .flatten()
     {
         let taking_part = contact_participants::table
-            .filter(contact_participants::family_id.eq(family.clone()))
-            .filter(contact_participants::person_id.eq(person.to_string()))
+            .filter(contact_participants::family_id.eq(family_id))
+            .filter(contact_participants::person_id.eq(person))
             .select(contact_participants::contact_id);
         query = query.filter(contacts::id.eq_any(taking_part));
     }
@@ -389,31 +518,38 @@ pub fn list(
                 .lt(cursor.started_at)
                 .or(contacts::started_at
                     .eq(cursor.started_at)
-                    .and(contacts::id.lt(cursor.id.clone()))),
+                    .and(contacts::id.lt(cursor.id))),
         );
     }
-    let rows = query.load::<ContactRow>(conn)?;
-    with_participants(conn, &family, rows)
+    let rows = query.load(conn)?;
+    with_participants(conn, family_id, rows)
+}
+
+/// Every contact row of a family, amended versions included, oldest first.
+pub fn all_rows(conn: &mut DbConnection, family_id: FamilyId) -> QueryResult<Vec<ContactRow>> {
+    contacts::table
+        .filter(contacts::family_id.eq(family_id))
+        .order((contacts::started_at.asc(), contacts::id.asc()))
+        .select(ContactRow::as_select())
+        .load(conn)
 }
 
 /// Stores a new depth result for one contact (rescoring after a lexicon change).
 pub fn set_depth(
     conn: &mut DbConnection,
-    family: &str,
-    id: &str,
-    score: f64,
-    level: &str,
-    lexicon: &str,
+    family_id: FamilyId,
+    id: ContactId,
+    depth: &StoredDepth,
 ) -> QueryResult<()> {
     diesel::update(
         contacts::table
-            .filter(contacts::family_id.eq(family))
+            .filter(contacts::family_id.eq(family_id))
             .filter(contacts::id.eq(id)),
     )
     .set((
-        contacts::depth_score.eq(Some(score)),
-        contacts::depth_level.eq(Some(level)),
-        contacts::depth_lexicon.eq(Some(lexicon)),
+        contacts::depth_score.eq(Some(depth.score)),
+        contacts::depth_level.eq(Some(depth.level)),
+        contacts::depth_lexicon.eq(Some(&depth.lexicon)),
     ))
     .execute(conn)?;
     Ok(())
@@ -426,8 +562,13 @@ pub struct RescoreSummary {
     pub level_changed: usize,
 }
 
-/// A depth result as stored: score, level, lexicon version.
-pub type StoredDepth = (f64, String, String);
+/// A depth result as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredDepth {
+    pub score: f64,
+    pub level: DepthLevel,
+    pub lexicon: String,
+}
 
 /// Recomputes the stored depth of every contact with content, in pages, one transaction a
 /// page, so a long rescore neither holds the database nor starts over after a stop.
@@ -436,7 +577,7 @@ pub fn rescore_all(
     score: impl Fn(&str) -> StoredDepth,
 ) -> QueryResult<RescoreSummary> {
     let mut summary = RescoreSummary::default();
-    let mut after: Option<(String, String)> = None;
+    let mut after: Option<(FamilyId, ContactId)> = None;
     loop {
         let page = conn.transaction(|conn| {
             let page = contacts::table
@@ -450,29 +591,27 @@ pub fn rescore_all(
                 .order((contacts::family_id.asc(), contacts::id.asc()))
                 .limit(500)
                 .into_boxed();
-            let page = match &after {
+            let page = match after {
                 Some((family, id)) => page.filter(
                     contacts::family_id
-                        .gt(family.clone())
-                        .or(contacts::family_id
-                            .eq(family.clone())
-                            .and(contacts::id.gt(id.clone()))),
+                        .gt(family)
+                        .or(contacts::family_id.eq(family).and(contacts::id.gt(id))),
                 ),
                 None => page,
             };
-            let rows: Vec<(String, String, String, Option<String>)> = page.load(conn)?;
+            let rows: Vec<(FamilyId, ContactId, String, Option<DepthLevel>)> = page.load(conn)?;
             for (family, id, content, old_level) in &rows {
-                let (score, level, lexicon) = score(content);
-                if old_level.as_deref() != Some(level.as_str()) {
+                let depth = score(content);
+                if *old_level != Some(depth.level) {
                     summary.level_changed += 1;
                 }
-                set_depth(conn, family, id, score, &level, &lexicon)?;
+                set_depth(conn, *family, *id, &depth)?;
                 summary.scored += 1;
             }
             Ok::<_, diesel::result::Error>(rows)
         })?;
         match page.last() {
-            Some((family, id, _, _)) => after = Some((family.clone(), id.clone())),
+            Some((family, id, _, _)) => after = Some((*family, *id)),
             None => break,
         }
     }

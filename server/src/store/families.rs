@@ -5,125 +5,121 @@ use std::collections::HashMap;
 use chrono::Utc;
 use diesel::prelude::*;
 use kinthread_shared::api::{Consent, Family, FamilyUpdate, NewFamily};
-use kinthread_shared::{FamilyId, ProgramId};
+use kinthread_shared::{FamilyId, ProgramId, TargetCadence};
 
-use super::programs::DEFAULT_TARGET_DAYS;
-use super::{from_millis, parse_stored, to_millis};
+use super::{from_millis, to_millis};
 use crate::db::DbConnection;
 use crate::schema::{families, programs};
 
-pub const DEFAULT_TIME_ZONE: &str = "Asia/Shanghai";
+/// A family row as stored: the family's own target (not the one in force) and `updated_at`.
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = families)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct FamilyRow {
+    pub id: FamilyId,
+    pub display_name: String,
+    pub program_id: Option<ProgramId>,
+    pub time_zone: kinthread_shared::TimeZoneName,
+    pub target_cadence_days: Option<TargetCadence>,
+    pub guardian_consent: bool,
+    pub share_notes_with_staff: bool,
+    pub child_feedback_visible_to_parents: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
 
-type Row = (
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<i32>,
-    bool,
-    bool,
-    bool,
-    i64,
-);
-
-const COLUMNS: (
-    families::id,
-    families::display_name,
-    families::program_id,
-    families::time_zone,
-    families::target_cadence_days,
-    families::guardian_consent,
-    families::share_notes_with_staff,
-    families::child_feedback_visible_to_parents,
-    families::created_at,
-) = (
-    families::id,
-    families::display_name,
-    families::program_id,
-    families::time_zone,
-    families::target_cadence_days,
-    families::guardian_consent,
-    families::share_notes_with_staff,
-    families::child_feedback_visible_to_parents,
-    families::created_at,
-);
-
-/// Turns rows into families, filling in the program's target where the family has none.
-fn to_families(conn: &mut DbConnection, rows: Vec<Row>) -> QueryResult<Vec<Family>> {
-    let wanted: Vec<&String> = rows
-        .iter()
-        .filter(|r| r.4.is_none())
-        .filter_map(|r| r.2.as_ref())
-        .collect();
-    let program_targets: HashMap<String, i32> = if wanted.is_empty() {
-        HashMap::new()
-    } else {
-        let query = programs::table.select((programs::id, programs::target_cadence_days));
-        // One family (every request's access check) uses `=`, prepared once per connection.
-        match wanted.as_slice() {
-            [one] => query
-                .filter(programs::id.eq(*one))
-                .load::<(String, i32)>(conn)?,
-            many => query
-                .filter(programs::id.eq_any(many))
-                .load::<(String, i32)>(conn)?,
+impl FamilyRow {
+    pub fn consent(&self) -> Consent {
+        Consent {
+            guardian_consent: self.guardian_consent,
+            share_notes_with_staff: self.share_notes_with_staff,
+            child_feedback_visible_to_parents: self.child_feedback_visible_to_parents,
         }
-        .into_iter()
-        .collect()
+    }
+
+    /// The family as the API shows it, with the target in force.
+    pub fn into_family(self, program_target: Option<TargetCadence>) -> QueryResult<Family> {
+        Ok(Family {
+            consent: self.consent(),
+            id: self.id,
+            display_name: self.display_name,
+            program_id: self.program_id,
+            time_zone: self.time_zone,
+            target_cadence_days: TargetCadence::in_force(self.target_cadence_days, program_target),
+            created_at: from_millis(self.created_at)?,
+        })
+    }
+}
+
+/// The programs' targets of the families among `rows` that have none of their own.
+fn program_targets(
+    conn: &mut DbConnection,
+    rows: &[FamilyRow],
+) -> QueryResult<HashMap<ProgramId, TargetCadence>> {
+    let wanted: Vec<ProgramId> = rows
+        .iter()
+        .filter(|r| r.target_cadence_days.is_none())
+        .filter_map(|r| r.program_id)
+        .collect();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let query = programs::table.select((programs::id, programs::target_cadence_days));
+    // One family (every request's access check) uses `=`, prepared once per connection.
+    let found: Vec<(ProgramId, TargetCadence)> = match wanted.as_slice() {
+        [one] => query.filter(programs::id.eq(one)).load(conn)?,
+        many => query.filter(programs::id.eq_any(many)).load(conn)?,
     };
+    Ok(found.into_iter().collect())
+}
+
+fn to_families(conn: &mut DbConnection, rows: Vec<FamilyRow>) -> QueryResult<Vec<Family>> {
+    let targets = program_targets(conn, &rows)?;
     rows.into_iter()
-        .map(
-            |(id, name, program, tz, own, guardian, share, feedback, created)| {
-                let program_target = program
-                    .as_ref()
-                    .and_then(|p| program_targets.get(p))
-                    .copied();
-                Ok(Family {
-                    id: parse_stored("family id", &id)?,
-                    display_name: name,
-                    program_id: program
-                        .map(|p| parse_stored::<ProgramId>("program id", &p))
-                        .transpose()?,
-                    time_zone: tz,
-                    target_cadence_days: own.or(program_target).unwrap_or(DEFAULT_TARGET_DAYS),
-                    consent: Consent {
-                        guardian_consent: guardian,
-                        share_notes_with_staff: share,
-                        child_feedback_visible_to_parents: feedback,
-                    },
-                    created_at: from_millis(created)?,
-                })
-            },
-        )
+        .map(|row| {
+            let program_target = row.program_id.and_then(|p| targets.get(&p)).copied();
+            row.into_family(program_target)
+        })
         .collect()
 }
 
 pub fn insert(conn: &mut DbConnection, new: &NewFamily) -> QueryResult<Family> {
-    let id = FamilyId::new();
     let now = to_millis(Utc::now());
+    let row = FamilyRow {
+        id: FamilyId::new(),
+        display_name: new.display_name.trim().to_owned(),
+        program_id: new.program_id,
+        time_zone: new.time_zone.unwrap_or_default(),
+        target_cadence_days: new.target_cadence_days,
+        guardian_consent: new.consent.guardian_consent,
+        share_notes_with_staff: new.consent.share_notes_with_staff,
+        child_feedback_visible_to_parents: new.consent.child_feedback_visible_to_parents,
+        created_at: now,
+        updated_at: now,
+    };
+    insert_row(conn, &row)?;
+    get(conn, row.id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Stores a row as given (bundle imports keep their ids and times).
+pub fn insert_row(conn: &mut DbConnection, row: &FamilyRow) -> QueryResult<()> {
     diesel::insert_into(families::table)
-        .values((
-            families::id.eq(id.to_string()),
-            families::display_name.eq(new.display_name.trim()),
-            families::program_id.eq(new.program_id.map(|p| p.to_string())),
-            families::time_zone.eq(new.time_zone.as_deref().unwrap_or(DEFAULT_TIME_ZONE)),
-            families::target_cadence_days.eq(new.target_cadence_days),
-            families::guardian_consent.eq(new.consent.guardian_consent),
-            families::share_notes_with_staff.eq(new.consent.share_notes_with_staff),
-            families::child_feedback_visible_to_parents
-                .eq(new.consent.child_feedback_visible_to_parents),
-            families::created_at.eq(now),
-            families::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    get(conn, id)?.ok_or(diesel::result::Error::NotFound)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// The row as stored.
+pub fn row(conn: &mut DbConnection, id: FamilyId) -> QueryResult<Option<FamilyRow>> {
+    families::table
+        .filter(families::id.eq(id))
+        .select(FamilyRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn get(conn: &mut DbConnection, id: FamilyId) -> QueryResult<Option<Family>> {
-    let rows = families::table
-        .filter(families::id.eq(id.to_string()))
-        .select(COLUMNS)
-        .load::<Row>(conn)?;
+    let rows = row(conn, id)?.into_iter().collect();
     Ok(to_families(conn, rows)?.into_iter().next())
 }
 
@@ -135,17 +131,17 @@ pub fn list(
     limit: i64,
 ) -> QueryResult<Vec<Family>> {
     let mut query = families::table
-        .select(COLUMNS)
+        .select(FamilyRow::as_select())
         .order(families::id.asc())
         .limit(limit)
         .into_boxed();
     if let Some(ids) = programs_only {
-        query = query.filter(families::program_id.eq_any(ids.iter().map(|i| i.to_string())));
+        query = query.filter(families::program_id.eq_any(ids));
     }
     if let Some(after) = after {
-        query = query.filter(families::id.gt(after.to_string()));
+        query = query.filter(families::id.gt(after));
     }
-    let rows = query.load::<Row>(conn)?;
+    let rows = query.load(conn)?;
     to_families(conn, rows)
 }
 
@@ -154,20 +150,20 @@ pub fn update(
     id: FamilyId,
     change: &FamilyUpdate,
 ) -> QueryResult<Option<Family>> {
-    let target = || families::table.filter(families::id.eq(id.to_string()));
+    let target = || families::table.filter(families::id.eq(id));
     if let Some(name) = &change.display_name {
         diesel::update(target())
             .set(families::display_name.eq(name.trim()))
             .execute(conn)?;
     }
-    if let Some(tz) = &change.time_zone {
+    if let Some(tz) = change.time_zone {
         diesel::update(target())
             .set(families::time_zone.eq(tz))
             .execute(conn)?;
     }
     if let Some(days) = change.target_cadence_days {
         diesel::update(target())
-            .set(families::target_cadence_days.eq(days))
+            .set(families::target_cadence_days.eq(Some(days)))
             .execute(conn)?;
     }
     if let Some(consent) = change.consent {

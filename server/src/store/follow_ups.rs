@@ -5,67 +5,57 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 use kinthread_shared::reports::FollowUp;
-use kinthread_shared::{FamilyId, FollowUpId, UserId};
+use kinthread_shared::{FamilyId, FollowUpId, FollowUpOutcome, UserId};
 
 use super::reports::FamilyFilter;
-use super::{from_millis, parse_stored, to_millis};
+use super::{from_millis, to_millis};
 use crate::db::DbConnection;
 use crate::schema::{families, follow_ups};
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-    i64,
-);
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = follow_ups)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct FollowUpRow {
+    pub family_id: FamilyId,
+    pub id: FollowUpId,
+    pub staff_id: UserId,
+    pub outcome: FollowUpOutcome,
+    pub reason: Option<String>,
+    pub recheck_at: Option<i64>,
+    pub created_at: i64,
+}
 
-const COLUMNS: (
-    follow_ups::family_id,
-    follow_ups::id,
-    follow_ups::staff_id,
-    follow_ups::outcome,
-    follow_ups::reason,
-    follow_ups::recheck_at,
-    follow_ups::created_at,
-) = (
-    follow_ups::family_id,
-    follow_ups::id,
-    follow_ups::staff_id,
-    follow_ups::outcome,
-    follow_ups::reason,
-    follow_ups::recheck_at,
-    follow_ups::created_at,
-);
+impl FollowUpRow {
+    fn from_follow_up(follow_up: &FollowUp) -> Self {
+        Self {
+            family_id: follow_up.family_id,
+            id: follow_up.id,
+            staff_id: follow_up.staff_id,
+            outcome: follow_up.outcome,
+            reason: follow_up.reason.clone(),
+            recheck_at: follow_up.recheck_at.map(to_millis),
+            created_at: to_millis(follow_up.created_at),
+        }
+    }
 
-fn to_follow_up(row: Row) -> QueryResult<FollowUp> {
-    let (family, id, staff, outcome, reason, recheck_at, created_at) = row;
-    Ok(FollowUp {
-        id: parse_stored("follow-up id", &id)?,
-        family_id: parse_stored("family id", &family)?,
-        staff_id: parse_stored::<UserId>("staff id", &staff)?,
-        outcome: parse_stored("outcome", &outcome)?,
-        reason,
-        recheck_at: recheck_at.map(from_millis).transpose()?,
-        created_at: from_millis(created_at)?,
-    })
+    fn into_follow_up(self) -> QueryResult<FollowUp> {
+        Ok(FollowUp {
+            id: self.id,
+            family_id: self.family_id,
+            staff_id: self.staff_id,
+            outcome: self.outcome,
+            reason: self.reason,
+            recheck_at: self.recheck_at.map(from_millis).transpose()?,
+            created_at: from_millis(self.created_at)?,
+        })
+    }
 }
 
 pub fn insert(conn: &mut DbConnection, follow_up: &FollowUp) -> QueryResult<()> {
     diesel::insert_into(follow_ups::table)
-        .values((
-            follow_ups::family_id.eq(follow_up.family_id.to_string()),
-            follow_ups::id.eq(follow_up.id.to_string()),
-            follow_ups::staff_id.eq(follow_up.staff_id.to_string()),
-            follow_ups::outcome.eq(follow_up.outcome.as_str()),
-            follow_ups::reason.eq(follow_up.reason.as_deref()),
-            follow_ups::recheck_at.eq(follow_up.recheck_at.map(to_millis)),
-            follow_ups::created_at.eq(to_millis(follow_up.created_at)),
-        ))
-        .execute(conn)?;
-    Ok(())
+        .values(FollowUpRow::from_follow_up(follow_up))
+        .execute(conn)
+        .map(drop)
 }
 
 /// A family's follow-ups, newest first (ids are time-ordered), after the cursor id.
@@ -76,18 +66,18 @@ pub fn list(
     limit: i64,
 ) -> QueryResult<Vec<FollowUp>> {
     let mut query = follow_ups::table
-        .filter(follow_ups::family_id.eq(family_id.to_string()))
-        .select(COLUMNS)
+        .filter(follow_ups::family_id.eq(family_id))
+        .select(FollowUpRow::as_select())
         .order(follow_ups::id.desc())
         .limit(limit)
         .into_boxed();
     if let Some(before) = before {
-        query = query.filter(follow_ups::id.lt(before.to_string()));
+        query = query.filter(follow_ups::id.lt(before));
     }
     query
-        .load::<Row>(conn)?
+        .load(conn)?
         .into_iter()
-        .map(to_follow_up)
+        .map(FollowUpRow::into_follow_up)
         .collect()
 }
 
@@ -98,13 +88,13 @@ pub fn latest(
     as_of_ms: i64,
 ) -> QueryResult<Option<FollowUp>> {
     follow_ups::table
-        .filter(follow_ups::family_id.eq(family_id.to_string()))
+        .filter(follow_ups::family_id.eq(family_id))
         .filter(follow_ups::created_at.le(as_of_ms))
-        .select(COLUMNS)
+        .select(FollowUpRow::as_select())
         .order((follow_ups::created_at.desc(), follow_ups::id.desc()))
-        .first::<Row>(conn)
+        .first(conn)
         .optional()?
-        .map(to_follow_up)
+        .map(FollowUpRow::into_follow_up)
         .transpose()
 }
 
@@ -118,21 +108,20 @@ pub fn latest_in(
     // keeping the newest per family is simpler than a greatest-per-group query on two engines.
     let mut query = follow_ups::table
         .filter(follow_ups::created_at.le(as_of_ms))
-        .select(COLUMNS)
+        .select(FollowUpRow::as_select())
         .into_boxed();
     if let FamilyFilter::Programs(programs) = filter {
-        let programs: Vec<String> = programs.iter().map(|p| p.to_string()).collect();
         query = query.filter(
             follow_ups::family_id.eq_any(
                 families::table
-                    .filter(families::program_id.eq_any(programs))
+                    .filter(families::program_id.eq_any(programs.clone()))
                     .select(families::id),
             ),
         );
     }
     let mut latest: HashMap<FamilyId, FollowUp> = HashMap::new();
-    for row in query.load::<Row>(conn)? {
-        let follow_up = to_follow_up(row)?;
+    for row in query.load(conn)? {
+        let follow_up = FollowUpRow::into_follow_up(row)?;
         let newer = latest
             .get(&follow_up.family_id)
             .is_none_or(|seen| (seen.created_at, seen.id) < (follow_up.created_at, follow_up.id));

@@ -35,13 +35,6 @@ pub fn with_offset(ms: i64, offset_seconds: i32) -> Result<DateTime<FixedOffset>
     Ok(from_millis(ms)?.with_timezone(&offset))
 }
 
-/// Parses a stored value (id, enum spelling) that should always parse.
-pub fn parse_stored<T: std::str::FromStr>(column: &str, value: &str) -> Result<T, DieselError> {
-    value
-        .parse()
-        .map_err(|_| corrupt(format!("unreadable {column} `{value}`")))
-}
-
 /// A stored row that does not read back: a bug or a hand edit, reported as an internal error.
 pub fn corrupt(message: String) -> DieselError {
     DieselError::DeserializationError(message.into())

@@ -5,63 +5,65 @@ use diesel::prelude::*;
 use kinthread_shared::api::{NewPerson, Person};
 use kinthread_shared::{FamilyId, FamilyRole, PersonId};
 
-use super::{from_millis, parse_stored, to_millis};
+use super::{corrupt, from_millis, to_millis};
 use crate::db::DbConnection;
 use crate::schema::persons;
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    bool,
-    Option<String>,
-    Option<String>,
-    Option<i32>,
-    Option<String>,
-    i64,
-);
+/// A person row as stored.
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = persons)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct PersonRow {
+    pub family_id: FamilyId,
+    pub id: PersonId,
+    pub display_name: String,
+    pub role: FamilyRole,
+    pub lives_away: bool,
+    pub away_location: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub away_since: Option<String>,
+    pub birth_year: Option<i32>,
+    pub phone_e164: Option<String>,
+    pub created_at: i64,
+}
 
-const COLUMNS: (
-    persons::family_id,
-    persons::id,
-    persons::display_name,
-    persons::role,
-    persons::lives_away,
-    persons::away_location,
-    persons::away_since,
-    persons::birth_year,
-    persons::phone_e164,
-    persons::created_at,
-) = (
-    persons::family_id,
-    persons::id,
-    persons::display_name,
-    persons::role,
-    persons::lives_away,
-    persons::away_location,
-    persons::away_since,
-    persons::birth_year,
-    persons::phone_e164,
-    persons::created_at,
-);
+impl PersonRow {
+    pub fn from_person(person: &Person) -> Self {
+        Self {
+            family_id: person.family_id,
+            id: person.id,
+            display_name: person.display_name.clone(),
+            role: person.role,
+            lives_away: person.lives_away,
+            away_location: person.away_location.clone(),
+            away_since: person.away_since.map(|d| d.to_string()),
+            birth_year: person.birth_year,
+            phone_e164: person.phone.clone(),
+            created_at: to_millis(person.created_at),
+        }
+    }
 
-fn to_person(row: Row) -> QueryResult<Person> {
-    let (family, id, name, role, away, location, since, birth_year, phone, created) = row;
-    Ok(Person {
-        id: parse_stored("person id", &id)?,
-        family_id: parse_stored("family id", &family)?,
-        display_name: name,
-        role: parse_stored("role", &role)?,
-        lives_away: away,
-        away_location: location,
-        away_since: since
-            .map(|s| parse_stored::<NaiveDate>("away since", &s))
-            .transpose()?,
-        birth_year,
-        phone,
-        created_at: from_millis(created)?,
-    })
+    pub fn into_person(self) -> QueryResult<Person> {
+        let away_since = self
+            .away_since
+            .map(|s| {
+                s.parse::<NaiveDate>()
+                    .map_err(|_| corrupt(format!("unreadable away_since `{s}`")))
+            })
+            .transpose()?;
+        Ok(Person {
+            id: self.id,
+            family_id: self.family_id,
+            display_name: self.display_name,
+            role: self.role,
+            lives_away: self.lives_away,
+            away_location: self.away_location,
+            away_since,
+            birth_year: self.birth_year,
+            phone: self.phone_e164,
+            created_at: from_millis(self.created_at)?,
+        })
+    }
 }
 
 /// Stores a person; `phone_e164` is the already normalised number.
@@ -71,22 +73,28 @@ pub fn insert(
     new: &NewPerson,
     phone_e164: Option<&str>,
 ) -> QueryResult<Person> {
-    let id = PersonId::new();
+    let row = PersonRow {
+        family_id,
+        id: PersonId::new(),
+        display_name: new.display_name.trim().to_owned(),
+        role: new.role,
+        lives_away: new.lives_away,
+        away_location: new.away_location.clone(),
+        away_since: new.away_since.map(|d| d.to_string()),
+        birth_year: new.birth_year,
+        phone_e164: phone_e164.map(str::to_owned),
+        created_at: to_millis(Utc::now()),
+    };
+    insert_row(conn, &row)?;
+    get(conn, family_id, row.id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Stores a row as given (bundle imports keep their ids and times).
+pub fn insert_row(conn: &mut DbConnection, row: &PersonRow) -> QueryResult<()> {
     diesel::insert_into(persons::table)
-        .values((
-            persons::family_id.eq(family_id.to_string()),
-            persons::id.eq(id.to_string()),
-            persons::display_name.eq(new.display_name.trim()),
-            persons::role.eq(new.role.as_str()),
-            persons::lives_away.eq(new.lives_away),
-            persons::away_location.eq(new.away_location.as_deref()),
-            persons::away_since.eq(new.away_since.map(|d| d.to_string())),
-            persons::birth_year.eq(new.birth_year),
-            persons::phone_e164.eq(phone_e164),
-            persons::created_at.eq(to_millis(Utc::now())),
-        ))
-        .execute(conn)?;
-    get(conn, family_id, id)?.ok_or(diesel::result::Error::NotFound)
+        .values(row)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn get(
@@ -95,24 +103,38 @@ pub fn get(
     id: PersonId,
 ) -> QueryResult<Option<Person>> {
     persons::table
-        .filter(persons::family_id.eq(family_id.to_string()))
-        .filter(persons::id.eq(id.to_string()))
-        .select(COLUMNS)
-        .first::<Row>(conn)
+        .filter(persons::family_id.eq(family_id))
+        .filter(persons::id.eq(id))
+        .select(PersonRow::as_select())
+        .first(conn)
         .optional()?
-        .map(to_person)
+        .map(PersonRow::into_person)
         .transpose()
+}
+
+/// Persons with these ids, in whatever family they are.
+pub fn rows_by_id(conn: &mut DbConnection, ids: &[PersonId]) -> QueryResult<Vec<PersonRow>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(500) {
+        found.extend(
+            persons::table
+                .filter(persons::id.eq_any(chunk))
+                .select(PersonRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(found)
 }
 
 /// Every person of a family (families are small), parents first.
 pub fn of_family(conn: &mut DbConnection, family_id: FamilyId) -> QueryResult<Vec<Person>> {
     let mut people = persons::table
-        .filter(persons::family_id.eq(family_id.to_string()))
-        .select(COLUMNS)
+        .filter(persons::family_id.eq(family_id))
+        .select(PersonRow::as_select())
         .order(persons::id.asc())
-        .load::<Row>(conn)?
+        .load(conn)?
         .into_iter()
-        .map(to_person)
+        .map(PersonRow::into_person)
         .collect::<QueryResult<Vec<_>>>()?;
     people.sort_by_key(|p| (!p.role.is_parent(), !p.lives_away, p.id));
     Ok(people)
@@ -124,15 +146,7 @@ pub fn roles_of_family(
     family_id: FamilyId,
 ) -> QueryResult<Vec<(PersonId, FamilyRole)>> {
     persons::table
-        .filter(persons::family_id.eq(family_id.to_string()))
+        .filter(persons::family_id.eq(family_id))
         .select((persons::id, persons::role))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .map(|(id, role)| {
-            Ok((
-                parse_stored("person id", &id)?,
-                parse_stored("role", &role)?,
-            ))
-        })
-        .collect()
+        .load(conn)
 }

@@ -2,65 +2,60 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
-use kinthread_shared::ProgramId;
 use kinthread_shared::api::{NewProgram, Program};
+use kinthread_shared::{ProgramId, TargetCadence, UserId};
 
-use super::{from_millis, parse_stored, to_millis};
+use super::{from_millis, to_millis};
 use crate::db::DbConnection;
 use crate::schema::{programs, staff_programs};
 
-/// The target cadence when neither family nor program sets one (Minor Protection Law, Art. 23).
-pub const DEFAULT_TARGET_DAYS: i32 = 7;
-
-type Row = (String, String, i32, i64);
-
-fn to_program((id, name, target, created_at): Row) -> QueryResult<Program> {
-    Ok(Program {
-        id: parse_stored("program id", &id)?,
-        name,
-        target_cadence_days: target,
-        created_at: from_millis(created_at)?,
-    })
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = programs)]
+pub struct ProgramRow {
+    pub id: ProgramId,
+    pub name: String,
+    pub target_cadence_days: TargetCadence,
+    pub created_at: i64,
 }
 
-const COLUMNS: (
-    programs::id,
-    programs::name,
-    programs::target_cadence_days,
-    programs::created_at,
-) = (
-    programs::id,
-    programs::name,
-    programs::target_cadence_days,
-    programs::created_at,
-);
+impl ProgramRow {
+    pub fn into_program(self) -> QueryResult<Program> {
+        Ok(Program {
+            id: self.id,
+            name: self.name,
+            target_cadence_days: self.target_cadence_days,
+            created_at: from_millis(self.created_at)?,
+        })
+    }
+}
 
 pub fn insert(conn: &mut DbConnection, new: &NewProgram) -> QueryResult<Program> {
-    let program = Program {
+    let row = ProgramRow {
         id: ProgramId::new(),
         name: new.name.trim().to_owned(),
-        target_cadence_days: new.target_cadence_days.unwrap_or(DEFAULT_TARGET_DAYS),
-        created_at: Utc::now(),
+        target_cadence_days: new.target_cadence_days.unwrap_or_default(),
+        created_at: to_millis(Utc::now()),
     };
-    diesel::insert_into(programs::table)
-        .values((
-            programs::id.eq(program.id.to_string()),
-            programs::name.eq(&program.name),
-            programs::target_cadence_days.eq(program.target_cadence_days),
-            programs::created_at.eq(to_millis(program.created_at)),
-        ))
-        .execute(conn)?;
+    insert_row(conn, &row)?;
     // Read back so the answer carries exactly what was stored (millisecond precision).
-    get(conn, program.id)?.ok_or(diesel::result::Error::NotFound)
+    get(conn, row.id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Stores a row as given (bundle imports keep their ids and times).
+pub fn insert_row(conn: &mut DbConnection, row: &ProgramRow) -> QueryResult<()> {
+    diesel::insert_into(programs::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn get(conn: &mut DbConnection, id: ProgramId) -> QueryResult<Option<Program>> {
     programs::table
-        .filter(programs::id.eq(id.to_string()))
-        .select(COLUMNS)
-        .first::<Row>(conn)
+        .filter(programs::id.eq(id))
+        .select(ProgramRow::as_select())
+        .first(conn)
         .optional()?
-        .map(to_program)
+        .map(ProgramRow::into_program)
         .transpose()
 }
 
@@ -72,41 +67,35 @@ pub fn list(
     limit: i64,
 ) -> QueryResult<Vec<Program>> {
     let mut query = programs::table
-        .select(COLUMNS)
+        .select(ProgramRow::as_select())
         .order(programs::id.asc())
         .limit(limit)
         .into_boxed();
     if let Some(ids) = only {
-        query = query.filter(programs::id.eq_any(ids.iter().map(|i| i.to_string())));
+        query = query.filter(programs::id.eq_any(ids));
     }
     if let Some(after) = after {
-        query = query.filter(programs::id.gt(after.to_string()));
+        query = query.filter(programs::id.gt(after));
     }
     query
-        .load::<Row>(conn)?
+        .load(conn)?
         .into_iter()
-        .map(to_program)
+        .map(ProgramRow::into_program)
         .collect()
 }
 
 /// The programs a staff member works in.
-pub fn of_staff(conn: &mut DbConnection, user_id: &str) -> QueryResult<Vec<ProgramId>> {
+pub fn of_staff(conn: &mut DbConnection, user_id: UserId) -> QueryResult<Vec<ProgramId>> {
     staff_programs::table
         .filter(staff_programs::user_id.eq(user_id))
         .select(staff_programs::program_id)
-        .load::<String>(conn)?
-        .iter()
-        .map(|id| parse_stored("program id", id))
-        .collect()
+        .load(conn)
 }
 
 /// Which of `ids` exist.
 pub fn existing(conn: &mut DbConnection, ids: &[ProgramId]) -> QueryResult<Vec<ProgramId>> {
     programs::table
-        .filter(programs::id.eq_any(ids.iter().map(|i| i.to_string())))
+        .filter(programs::id.eq_any(ids))
         .select(programs::id)
-        .load::<String>(conn)?
-        .iter()
-        .map(|id| parse_stored("program id", id))
-        .collect()
+        .load(conn)
 }

@@ -9,17 +9,19 @@
 //! (`superseded_by IS NULL`).
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use kinthread_shared::reports::PersonSummary;
 use kinthread_shared::{
-    ContactEvent, ContactKind, ContactStatus, DepthLevel, FamilyId, FamilyRole, PersonId, ProgramId,
+    ContactEvent, ContactKind, ContactStatus, DepthLevel, EndRule, FamilyId, FamilyRole, PersonId,
+    ProgramId, TargetCadence, TimeZoneName,
 };
 
-use super::programs::DEFAULT_TARGET_DAYS;
-use super::{corrupt, from_millis, parse_stored};
+use super::contacts::parse_participant_list;
+use super::{corrupt, from_millis};
 use crate::db::DbConnection;
 use crate::schema::{checkins, contacts, families, persons, programs};
 
@@ -33,10 +35,10 @@ pub enum FamilyFilter {
 }
 
 impl FamilyFilter {
-    fn program_strings(&self) -> Option<Vec<String>> {
+    fn programs(&self) -> Option<&[ProgramId]> {
         match self {
             FamilyFilter::All => None,
-            FamilyFilter::Programs(ids) => Some(ids.iter().map(|p| p.to_string()).collect()),
+            FamilyFilter::Programs(ids) => Some(ids),
         }
     }
 }
@@ -50,12 +52,12 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// The id bounds as stored; without a shard, bounds around every id (ids are lowercase
-    /// hex and hyphens, all after "" and before "~").
-    fn bounds(shard: Option<&Shard>) -> (String, String) {
-        shard.map_or_else(
-            || (String::new(), "~".to_owned()),
-            |s| (s.first.to_string(), s.last.to_string()),
+    /// The id bounds; without a shard, bounds around every id (the smallest and the largest
+    /// UUID, whose stored texts sort around every other).
+    fn bounds(shard: Option<&Shard>) -> (FamilyId, FamilyId) {
+        shard.map_or(
+            (FamilyId(uuid::Uuid::nil()), FamilyId(uuid::Uuid::max())),
+            |s| (s.first, s.last),
         )
     }
 }
@@ -66,7 +68,7 @@ impl Shard {
 macro_rules! in_families {
     ($query:expr, $column:expr, $filter:expr, $shard:expr) => {{
         let (first, last) = Shard::bounds($shard);
-        match $filter.program_strings() {
+        match $filter.programs() {
             Some(programs) => $query.filter(
                 $column.eq_any(
                     families::table
@@ -92,22 +94,28 @@ pub struct CaseloadFamily {
     pub id: FamilyId,
     pub display_name: String,
     pub program_id: Option<ProgramId>,
-    pub time_zone: String,
-    /// The target in force: the family's own, else its program's, else 7.
-    pub target_days: i32,
+    pub time_zone: TimeZoneName,
+    /// The target in force: the family's own, else its program's, else weekly.
+    pub target: TargetCadence,
 }
 
 /// id, display name, program, time zone, own target.
-type FamilyRow = (String, String, Option<String>, String, Option<i32>);
+type FamilyRow = (
+    FamilyId,
+    String,
+    Option<ProgramId>,
+    TimeZoneName,
+    Option<TargetCadence>,
+);
 
 /// The families in scope, in id order.
 pub fn families_in(
     conn: &mut DbConnection,
     filter: &FamilyFilter,
 ) -> QueryResult<Vec<CaseloadFamily>> {
-    let targets: HashMap<String, i32> = programs::table
+    let targets: HashMap<ProgramId, TargetCadence> = programs::table
         .select((programs::id, programs::target_cadence_days))
-        .load::<(String, i32)>(conn)?
+        .load::<(ProgramId, TargetCadence)>(conn)?
         .into_iter()
         .collect();
     let mut query = families::table
@@ -120,24 +128,23 @@ pub fn families_in(
         ))
         .order(families::id.asc())
         .into_boxed();
-    if let Some(programs) = filter.program_strings() {
+    if let Some(programs) = filter.programs() {
         query = query.filter(families::program_id.eq_any(programs));
     }
     let rows: Vec<FamilyRow> = query.load(conn)?;
-    rows.into_iter()
-        .map(|(id, display_name, program, time_zone, own)| {
-            let program_target = program.as_ref().and_then(|p| targets.get(p)).copied();
-            Ok(CaseloadFamily {
-                id: parse_stored("family id", &id)?,
+    Ok(rows
+        .into_iter()
+        .map(|(id, display_name, program_id, time_zone, own)| {
+            let program_target = program_id.and_then(|p| targets.get(&p)).copied();
+            CaseloadFamily {
+                id,
                 display_name,
-                program_id: program
-                    .map(|p| parse_stored::<ProgramId>("program id", &p))
-                    .transpose()?,
+                program_id,
                 time_zone,
-                target_days: own.or(program_target).unwrap_or(DEFAULT_TARGET_DAYS),
-            })
+                target: TargetCadence::in_force(own, program_target),
+            }
         })
-        .collect()
+        .collect())
 }
 
 /// The persons with one of `roles` of the families in scope, as reports name them (no phone,
@@ -149,7 +156,7 @@ pub fn persons_in(
     roles: &[FamilyRole],
 ) -> QueryResult<Vec<(FamilyId, PersonSummary)>> {
     let mut query = persons::table
-        .filter(persons::role.eq_any(roles.iter().map(|role| role.as_str())))
+        .filter(persons::role.eq_any(roles))
         .select((
             persons::family_id,
             persons::id,
@@ -161,14 +168,14 @@ pub fn persons_in(
     if shard.is_some() || matches!(filter, FamilyFilter::Programs(_)) {
         query = in_families!(query, persons::family_id, filter, shard);
     }
-    let rows: Vec<(String, String, String, String, bool)> = query.load(conn)?;
-    rows.into_iter().map(to_summary).collect()
+    let rows: Vec<SummaryRow> = query.load(conn)?;
+    Ok(rows.into_iter().map(to_summary).collect())
 }
 
 /// The persons of one family, as reports name them.
 pub fn persons_of(conn: &mut DbConnection, family_id: FamilyId) -> QueryResult<Vec<PersonSummary>> {
-    let rows: Vec<(String, String, String, String, bool)> = persons::table
-        .filter(persons::family_id.eq(family_id.to_string()))
+    let rows: Vec<SummaryRow> = persons::table
+        .filter(persons::family_id.eq(family_id))
         .select((
             persons::family_id,
             persons::id,
@@ -178,33 +185,34 @@ pub fn persons_of(conn: &mut DbConnection, family_id: FamilyId) -> QueryResult<V
         ))
         .order(persons::id.asc())
         .load(conn)?;
-    rows.into_iter()
-        .map(|row| to_summary(row).map(|(_, person)| person))
-        .collect()
+    Ok(rows.into_iter().map(|row| to_summary(row).1).collect())
 }
 
+/// family, id, display name, role, lives away.
+type SummaryRow = (FamilyId, PersonId, String, FamilyRole, bool);
+
 fn to_summary(
-    (family, id, display_name, role, lives_away): (String, String, String, String, bool),
-) -> QueryResult<(FamilyId, PersonSummary)> {
-    Ok((
-        parse_stored("family id", &family)?,
+    (family, id, display_name, role, lives_away): SummaryRow,
+) -> (FamilyId, PersonSummary) {
+    (
+        family,
         PersonSummary {
-            id: parse_stored("person id", &id)?,
+            id,
             display_name,
-            role: parse_stored("role", &role)?,
+            role,
             lives_away,
         },
-    ))
+    )
 }
 
 /// One contact as reports read it: family, kind, status, initiator, start, duration, end,
 /// depth score and level, participants (comma-separated). Kind, status and level come as
 /// codes (see [`code_of`]): a million contacts are a few million fewer strings.
 type EventRow = (
-    String,
+    FamilyId,
     i32,
     i32,
-    String,
+    PersonId,
     i64,
     Option<i64>,
     Option<i64>,
@@ -283,14 +291,12 @@ pub fn events(
         .into_boxed();
     let visits_across = matches!(range, EventRange::VisitsAcross { .. });
     match (family, filter, shard) {
-        (Some(family), ..) => query = query.filter(contacts::family_id.eq(family.to_string())),
+        (Some(family), ..) => query = query.filter(contacts::family_id.eq(family)),
         // Visits across the cut are few: the `contacts_ended` index finds them faster than a
         // walk through every family's history.
         (None, FamilyFilter::All, None) if visits_across => {}
         (None, FamilyFilter::All, Some(shard)) if visits_across => {
-            query = query.filter(
-                contacts::family_id.between(shard.first.to_string(), shard.last.to_string()),
-            );
+            query = query.filter(contacts::family_id.between(shard.first, shard.last));
         }
         (None, ..) => query = in_families!(query, contacts::family_id, filter, shard),
     }
@@ -301,7 +307,7 @@ pub fn events(
         EventRange::VisitsAcross { before } => query
             .filter(contacts::ended_at.ge(before))
             .filter(contacts::started_at.lt(before))
-            .filter(contacts::kind.eq(ContactKind::Visit.as_str())),
+            .filter(contacts::kind.eq_any(lasting_kinds().collect::<Vec<_>>())),
         EventRange::All => query,
     };
     let mut by_family: HashMap<FamilyId, Vec<ContactEvent>> = HashMap::new();
@@ -319,7 +325,7 @@ fn to_event(row: EventRow) -> QueryResult<(FamilyId, ContactEvent)> {
         row;
     let participants = participants
         .as_deref()
-        .map(parse_participants)
+        .map(parse_participant_list)
         .transpose()?
         .ok_or_else(|| {
             corrupt(format!(
@@ -327,12 +333,12 @@ fn to_event(row: EventRow) -> QueryResult<(FamilyId, ContactEvent)> {
             ))
         })?;
     Ok((
-        parse_stored("family id", &family)?,
+        family,
         ContactEvent {
             kind: from_code("contact kind", ContactKind::ALL, kind)?,
             status: from_code("contact status", ContactStatus::ALL, status)?,
             participants,
-            initiator: parse_stored("initiator", &initiator)?,
+            initiator,
             started_at: from_millis(started)?,
             duration_seconds: duration,
             ended_at: ended.map(from_millis).transpose()?,
@@ -342,12 +348,6 @@ fn to_event(row: EventRow) -> QueryResult<(FamilyId, ContactEvent)> {
                 .transpose()?,
         },
     ))
-}
-
-fn parse_participants(ids: &str) -> QueryResult<Vec<PersonId>> {
-    ids.split(',')
-        .map(|id| parse_stored("participant id", id))
-        .collect()
 }
 
 /// The last moment each set of participants was in contact through a counted contact that
@@ -366,7 +366,7 @@ pub fn last_contacts_before(
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = Text)]
-        family_id: String,
+        family_id: FamilyId,
         #[diesel(sql_type = Nullable<Text>)]
         participant_ids: Option<String>,
         #[diesel(sql_type = BigInt)]
@@ -385,21 +385,17 @@ pub fn last_contacts_before(
             .map(|f| format!("'{}'", f.as_uuid().hyphenated()))
             .collect::<Vec<_>>()
             .join(",");
-        // A call's contact ends at its start plus its duration, a visit at its end (or its
-        // start if the end is missing or earlier), a text at its time: as in shared::gaps.
+        // The contact rule of `kinthread_shared::counted_span`, as SQL built from the same
+        // enum metadata.
+        let (counts, end, lasting) = (&*COUNTS_SQL, &*COUNTED_END_SQL, &*LASTING_KINDS_SQL);
         let sql = format!(
-            "SELECT family_id, participant_ids, \
-                 MAX(CASE \
-                     WHEN kind IN ('call', 'video_call') \
-                         THEN started_at + COALESCE(duration_seconds, 0) * 1000 \
-                     WHEN kind = 'visit' AND ended_at > started_at THEN ended_at \
-                     ELSE started_at END) AS last_end \
+            "SELECT family_id, participant_ids, MAX({end}) AS last_end \
              FROM contacts \
              WHERE family_id IN ({ids}) \
                AND superseded_by IS NULL \
                AND started_at < {before} \
-               AND (status = 'completed' OR kind IN ('text', 'visit')) \
-               AND NOT (kind = 'visit' AND ended_at IS NOT NULL AND ended_at >= {before}) \
+               AND ({counts}) \
+               AND NOT (kind IN ({lasting}) AND ended_at IS NOT NULL AND ended_at >= {before}) \
              GROUP BY family_id, participant_ids"
         );
         let rows: Vec<Row> = diesel::sql_query(sql).load(conn)?;
@@ -411,13 +407,76 @@ pub fn last_contacts_before(
                 )));
             };
             found.push((
-                parse_stored("family id", &row.family_id)?,
-                parse_participants(participants)?,
+                row.family_id,
+                parse_participant_list(participants)?,
                 row.last_end,
             ));
         }
     }
     Ok(found)
+}
+
+fn quoted(spellings: impl Iterator<Item = &'static str>) -> String {
+    spellings
+        .map(|spelling| format!("'{spelling}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "The contact counts" (SPEC section 4) as SQL over `contacts`, from
+/// [`ContactKind::counts_with`].
+static COUNTS_SQL: LazyLock<String> = LazyLock::new(|| {
+    ContactKind::ALL
+        .iter()
+        .filter_map(|&kind| {
+            let statuses: Vec<&'static str> = ContactStatus::ALL
+                .iter()
+                .filter(|&&status| kind.counts_with(status))
+                .map(|status| status.as_str())
+                .collect();
+            match statuses.len() {
+                0 => None,
+                n if n == ContactStatus::ALL.len() => Some(format!("kind = '{kind}'")),
+                _ => Some(format!(
+                    "(kind = '{kind}' AND status IN ({}))",
+                    quoted(statuses.into_iter())
+                )),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ")
+});
+
+/// Where a counted contact ends, as SQL over `contacts` (epoch ms), from
+/// [`ContactKind::end_rule`].
+static COUNTED_END_SQL: LazyLock<String> = LazyLock::new(|| {
+    let arms: String = ContactKind::ALL
+        .iter()
+        .map(|&kind| {
+            let end = match kind.end_rule() {
+                EndRule::StartPlusDuration => {
+                    "CASE WHEN duration_seconds > 0 \
+                     THEN started_at + duration_seconds * 1000 ELSE started_at END"
+                }
+                EndRule::AtStart => "started_at",
+                EndRule::EndedAt => {
+                    "CASE WHEN ended_at > started_at THEN ended_at ELSE started_at END"
+                }
+            };
+            format!(" WHEN '{kind}' THEN {end}")
+        })
+        .collect();
+    format!("CASE kind{arms} ELSE NULL END")
+});
+
+/// The kinds whose contact lasts until a recorded end (visits), quoted for an `IN` list.
+static LASTING_KINDS_SQL: LazyLock<String> = LazyLock::new(|| quoted(lasting_kinds()));
+
+fn lasting_kinds() -> impl Iterator<Item = &'static str> {
+    ContactKind::ALL
+        .iter()
+        .filter(|kind| kind.end_rule() == EndRule::EndedAt)
+        .map(|kind| kind.as_str())
 }
 
 /// `(observed_at ms, mood)` of a family's check-ins observed in `[from, to]`.
@@ -428,7 +487,7 @@ pub fn checkin_moods(
     to: i64,
 ) -> QueryResult<Vec<(i64, i32)>> {
     checkins::table
-        .filter(checkins::family_id.eq(family_id.to_string()))
+        .filter(checkins::family_id.eq(family_id))
         .filter(checkins::observed_at.ge(from))
         .filter(checkins::observed_at.le(to))
         .select((checkins::observed_at, checkins::mood))

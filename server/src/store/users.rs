@@ -3,47 +3,28 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use kinthread_shared::api::{NewUser, User};
-use kinthread_shared::{AccountRole, FamilyId, PersonId, ProgramId, UserId};
-use uuid::Uuid;
+use kinthread_shared::{AccountRole, FamilyId, PersonId, ProgramId, SessionId, UserId};
 
-use super::{from_millis, parse_stored, to_millis};
+use super::{from_millis, to_millis};
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
 use crate::schema::{refresh_tokens, staff_programs, users};
 
-type Row = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    bool,
-    i64,
-);
-
-const COLUMNS: (
-    users::id,
-    users::username,
-    users::password_hash,
-    users::role,
-    users::display_name,
-    users::family_id,
-    users::person_id,
-    users::disabled,
-    users::created_at,
-) = (
-    users::id,
-    users::username,
-    users::password_hash,
-    users::role,
-    users::display_name,
-    users::family_id,
-    users::person_id,
-    users::disabled,
-    users::created_at,
-);
+#[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct UserRow {
+    pub id: UserId,
+    /// Folded to lower case ([`fold_username`]).
+    pub username: String,
+    pub password_hash: String,
+    pub role: AccountRole,
+    pub display_name: Option<String>,
+    pub family_id: Option<FamilyId>,
+    pub person_id: Option<PersonId>,
+    pub disabled: bool,
+    pub created_at: i64,
+}
 
 /// An account as stored, with its password hash; never sent to a client.
 #[derive(Clone, Debug)]
@@ -64,31 +45,25 @@ impl Account {
     }
 }
 
-fn to_account(conn: &mut DbConnection, row: Row) -> QueryResult<Account> {
-    let (id, username, hash, role, display_name, family, person, disabled, created) = row;
-    let role: AccountRole = parse_stored("role", &role)?;
-    let program_ids = if role == AccountRole::Staff {
-        super::programs::of_staff(conn, &id)?
+fn to_account(conn: &mut DbConnection, row: UserRow) -> QueryResult<Account> {
+    let program_ids = if row.role == AccountRole::Staff {
+        super::programs::of_staff(conn, row.id)?
     } else {
         Vec::new()
     };
     Ok(Account {
         user: User {
-            id: parse_stored("user id", &id)?,
-            username,
-            display_name,
-            role,
-            family_id: family
-                .map(|f| parse_stored::<FamilyId>("family id", &f))
-                .transpose()?,
-            person_id: person
-                .map(|p| parse_stored::<PersonId>("person id", &p))
-                .transpose()?,
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            role: row.role,
+            family_id: row.family_id,
+            person_id: row.person_id,
             program_ids,
-            created_at: from_millis(created)?,
+            created_at: from_millis(row.created_at)?,
         },
-        password_hash: hash,
-        disabled,
+        password_hash: row.password_hash,
+        disabled: row.disabled,
     })
 }
 
@@ -100,24 +75,25 @@ pub fn fold_username(username: &str) -> String {
 pub fn insert(conn: &mut DbConnection, new: &NewUser, password_hash: &str) -> QueryResult<User> {
     let id = UserId::new();
     conn.transaction(|conn| {
-        diesel::insert_into(users::table)
-            .values((
-                users::id.eq(id.to_string()),
-                users::username.eq(fold_username(&new.username)),
-                users::password_hash.eq(password_hash),
-                users::role.eq(new.role.as_str()),
-                users::display_name.eq(new.display_name.as_deref()),
-                users::family_id.eq(new.family_id.map(|f| f.to_string())),
-                users::person_id.eq(new.person_id.map(|p| p.to_string())),
-                users::disabled.eq(false),
-                users::created_at.eq(to_millis(Utc::now())),
-            ))
-            .execute(conn)?;
+        insert_row(
+            conn,
+            &UserRow {
+                id,
+                username: fold_username(&new.username),
+                password_hash: password_hash.to_owned(),
+                role: new.role,
+                display_name: new.display_name.clone(),
+                family_id: new.family_id,
+                person_id: new.person_id,
+                disabled: false,
+                created_at: to_millis(Utc::now()),
+            },
+        )?;
         for program in &new.program_ids {
             diesel::insert_into(staff_programs::table)
                 .values((
-                    staff_programs::user_id.eq(id.to_string()),
-                    staff_programs::program_id.eq(program.to_string()),
+                    staff_programs::user_id.eq(id),
+                    staff_programs::program_id.eq(program),
                 ))
                 .execute(conn)?;
         }
@@ -128,11 +104,19 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser, password_hash: &str) -> Qu
         .ok_or(diesel::result::Error::NotFound)
 }
 
+/// Stores a row as given (bundle imports keep their ids and times).
+pub fn insert_row(conn: &mut DbConnection, row: &UserRow) -> QueryResult<()> {
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
 pub fn get(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<Account>> {
     let row = users::table
-        .filter(users::id.eq(id.to_string()))
-        .select(COLUMNS)
-        .first::<Row>(conn)
+        .filter(users::id.eq(id))
+        .select(UserRow::as_select())
+        .first(conn)
         .optional()?;
     row.map(|r| to_account(conn, r)).transpose()
 }
@@ -140,22 +124,22 @@ pub fn get(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<Account>> 
 pub fn by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<Account>> {
     let row = users::table
         .filter(users::username.eq(fold_username(username)))
-        .select(COLUMNS)
-        .first::<Row>(conn)
+        .select(UserRow::as_select())
+        .first(conn)
         .optional()?;
     row.map(|r| to_account(conn, r)).transpose()
 }
 
 pub fn list(conn: &mut DbConnection, after: Option<UserId>, limit: i64) -> QueryResult<Vec<User>> {
     let mut query = users::table
-        .select(COLUMNS)
+        .select(UserRow::as_select())
         .order(users::id.asc())
         .limit(limit)
         .into_boxed();
     if let Some(after) = after {
-        query = query.filter(users::id.gt(after.to_string()));
+        query = query.filter(users::id.gt(after));
     }
-    let rows = query.load::<Row>(conn)?;
+    let rows = query.load(conn)?;
     rows.into_iter()
         .map(|r| to_account(conn, r).map(|a| a.user))
         .collect()
@@ -163,14 +147,14 @@ pub fn list(conn: &mut DbConnection, after: Option<UserId>, limit: i64) -> Query
 
 pub fn count_admins(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table
-        .filter(users::role.eq(AccountRole::Admin.as_str()))
+        .filter(users::role.eq(AccountRole::Admin))
         .count()
         .get_result(conn)
 }
 
 pub fn staff_of_programs(conn: &mut DbConnection, programs: &[ProgramId]) -> QueryResult<i64> {
     staff_programs::table
-        .filter(staff_programs::program_id.eq_any(programs.iter().map(|p| p.to_string())))
+        .filter(staff_programs::program_id.eq_any(programs))
         .count()
         .get_result(conn)
 }
@@ -186,8 +170,8 @@ pub fn insert_refresh_token(
     let now = Utc::now();
     diesel::insert_into(refresh_tokens::table)
         .values((
-            refresh_tokens::id.eq(Uuid::now_v7().to_string()),
-            refresh_tokens::user_id.eq(user_id.to_string()),
+            refresh_tokens::id.eq(SessionId::new()),
+            refresh_tokens::user_id.eq(user_id),
             refresh_tokens::token_hash.eq(token_hash),
             refresh_tokens::expires_at.eq(to_millis(now + ttl)),
             refresh_tokens::created_at.eq(to_millis(now)),
@@ -222,13 +206,13 @@ pub fn use_refresh_token(
             refresh_tokens::expires_at,
             refresh_tokens::revoked_at,
         ))
-        .first::<(String, String, i64, Option<i64>)>(conn)
+        .first::<(SessionId, UserId, i64, Option<i64>)>(conn)
         .optional()?;
     let Some((id, user_id, expires_at, revoked_at)) = row else {
         return Ok(RefreshUse::Invalid);
     };
     if revoked_at.is_some() {
-        revoke_all(conn, &user_id, now)?;
+        revoke_all(conn, user_id, now)?;
         return Ok(RefreshUse::Replayed);
     }
     if expires_at <= to_millis(now) {
@@ -237,7 +221,7 @@ pub fn use_refresh_token(
     // The filter on revoked_at makes two concurrent uses of one token succeed only once.
     let updated = diesel::update(
         refresh_tokens::table
-            .filter(refresh_tokens::id.eq(&id))
+            .filter(refresh_tokens::id.eq(id))
             .filter(refresh_tokens::revoked_at.is_null()),
     )
     .set(refresh_tokens::revoked_at.eq(Some(to_millis(now))))
@@ -245,7 +229,7 @@ pub fn use_refresh_token(
     if updated == 0 {
         return Ok(RefreshUse::Replayed);
     }
-    Ok(RefreshUse::Used(parse_stored("user id", &user_id)?))
+    Ok(RefreshUse::Used(user_id))
 }
 
 /// Revokes one token (logout); returns whether it was live.
@@ -264,7 +248,7 @@ pub fn revoke_refresh_token(
     Ok(updated > 0)
 }
 
-pub fn revoke_all(conn: &mut DbConnection, user_id: &str, now: DateTime<Utc>) -> QueryResult<()> {
+pub fn revoke_all(conn: &mut DbConnection, user_id: UserId, now: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::user_id.eq(user_id))

@@ -125,15 +125,52 @@ impl FromStr for GapStatus {
     }
 }
 
-/// The staff-list order: most severe status first, then the longer current gap first.
+/// What the staff-list order compares of a pair: its status, then its current gap.
 ///
-/// Rows that compare equal (two `never` pairs, or the same gap to the second) are left for the
-/// caller's own tie-break; [`sort_by_urgency`] is stable, so sort by name first if wanted.
+/// `Ord` is the staff-list order itself: the most urgent compares least (most severe status
+/// first, then the longer current gap first), so sorting ascending puts it on top. Values
+/// that compare equal (two `never` pairs, or the same gap to the second) are left for the
+/// caller's own tie-break.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Urgency {
+    pub status: GapStatus,
+    pub current_gap_seconds: Option<i64>,
+}
+
+impl Urgency {
+    /// A family or pair never in contact, with nothing to measure (no pair at all).
+    pub const NEVER: Urgency = Urgency {
+        status: GapStatus::Never,
+        current_gap_seconds: None,
+    };
+
+    pub fn of(gaps: &PairGaps) -> Self {
+        Self {
+            status: gaps.status,
+            current_gap_seconds: gaps.current_gap_seconds,
+        }
+    }
+}
+
+impl Ord for Urgency {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .status
+            .severity()
+            .cmp(&self.status.severity())
+            .then_with(|| other.current_gap_seconds.cmp(&self.current_gap_seconds))
+    }
+}
+
+impl PartialOrd for Urgency {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The staff-list order of two pairs' figures (see [`Urgency`]).
 pub fn compare_urgency(a: &PairGaps, b: &PairGaps) -> Ordering {
-    b.status
-        .severity()
-        .cmp(&a.status.severity())
-        .then_with(|| b.current_gap_seconds.cmp(&a.current_gap_seconds))
+    Urgency::of(a).cmp(&Urgency::of(b))
 }
 
 /// Sorts caseload rows (anything that carries a [`PairGaps`]) most urgent first, stably.

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::*;
 use crate::model::{ContactEvent, ContactKind, ContactStatus};
+use crate::values::TargetCadence;
 
 const MOTHER: PersonId = PersonId(Uuid::from_u128(1));
 const CHILD: PersonId = PersonId(Uuid::from_u128(2));
@@ -119,7 +120,7 @@ fn june() -> Window {
 }
 
 fn gaps(contacts: &[ContactEvent], pair: &Pair, window: &Window) -> PairGaps {
-    pair_gaps(contacts, pair, window, SHANGHAI, DEFAULT_TARGET_DAYS).unwrap()
+    pair_gaps(contacts, pair, window, SHANGHAI, TargetCadence::DEFAULT).unwrap()
 }
 
 struct Case {
@@ -523,7 +524,8 @@ fn status_thresholds_end_to_end() {
     ];
     for &(gap, target, expected) in cases {
         let contacts = [text_at(CHILD, MOTHER, as_of - gap)];
-        let got = pair_gaps(&contacts, &mother_child(), &window, SHANGHAI, target).unwrap();
+        let cadence = TargetCadence::new(i64::from(target)).unwrap();
+        let got = pair_gaps(&contacts, &mother_child(), &window, SHANGHAI, cadence).unwrap();
         assert_eq!(got.status, expected, "gap {gap}, T = {target}");
         assert_eq!(got.current_gap_seconds, Some(gap.num_seconds()));
         assert_eq!(got.target_days, target);
@@ -551,6 +553,26 @@ fn median_interval_with_odd_and_even_counts() {
         let got = gaps(&contacts, &mother_child(), &june());
         assert_eq!(got.median_interval_days, expected, "offsets {offsets:?}");
     }
+}
+
+#[test]
+fn median_interval_measures_a_visit_from_its_real_start() {
+    // A visit began 20 May, 12 days before the window, and went on into it; a text follows on
+    // 5 June. The interval is 16 days from the visit's real start, not 4 from the window's
+    // edge (SPEC section 4); only the longest gap is cut at the window's edges.
+    let contacts = [
+        visit(
+            &[MOTHER, CHILD],
+            "2025-05-20T00:00:00Z",
+            Some("2025-06-02T00:00:00Z"),
+        ),
+        text(MOTHER, CHILD, "2025-06-05T00:00:00Z"),
+    ];
+    let got = gaps(&contacts, &mother_child(), &june());
+    assert_eq!(got.counted_contacts, 2);
+    assert_eq!(got.median_interval_days, Some(16.0));
+    // The stretch before the window is not a gap: the visit covered the window's start.
+    assert_eq!(got.longest_gap_days, 25.0);
 }
 
 #[test]
@@ -692,7 +714,13 @@ fn invalid_input_is_an_error_not_a_panic() {
         Err(reversed_error.clone())
     );
     assert_eq!(
-        pair_gaps(&[], &mother_child(), &reversed, SHANGHAI, 7),
+        pair_gaps(
+            &[],
+            &mother_child(),
+            &reversed,
+            SHANGHAI,
+            TargetCadence::DEFAULT
+        ),
         Err(reversed_error.clone())
     );
     assert_eq!(
@@ -714,23 +742,24 @@ fn invalid_input_is_an_error_not_a_panic() {
         child: Some(CHILD),
     };
     assert_eq!(
-        pair_gaps(&[], &unchecked, &june(), SHANGHAI, 7),
+        pair_gaps(&[], &unchecked, &june(), SHANGHAI, TargetCadence::DEFAULT),
         Err(GapError::ChildNotInPair { child: CHILD })
     );
 
-    for target_days in [0, MAX_TARGET_DAYS + 1] {
-        assert_eq!(
-            pair_gaps(&[], &mother_child(), &june(), SHANGHAI, target_days),
-            Err(GapError::TargetOutOfRange { target_days })
-        );
-    }
-    assert!(pair_gaps(&[], &mother_child(), &june(), SHANGHAI, MAX_TARGET_DAYS).is_ok());
+    // A target outside 1 to 365 days cannot be made, so no report can be asked for one.
+    assert!(TargetCadence::new(0).is_err());
+    assert!(TargetCadence::new(366).is_err());
+    let longest = TargetCadence::new(365).unwrap();
+    assert!(pair_gaps(&[], &mother_child(), &june(), SHANGHAI, longest).is_ok());
 
     assert_eq!(
         Window::days_up_to(t("2025-06-30T00:00:00Z"), u32::MAX, SHANGHAI),
         Err(GapError::WindowOutOfRange { days: u32::MAX })
     );
-    let message = GapError::TargetOutOfRange { target_days: 0 }.to_string();
+    let message = TargetCadence::new(0)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert!(message.contains("1 to 365 days"), "{message}");
 }
 
@@ -781,7 +810,14 @@ fn days_with_contact_follow_the_family_time_zone() {
     ];
     let cases: &[(Tz, u32)] = &[(SHANGHAI, 2), (NEW_YORK, 1)];
     for &(tz, expected) in cases {
-        let got = pair_gaps(&contacts, &mother_child(), &june(), tz, 7).unwrap();
+        let got = pair_gaps(
+            &contacts,
+            &mother_child(),
+            &june(),
+            tz,
+            TargetCadence::DEFAULT,
+        )
+        .unwrap();
         assert_eq!(got.days_with_contact, expected, "{tz}");
         // Durations do not depend on the zone.
         assert_eq!(got.current_gap_seconds, Some(19 * 86_400 + 7 * 3_600));

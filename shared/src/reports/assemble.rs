@@ -9,19 +9,9 @@ use chrono_tz::Tz;
 use super::{CheckinSummary, FamilyReport, FollowUp, PairKind, PairReport, PersonSummary};
 use crate::api::Family;
 use crate::depth::summary::{DepthSummary, summarize};
-use crate::gaps::{self, DEFAULT_TIME_ZONE, GapError, Pair, PairGaps, Window, pair_gaps};
+use crate::gaps::{GapError, Pair, PairGaps, Window, pair_gaps};
 use crate::model::{ContactEvent, FamilyRole};
-
-/// The family's home time zone; one that does not parse (it was checked when stored) falls
-/// back to the default rather than failing the report.
-pub fn time_zone(name: &str) -> Tz {
-    name.parse().unwrap_or(DEFAULT_TIME_ZONE)
-}
-
-/// A stored target cadence as the gap logic takes it.
-pub fn target_days(days: i32) -> u32 {
-    u32::try_from(days).unwrap_or(gaps::DEFAULT_TARGET_DAYS)
-}
+use crate::values::TargetCadence;
 
 /// The pairs a family report shows, in report order: parent–child pairs first, parents living
 /// away before parents at home, then parent–caregiver pairs.
@@ -67,7 +57,7 @@ pub fn pair_figures(
     pair: &Pair,
     window: &Window,
     tz: Tz,
-    target: u32,
+    target: TargetCadence,
 ) -> Result<(PairGaps, DepthSummary), GapError> {
     let gaps = pair_gaps(events, pair, window, tz, target)?;
     let theirs: Vec<ContactEvent> = events
@@ -110,9 +100,9 @@ pub struct FamilyReportInput<'a> {
 
 /// The report on one family: every pair's gaps and depth over the window, check-in figures.
 pub fn family_report(input: FamilyReportInput<'_>) -> Result<FamilyReport, GapError> {
-    let tz = time_zone(&input.family.time_zone);
+    let tz = input.family.time_zone.tz();
     let window = Window::days_up_to(input.as_of, input.window_days, tz)?;
-    let target = target_days(input.family.target_cadence_days);
+    let target = input.family.target_cadence_days;
     let mut pairs = Vec::new();
     for (kind, a, b) in report_pairs(input.persons) {
         let child = (kind == PairKind::ParentChild).then_some(b.id);
@@ -137,7 +127,7 @@ pub fn family_report(input: FamilyReportInput<'_>) -> Result<FamilyReport, GapEr
         as_of: input.as_of,
         window_days: input.window_days,
         window,
-        target_days: target,
+        target_days: target.days(),
         pairs,
         checkins: checkin_summary(&moods),
         latest_follow_up: input.latest_follow_up,
