@@ -11,14 +11,6 @@ mod error;
 mod output;
 mod resolve;
 mod sample;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "parts of the parser serve only its tests and the measuring example"
-    )
-)]
-mod sbr;
 mod session;
 mod timeline_svg;
 
