@@ -10,15 +10,8 @@ mod depth;
 mod error;
 mod output;
 mod resolve;
+#[cfg(feature = "demo")]
 mod sample;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "parts of the parser serve only its tests and the measuring example"
-    )
-)]
-mod sbr;
 mod session;
 mod timeline_svg;
 
@@ -26,9 +19,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{
-    auth, demo, export, family, follow_up, import, log, offline, reports, timeline,
-};
+#[cfg(feature = "demo")]
+use crate::commands::demo;
+use crate::commands::{auth, export, family, follow_up, import, log, offline, reports, timeline};
 use crate::error::CliResult;
 use crate::output::Format;
 use crate::session::SessionStore;
@@ -93,7 +86,15 @@ enum Command {
     /// Write a family, or a program's families, to a bundle file (docs/bundle.md).
     Export(export::ExportArgs),
     /// Start a throwaway server, load two sample families and print their reports.
+    #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
+    /// Not in this build: it was built without the `demo` feature.
+    #[cfg(not(feature = "demo"))]
+    #[command(hide = true)]
+    Demo {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,8 +134,16 @@ fn depth_score(args: depth::ScoreArgs) -> ExitCode {
 
 async fn run(cli: Cli) -> CliResult<()> {
     let format = cli.format;
+    #[cfg(feature = "demo")]
     if let Command::Demo(args) = cli.command {
         return demo::run(args, format).await;
+    }
+    #[cfg(not(feature = "demo"))]
+    if let Command::Demo { .. } = cli.command {
+        return Err(error::CliError::usage(
+            "this kinthread was built without the demo (cargo feature `demo`, on by default); \
+             run `cargo run --release -p kinthread-cli -- demo`",
+        ));
     }
     // Reports on a bundle file need no server and no login.
     let offline_report = match &cli.command {
@@ -175,7 +184,11 @@ async fn run(cli: Cli) -> CliResult<()> {
         Command::Import(args) => import::run(&mut api()?, args, format).await,
         Command::Export(args) => export::run(&mut api()?, args).await,
         // Handled before: they need no login.
-        Command::Demo(_) | Command::Depth(DepthCommand::Score(_)) => Ok(()),
+        #[cfg(feature = "demo")]
+        Command::Demo(_) => Ok(()),
+        #[cfg(not(feature = "demo"))]
+        Command::Demo { .. } => Ok(()),
+        Command::Depth(DepthCommand::Score(_)) => Ok(()),
     }
 }
 

@@ -437,6 +437,7 @@ fn depth_score_needs_no_server() {
 /// The demo tells the two stories of the field study apart, in the server's own figures: as
 /// of a late-autumn day, and as of a spring day whose 90-day window holds the Spring Festival
 /// month at home. Fixed days keep the test from depending on the day it runs.
+#[cfg(feature = "demo")]
 #[test]
 fn demo_shows_the_two_families_apart() {
     demo_as_of("2026-11-20");
@@ -448,6 +449,7 @@ fn demo_shows_the_two_families_apart() {
     assert_eq!(table.stdout.matches("== Conversation depth").count(), 2);
 }
 
+#[cfg(feature = "demo")]
 fn demo_as_of(as_of: &str) {
     let run = Terminal::new().run(&["demo", "--format", "json", "--as-of", as_of]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -519,6 +521,16 @@ fn demo_as_of(as_of: &str) {
             .all(|p| p.depth.mean_depth.unwrap() + 10.0 < a_depth)
     );
     assert!(a.depth.emotional_contacts > 0);
+}
+
+/// A client built with `--no-default-features` has no demo, and says how to get one.
+#[cfg(not(feature = "demo"))]
+#[test]
+fn without_the_demo_feature_the_demo_says_so() {
+    let run = Terminal::new().run(&["demo", "--serve"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("built without the demo"), "{run:?}");
+    assert!(!Terminal::new().run(&["--help"]).stdout.contains("demo"));
 }
 
 #[test]

@@ -21,9 +21,10 @@ use serde_json::{Value, json};
 mod common;
 use common::Terminal;
 
+/// The reader's fixtures, kept with it in the import crate.
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/sbr")
+        .join("../import/testdata/sbr")
         .join(name)
         .display()
         .to_string()

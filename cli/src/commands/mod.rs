@@ -1,6 +1,7 @@
 //! One module per command group; each turns parsed arguments into API calls and output.
 
 pub mod auth;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod export;
 pub mod family;

@@ -1,4 +1,4 @@
-//! Tests over the hand-written fixtures in `cli/testdata/sbr/` and small
+//! Tests over the hand-written fixtures in `import/testdata/sbr/` and small
 //! inputs built here: what each record becomes, where errors point, what is
 //! refused, and that ids survive a re-import.
 

@@ -3,21 +3,17 @@
 //! speed (figures in docs/import.md):
 //!
 //! ```text
-//! cargo build --release -p kinthread-cli --example sbr_count
+//! cargo build --release -p kinthread-import --example sbr_count
 //! target/release/examples/sbr_count generate /tmp/calls-100mb.xml 350000
 //! /usr/bin/time -v target/release/examples/sbr_count count /tmp/calls-100mb.xml
 //! ```
-
-// The parser lives in the binary crate; the example compiles the module itself.
-#[path = "../src/sbr/mod.rs"]
-#[expect(dead_code, reason = "the example uses only part of the module")]
-mod sbr;
 
 use std::fs::File;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use sbr::record::Record;
+use kinthread_import::sbr;
+use kinthread_import::sbr::record::Record;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

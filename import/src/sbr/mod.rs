@@ -15,7 +15,7 @@
 //! attributes (`number duration date type`), which is enough.
 //!
 //! This module parses and normalises; it does not talk to the server or
-//! decide which records become contacts (that is the importer's job).
+//! decide which records become contacts (that is [`crate::Importer`]'s job).
 //!
 //! - [`reader::SbrReader`] streams [`record::Record`]s from any reader in
 //!   bounded memory; a bad entry becomes a [`reader::RecordError`] with its
@@ -41,7 +41,8 @@
 //! figures are in `docs/import.md`.
 
 // Public paths are the API: `sbr::reader::SbrReader`, `sbr::phone::normalize`,
-// `sbr::client_id::client_id`, `sbr::record::Record`.
+// `sbr::client_id::client_id`, `sbr::record::Record`. `synthetic` is for the measuring
+// example only.
 pub mod client_id;
 mod entities;
 pub mod phone;
