@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod openapi;
+pub mod request_id;
 pub mod routes;
 pub mod schema;
 pub mod service;
