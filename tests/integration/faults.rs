@@ -1,6 +1,7 @@
 //! Database faults stay contained: a PostgreSQL restart under load answers 503 with
 //! `Retry-After` while the database is away and full service soon after, never 500; a panic
-//! in a SQLite write job fails that write only; SQLite writes take the write lock at `BEGIN`.
+//! in a write job fails that write only (in SQLite's writer, and on a pooled PostgreSQL
+//! connection, which is closed); SQLite writes take the write lock at `BEGIN`.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -16,7 +17,7 @@ use kinthread_tests::fixtures::World;
 use kinthread_tests::{Engine, TestApp, TestDatabase, skip};
 use serde_json::Value;
 
-// ---- SQLite: a panicking write job, and IMMEDIATE transactions ------------------------------
+// ---- A panicking write job; SQLite's IMMEDIATE transactions -----------------------------------
 
 async fn sqlite_db() -> anyhow::Result<(TestDatabase, Db)> {
     let database = TestDatabase::new(Engine::Sqlite)?.expect("SQLite needs no setup");
@@ -128,6 +129,35 @@ async fn sqlite_write_job_panic_fails_only_that_write() -> anyhow::Result<()> {
     // ... not the writer: the next write commits.
     db.write(|conn| insert(conn, "revived")).await?;
     assert_eq!(names(&db).await?, ["after", "before", "later", "revived"]);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_write_job_panic_fails_only_that_write() -> anyhow::Result<()> {
+    let Some(database) = TestDatabase::new(Engine::Postgres)? else {
+        return Ok(());
+    };
+    let db = Db::connect(&DatabaseUrl::parse(database.url())?, 2)?;
+    db.write(|conn| {
+        conn.batch_execute("CREATE TABLE probe (name TEXT PRIMARY KEY)")
+            .map_err(ApiError::from)
+    })
+    .await?;
+    let panicked = db
+        .write(|conn| -> Result<(), ApiError> {
+            insert(conn, "panicked")?;
+            panic!("a bug in a write job");
+        })
+        .await;
+    assert!(
+        matches!(panicked, Err(ApiError::Internal(_))),
+        "{panicked:?}"
+    );
+    // The connection left mid-transaction is closed, not handed to the next write.
+    for name in ["a", "b", "c"] {
+        db.write(move |conn| insert(conn, name)).await?;
+    }
+    assert_eq!(names(&db).await?, ["a", "b", "c"]);
     Ok(())
 }
 
