@@ -194,8 +194,8 @@ impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         match err {
             DbError::Query(e) => e.into(),
-            // No connection, a writer that stopped, a commit that failed and was rolled
-            // back: nothing was stored, and the same request may succeed in a moment.
+            // No connection, a write the SQLite writer gave up, a commit that failed and was
+            // rolled back: nothing was stored, and the same request may succeed in a moment.
             DbError::Pool(_) | DbError::Connect { .. } | DbError::Commit(_) => {
                 ApiError::Unavailable(err.to_string())
             }
