@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{ErrorHandlers, Logger};
+use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 use secrecy::SecretString;
 
@@ -14,6 +14,7 @@ use crate::auth::{PasswordCost, Passwords, TokenKeys, random_token};
 use crate::config::Settings;
 use crate::db::{Db, DbError};
 use crate::error::{self, ApiError};
+use crate::request_id;
 use crate::routes;
 use crate::store;
 
@@ -49,9 +50,10 @@ impl AppState {
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.clone(),
             None => {
-                let mut conn = db.write_conn()?;
-                let stored = store::settings::get_or_init(&mut conn, "jwt_secret", random_token)
-                    .map_err(DbError::Query)?;
+                let stored = db.write_blocking(|conn| {
+                    store::settings::get_or_init(conn, "jwt_secret", random_token)
+                        .map_err(DbError::Query)
+                })?;
                 SecretString::from(stored)
             }
         };
@@ -99,7 +101,8 @@ pub fn start(settings: &Settings, state: AppState) -> Result<(Server, SocketAddr
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .wrap(ErrorHandlers::new().default_handler(error::envelope_foreign_errors))
-            .wrap(Logger::new("%r %s %Dms").exclude("/api/v1/health"))
+            // Outermost: the request id and the access log cover everything inside.
+            .wrap(from_fn(request_id::middleware))
             .configure(routes::configure)
             .default_service(web::to(error::route_not_found))
     })

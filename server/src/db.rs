@@ -7,19 +7,30 @@
 //! (`crate::writer`); PostgreSQL writes take a pooled connection each. The one-connection write
 //! pool that remains on SQLite serves start-up and the maintenance commands only.
 
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{
+    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection,
+    TransactionManager,
+};
 use diesel::prelude::*;
-use diesel::r2d2::{self, ManageConnection};
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::result::DatabaseErrorKind;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::writer::Writer;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+/// How long a request waits for a pooled connection before it is answered 503. Short, so that
+/// a database outage answers quickly instead of holding every request; it also bounds r2d2's
+/// back-off between reconnection attempts (half of it), so service resumes within seconds
+/// of the database's return.
+pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A connection to either engine; queries written once run on both.
 #[derive(diesel::MultiConnection)]
@@ -80,13 +91,17 @@ pub enum DbError {
     Cancelled,
     #[error("the transaction could not be committed: {0}")]
     Commit(String),
+    #[error("a database write panicked: {0}")]
+    Panicked(String),
 }
 
 impl DatabaseUrl {
     pub fn parse(raw: &str) -> Result<Self, DbError> {
         let raw = raw.trim();
+        // The refusal is printed: never with the password it may carry.
+        let bad = || DbError::BadUrl(redact_password(raw));
         if raw.is_empty() {
-            return Err(DbError::BadUrl(raw.to_owned()));
+            return Err(bad());
         }
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             return Ok(Self {
@@ -99,13 +114,13 @@ impl DatabaseUrl {
         } else if let Some(rest) = raw.strip_prefix("sqlite:") {
             rest
         } else if raw.contains("://") {
-            return Err(DbError::BadUrl(raw.to_owned()));
+            return Err(bad());
         } else {
             raw
         };
         if path.is_empty() || path == ":memory:" {
             // Each pooled connection would get its own empty in-memory database.
-            return Err(DbError::BadUrl(raw.to_owned()));
+            return Err(bad());
         }
         Ok(Self {
             engine: Engine::Sqlite,
@@ -133,17 +148,35 @@ impl DatabaseUrl {
     }
 }
 
+/// Masks the password of `user:password@host` and of a `password=` query parameter (libpq
+/// accepts both).
 fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+    let (url, query) = match url.split_once('?') {
+        Some((url, query)) => (url, Some(query)),
+        None => (url, None),
     };
-    match rest.split_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+    let mut redacted = match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => match userinfo.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+                None => url.to_owned(),
+            },
             None => url.to_owned(),
         },
         None => url.to_owned(),
+    };
+    if let Some(query) = query {
+        let parameters: Vec<String> = query
+            .split('&')
+            .map(|parameter| match parameter.split_once('=') {
+                Some((name, _)) if name.eq_ignore_ascii_case("password") => format!("{name}=***"),
+                _ => parameter.to_owned(),
+            })
+            .collect();
+        redacted.push('?');
+        redacted.push_str(&parameters.join("&"));
     }
+    redacted
 }
 
 /// Opens connections for the pool and sets each SQLite connection up the same way.
@@ -169,9 +202,12 @@ impl Manager {
                 .join(" "),
         };
         match self.url.engine {
-            Engine::Postgres => diesel::PgConnection::establish(&self.url.target)
-                .map(DbConnection::Postgres)
-                .map_err(|e| connect_error(e.to_string())),
+            Engine::Postgres => {
+                let mut conn = diesel::PgConnection::establish(&self.url.target)
+                    .map_err(|e| connect_error(e.to_string()))?;
+                conn.set_instrumentation(ConnectionHealth::default());
+                Ok(DbConnection::Postgres(conn))
+            }
             Engine::Sqlite => {
                 let path = Path::new(&self.url.target);
                 prepare_private_file(path).map_err(|e| connect_error(e.to_string()))?;
@@ -228,8 +264,50 @@ impl ManageConnection for Manager {
         conn.batch_execute("SELECT 1").map_err(DbError::Query)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection whose transaction state is broken (a panic or a failed rollback inside a
+    /// transaction), or a PostgreSQL connection whose server went away, is closed rather than
+    /// handed to the next request.
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+            || conn
+                .instrumentation()
+                .downcast_ref::<ConnectionHealth>()
+                .is_some_and(|health| health.lost)
+    }
+}
+
+/// Whether an error means the connection itself is gone (the server restarted, the network
+/// dropped): the request may be retried on a new connection.
+pub fn is_connection_lost(err: &diesel::result::Error) -> bool {
+    use diesel::result::Error;
+    match err {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::RollbackErrorOnCommit { commit_error, .. } => is_connection_lost(commit_error),
+        _ => false,
+    }
+}
+
+/// Watches a PostgreSQL connection's queries and remembers when one failed because the
+/// connection was lost. libpq's own status is not reachable through diesel, and a connection
+/// that lost its server outside a transaction looks healthy to diesel's transaction manager:
+/// without this the pool would hand the dead connection out again and again.
+#[derive(Debug, Default)]
+struct ConnectionHealth {
+    lost: bool,
+}
+
+impl Instrumentation for ConnectionHealth {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::FinishQuery {
+            error: Some(err), ..
+        } = event
+            && is_connection_lost(err)
+        {
+            self.lost = true;
+        }
     }
 }
 
@@ -244,8 +322,9 @@ pub struct Db {
     url: DatabaseUrl,
     read: Pool,
     write: Pool,
-    /// SQLite's group-committing writer, started with the first write through `write`.
-    writer: Arc<OnceLock<Arc<Writer>>>,
+    /// SQLite's group-committing writer, started with the first write through `write`, and
+    /// again with the next write if it ever stopped.
+    writer: Arc<Mutex<Option<Arc<Writer>>>>,
 }
 
 impl Db {
@@ -260,7 +339,11 @@ impl Db {
             r2d2::Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
-                .connection_timeout(Duration::from_secs(30))
+                .connection_timeout(CHECKOUT_TIMEOUT)
+                // No ping on every checkout: `has_broken` drops a connection that lost its
+                // server, so a database restart costs each pooled connection one 503 (with
+                // Retry-After) and then nothing; a ping would cost a round trip per request,
+                // forever.
                 .test_on_check_out(false)
                 .build(Manager { url: url.clone() })
                 .map_err(|e| DbError::Pool(e.to_string()))
@@ -275,7 +358,7 @@ impl Db {
             url: url.clone(),
             read,
             write,
-            writer: Arc::new(OnceLock::new()),
+            writer: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -301,6 +384,23 @@ impl Db {
 
     pub fn write_conn(&self) -> Result<PooledConnection, DbError> {
         self.write.get().map_err(|e| DbError::Pool(e.to_string()))
+    }
+
+    /// Runs `f` on the write pool's connection, on the calling thread: for start-up and the
+    /// maintenance commands, outside the async runtime. On SQLite `f` runs in one transaction
+    /// that begins `IMMEDIATE`, like the writer's, so that no other writer (a running server,
+    /// a second command) can commit between its reads and its writes; on PostgreSQL it runs
+    /// as written, in the transactions it opens itself.
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<DbError> + From<diesel::result::Error>,
+    {
+        let mut conn = self.write_conn()?;
+        match self.engine {
+            Engine::Sqlite => immediate_transaction(&mut conn, f),
+            Engine::Postgres => f(&mut conn),
+        }
     }
 
     /// Runs a read on a pooled connection on the blocking thread pool.
@@ -340,13 +440,20 @@ impl Db {
         }
     }
 
-    fn sqlite_writer(&self) -> Result<&Arc<Writer>, DbError> {
-        if let Some(writer) = self.writer.get() {
-            return Ok(writer);
+    /// The running writer; a writer that stopped (its thread ended) is replaced, so one
+    /// failure costs the writes in flight, not every write until a restart.
+    fn sqlite_writer(&self) -> Result<Arc<Writer>, DbError> {
+        // The lock guards no invariant a panic could break: take it even if poisoned.
+        let mut slot = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(writer) = slot.as_ref().filter(|writer| writer.is_running()) {
+            return Ok(Arc::clone(writer));
+        }
+        if slot.is_some() {
+            tracing::warn!("the database writer had stopped; starting a new one");
         }
         let started = Writer::start(Manager::new(self.url.clone()))?;
-        // Two first writes at once: one writer wins, the other is dropped unused.
-        Ok(self.writer.get_or_init(|| started))
+        *slot = Some(Arc::clone(&started));
+        Ok(started)
     }
 
     async fn run<T, E, F>(pool: Pool, f: F) -> Result<T, E>
@@ -355,7 +462,10 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        // The blocking thread logs under the request's span, so its lines carry the request id.
+        let span = tracing::Span::current();
         actix_web::web::block(move || {
+            let _entered = span.enter();
             let mut conn = pool.get().map_err(|e| DbError::Pool(e.to_string()))?;
             f(&mut conn)
         })
@@ -374,6 +484,43 @@ impl<E> From<diesel::result::Error> for TransactionError<E> {
     fn from(err: diesel::result::Error) -> Self {
         TransactionError::Db(err)
     }
+}
+
+/// Runs `f` in a transaction that, on SQLite, takes the write lock at once (`BEGIN
+/// IMMEDIATE`): a deferred transaction that reads first and writes later fails with
+/// `SQLITE_BUSY` when another writer committed in between, whatever the busy timeout. On
+/// PostgreSQL it is an ordinary transaction. Transactions inside `f` become savepoints.
+pub fn immediate_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(lite) => {
+            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgres(_) => DbConnection::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            DbConnection::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(err) => {
+            DbConnection::rollback_transaction(conn)?;
+            Err(err)
+        }
+    }
+}
+
+/// How many transactions and savepoints are open on the connection (0 outside a transaction,
+/// and when the transaction manager is broken).
+pub fn transaction_depth(conn: &mut DbConnection) -> u32 {
+    DbConnection::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .map_or(0, NonZeroU32::get)
 }
 
 /// Runs the pending migrations of the connection's engine; returns the versions applied.
@@ -398,6 +545,44 @@ pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbE
         DbConnection::Sqlite(lite) => lite
             .revert_all_migrations(SQLITE_MIGRATIONS)
             .map(|v| v.iter().map(|m| m.to_string()).collect()),
+    };
+    reverted.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// Applies the next pending migration; `None` when every migration has run.
+pub fn run_next_migration(conn: &mut DbConnection) -> Result<Option<String>, DbError> {
+    let applied = match conn {
+        DbConnection::Postgres(pg) => next_migration(pg, || POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(lite) => next_migration(lite, || SQLITE_MIGRATIONS),
+    };
+    applied.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// `source` gives the migrations once per use (they are not `Clone`).
+fn next_migration<B, C>(
+    conn: &mut C,
+    source: impl Fn() -> EmbeddedMigrations,
+) -> diesel::migration::Result<Option<String>>
+where
+    B: diesel::backend::Backend,
+    C: MigrationHarness<B>,
+{
+    if conn.pending_migrations(source())?.is_empty() {
+        return Ok(None);
+    }
+    conn.run_next_migration(source())
+        .map(|version| Some(version.to_string()))
+}
+
+/// Reverts the most recent migration (used by the migration round-trip test).
+pub fn revert_last_migration(conn: &mut DbConnection) -> Result<String, DbError> {
+    let reverted = match conn {
+        DbConnection::Postgres(pg) => pg
+            .revert_last_migration(POSTGRES_MIGRATIONS)
+            .map(|v| v.to_string()),
+        DbConnection::Sqlite(lite) => lite
+            .revert_last_migration(SQLITE_MIGRATIONS)
+            .map(|v| v.to_string()),
     };
     reverted.map_err(|e| DbError::Migration(e.to_string()))
 }
@@ -434,3 +619,44 @@ multi_backend_text_ids!(
     ProgramId, FamilyId, PersonId, ContactId, CheckinId, UserId, FollowUpId, ClientId, AuditId,
     SessionId
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked_wherever_the_url_carries_them() {
+        for (url, shown) in [
+            (
+                "postgres://kt:s3cret@db:5432/kt",
+                "postgres://kt:***@db:5432/kt",
+            ),
+            ("postgres://kt:p@ss@db/kt", "postgres://kt:***@db/kt"),
+            (
+                "postgres://kt@db/kt?sslmode=require&password=s3cret",
+                "postgres://kt@db/kt?sslmode=require&password=***",
+            ),
+            ("postgres://kt@db/kt", "postgres://kt@db/kt"),
+        ] {
+            assert_eq!(redact_password(url), shown);
+        }
+        let refused = DatabaseUrl::parse("mysql://kt:s3cret@db/kt").err().unwrap();
+        assert!(!refused.to_string().contains("s3cret"), "{refused}");
+    }
+
+    #[tokio::test]
+    async fn a_stopped_sqlite_writer_is_replaced_by_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&DatabaseUrl::sqlite_file(&dir.path().join("kt.db")), 2).unwrap();
+        let write = || {
+            db.write(|conn| {
+                conn.batch_execute("CREATE TABLE IF NOT EXISTS probe (n INTEGER)")
+                    .map_err(DbError::Query)
+            })
+        };
+        write().await.unwrap();
+        *db.writer.lock().unwrap() = Some(Writer::stopped());
+        write().await.unwrap();
+        assert!(db.writer.lock().unwrap().as_ref().unwrap().is_running());
+    }
+}

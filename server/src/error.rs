@@ -1,8 +1,9 @@
 //! The HTTP error type: every error response of the API has the same JSON shape
 //! (`{"error": {"code", "message", "fields"?}}`) with a stable machine code.
 //!
-//! This is the only place that knows status codes. A 500 says only "internal error"; the
-//! detail goes to the log.
+//! This is the only place that knows status codes. A 500 says only "internal error" and the
+//! request id (`crate::request_id`) that finds its detail in the log; a 503 says when to try
+//! again (`Retry-After`).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -11,8 +12,29 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use kinthread_shared::api::{ErrorBody, ErrorDetail, FieldError};
+use serde::Serialize;
 
-use crate::db::DbError;
+use crate::db::{self, DbError};
+use crate::request_id::RequestId;
+
+/// What a 503 asks the client to wait, in seconds: a pool checkout gives up after
+/// `db::CHECKOUT_TIMEOUT`, and a database restart takes a few seconds.
+pub const RETRY_AFTER_SECONDS: u64 = 2;
+
+/// A 500's body: the usual envelope, plus the request id a user can quote to find the detail
+/// in the server log.
+#[derive(Serialize)]
+struct InternalErrorBody {
+    error: InternalErrorDetail,
+}
+
+#[derive(Serialize)]
+struct InternalErrorDetail {
+    #[serde(flatten)]
+    detail: ErrorDetail,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -138,9 +160,24 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(detail) => tracing::warn!(%detail, "service unavailable"),
             _ => {}
         }
-        let mut response = HttpResponse::build(self.status_code()).json(ErrorBody {
-            error: self.detail(),
-        });
+        let mut response = match self {
+            ApiError::Internal(_) => {
+                HttpResponse::build(self.status_code()).json(InternalErrorBody {
+                    error: InternalErrorDetail {
+                        detail: self.detail(),
+                        request_id: RequestId::current().map(|id| id.to_string()),
+                    },
+                })
+            }
+            _ => HttpResponse::build(self.status_code()).json(ErrorBody {
+                error: self.detail(),
+            }),
+        };
+        if let ApiError::Unavailable(_) = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+        }
         if matches!(
             self,
             ApiError::Unauthenticated(_) | ApiError::BadCredentials
@@ -157,8 +194,15 @@ impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         match err {
             DbError::Query(e) => e.into(),
-            DbError::Pool(detail) => ApiError::Unavailable(detail),
-            other => ApiError::Internal(other.to_string()),
+            // No connection, a write the SQLite writer gave up, a commit that failed and was
+            // rolled back: nothing was stored, and the same request may succeed in a moment.
+            DbError::Pool(_) | DbError::Connect { .. } | DbError::Commit(_) => {
+                ApiError::Unavailable(err.to_string())
+            }
+            DbError::BadUrl(_)
+            | DbError::Migration(_)
+            | DbError::Cancelled
+            | DbError::Panicked(_) => ApiError::Internal(err.to_string()),
         }
     }
 }
@@ -174,6 +218,7 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
                 ApiError::Unavailable(info.message().to_owned())
             }
+            lost if db::is_connection_lost(&lost) => ApiError::Unavailable(lost.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -135,32 +135,29 @@ fn create_admin(
         person_id: None,
         program_ids: Vec::new(),
     };
-    let db = Db::connect(&settings.database_url, 2)?;
-    db.migrate()?;
-    let mut conn = db.write_conn()?;
-    if let Err(kinthread_server::error::ApiError::Validation(problems)) =
-        kinthread_server::routes::users::check_new_user(&mut conn, &new)
-    {
-        let text: Vec<String> = problems
-            .iter()
-            .map(|p| format!("{}: {}", p.field, p.message))
-            .collect();
-        bail!("{}", text.join("; "));
-    }
-    if store::users::by_username(&mut conn, &new.username)?.is_some() {
-        bail!("the username `{}` is taken", new.username);
-    }
+    // Hashed first: the write lock is not held while argon2 works.
     let hash = Passwords::new(settings.password_cost)?
         .hash(&new.password)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let user = store::users::insert(&mut conn, &new, &hash)?;
-    store::audit::record(
-        &mut conn,
-        None,
-        "admin.create",
-        None,
-        Some(&user.id.to_string()),
-    )?;
+    let db = Db::connect(&settings.database_url, 2)?;
+    db.migrate()?;
+    let user = db.write_blocking(|conn| {
+        if let Err(kinthread_server::error::ApiError::Validation(problems)) =
+            kinthread_server::routes::users::check_new_user(conn, &new)
+        {
+            let text: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{}: {}", p.field, p.message))
+                .collect();
+            bail!("{}", text.join("; "));
+        }
+        if store::users::by_username(conn, &new.username)?.is_some() {
+            bail!("the username `{}` is taken", new.username);
+        }
+        let user = store::users::insert(conn, &new, &hash)?;
+        store::audit::record(conn, None, "admin.create", None, Some(&user.id.to_string()))?;
+        Ok(user)
+    })?;
     println!("created administrator `{}` ({})", user.username, user.id);
     Ok(())
 }

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+mod common;
+
 const PASSWORD: &str = "a long and secret passphrase";
 
 fn free_port() -> u16 {
@@ -194,7 +196,7 @@ async fn acknowledged_contacts_survive_sigkill_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_contacts_survive_sigkill_postgres() {
     let Ok(url) = std::env::var("KINTHREAD_TEST_POSTGRES_URL") else {
-        eprintln!("SKIPPED on PostgreSQL: KINTHREAD_TEST_POSTGRES_URL is not set");
+        common::skip_postgres("acknowledged_contacts_survive_sigkill_postgres");
         return;
     };
     // A database of its own, so the admin and families start from nothing.

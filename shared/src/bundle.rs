@@ -35,8 +35,6 @@ pub const BUNDLE_FORMAT: &str = "kinthread-bundle";
 /// The version this code writes and reads. A reader refuses a newer version rather than
 /// dropping what it does not know.
 pub const BUNDLE_VERSION: u32 = 1;
-/// The target cadence of a family with none of its own and no program.
-
 /// One bundle file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

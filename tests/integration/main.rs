@@ -11,6 +11,7 @@ mod auth;
 mod bundles;
 mod contacts;
 mod errors;
+mod faults;
 mod migrations;
 mod openapi;
 mod permissions;

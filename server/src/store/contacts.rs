@@ -579,7 +579,8 @@ pub fn rescore_all(
     let mut summary = RescoreSummary::default();
     let mut after: Option<(FamilyId, ContactId)> = None;
     loop {
-        let page = conn.transaction(|conn| {
+        // Immediate on SQLite: the page reads, then writes, beside a serving server.
+        let page = crate::db::immediate_transaction(conn, |conn| {
             let page = contacts::table
                 .filter(contacts::content.is_not_null())
                 .select((
