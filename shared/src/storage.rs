@@ -9,10 +9,10 @@
 //! SQLite and PostgreSQL get an impl each (an id's text is made on the fly, which the
 //! backends take in different ways); the server's multi-engine backend forwards to them.
 
-/// `ToSql`/`FromSql` as text for a UUID newtype.
+/// `FromSql` from text for any type with `FromStr`, on every backend.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __text_id_sql {
+macro_rules! __text_from_sql {
     ($name:ident) => {
         impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
         where
@@ -20,15 +20,23 @@ macro_rules! __text_id_sql {
             String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = <String as diesel::deserialize::FromSql<
-                                    diesel::sql_types::Text,
-                                    DB,
-                                >>::from_sql(bytes)?;
+                use diesel::deserialize::FromSql;
+                use diesel::sql_types::Text;
+                let text = <String as FromSql<Text, DB>>::from_sql(bytes)?;
                 text.parse::<$name>().map_err(|_| {
                     format!(concat!("unreadable ", stringify!($name), " `{}`"), text).into()
                 })
             }
         }
+    };
+}
+
+/// `ToSql`/`FromSql` as text for a UUID newtype.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __text_id_sql {
+    ($name:ident) => {
+        $crate::storage::text_from_sql!($name);
 
         impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for $name {
             fn to_sql<'b>(
@@ -58,19 +66,7 @@ macro_rules! __text_id_sql {
 #[macro_export]
 macro_rules! __text_enum_sql {
     ($name:ident) => {
-        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
-        where
-            DB: diesel::backend::Backend,
-            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
-        {
-            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                let text = <String as diesel::deserialize::FromSql<
-                                    diesel::sql_types::Text,
-                                    DB,
-                                >>::from_sql(bytes)?;
-                text.parse::<$name>().map_err(|e| e.to_string().into())
-            }
-        }
+        $crate::storage::text_from_sql!($name);
 
         // The spelling is `'static`, so one impl serves every backend.
         impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
@@ -93,5 +89,7 @@ macro_rules! __text_enum_sql {
 
 #[doc(hidden)]
 pub use crate::__text_enum_sql as text_enum_sql;
+#[doc(hidden)]
+pub use crate::__text_from_sql as text_from_sql;
 #[doc(hidden)]
 pub use crate::__text_id_sql as text_id_sql;

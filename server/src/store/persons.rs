@@ -28,21 +28,6 @@ pub struct PersonRow {
 }
 
 impl PersonRow {
-    pub fn from_person(person: &Person) -> Self {
-        Self {
-            family_id: person.family_id,
-            id: person.id,
-            display_name: person.display_name.clone(),
-            role: person.role,
-            lives_away: person.lives_away,
-            away_location: person.away_location.clone(),
-            away_since: person.away_since.map(|d| d.to_string()),
-            birth_year: person.birth_year,
-            phone_e164: person.phone.clone(),
-            created_at: to_millis(person.created_at),
-        }
-    }
-
     pub fn into_person(self) -> QueryResult<Person> {
         let away_since = self
             .away_since
