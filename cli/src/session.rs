@@ -227,6 +227,7 @@ mod tests {
                 username: "u".into(),
                 display_name: None,
                 role: kinthread_shared::AccountRole::Admin,
+                disabled: false,
                 family_id: None,
                 person_id: None,
                 program_ids: vec![],

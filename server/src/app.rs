@@ -10,7 +10,7 @@ use actix_web::{App, HttpServer, web};
 use secrecy::SecretString;
 
 use crate::access::FamilyScope;
-use crate::auth::{PasswordCost, Passwords, TokenKeys, random_token};
+use crate::auth::{PasswordCost, Passwords, Standings, TokenKeys, random_token};
 use crate::config::Settings;
 use crate::db::{Db, DbError};
 use crate::error::{self, ApiError};
@@ -26,6 +26,8 @@ pub struct AppState {
     pub db: Db,
     pub tokens: TokenKeys,
     pub passwords: Passwords,
+    /// Accounts' standing as last read (disabled, sessions ended).
+    pub standings: Standings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +67,7 @@ impl AppState {
                 settings.refresh_ttl_days,
             ),
             passwords: Passwords::new(settings.password_cost)?,
+            standings: Standings::default(),
         })
     }
 }

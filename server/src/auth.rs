@@ -4,8 +4,11 @@
 //! The signed-in user is an extractor (`AuthUser`), so a handler that takes one cannot be
 //! reached without a valid token.
 
-use std::future::{Ready, ready};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -19,6 +22,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::db::Db;
 use crate::error::ApiError;
 
 /// Argon2id cost. The defaults are OWASP's recommendation (19 MiB, two passes); tests may
@@ -104,6 +108,10 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per: Option<PersonId>,
     pub iat: i64,
+    /// When it was issued, in epoch milliseconds: compared with the account's
+    /// `tokens_valid_after`, which a second's precision would blur.
+    #[serde(default)]
+    pub iat_ms: i64,
     pub exp: i64,
 }
 
@@ -133,13 +141,15 @@ impl TokenKeys {
     }
 
     pub fn issue(&self, user: &AuthUser) -> Result<String, ApiError> {
-        let now = Utc::now().timestamp();
+        let issued = Utc::now();
+        let now = issued.timestamp();
         let claims = Claims {
             sub: user.id,
             role: user.role,
             fam: user.family_id,
             per: user.person_id,
             iat: now,
+            iat_ms: issued.timestamp_millis(),
             exp: now + self.access_ttl_seconds,
         };
         jsonwebtoken::encode(
@@ -180,18 +190,87 @@ impl AuthUser {
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let state = req.app_data::<web::Data<crate::app::AppState>>().cloned();
+        let claims = state
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("application state is not configured"))
+            .and_then(|state| authenticate(req, &state.tokens));
+        Box::pin(async move {
+            let (state, claims) = (state.ok_or(ApiError::Unauthenticated("no state"))?, claims?);
+            state.standings.check(&state.db, &claims).await?;
+            Ok(AuthUser {
+                id: claims.sub,
+                role: claims.role,
+                family_id: claims.fam,
+                person_id: claims.per,
+            })
+        })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
-    let state = req
-        .app_data::<web::Data<crate::app::AppState>>()
-        .ok_or_else(|| ApiError::internal("application state is not configured"))?;
-    let keys = &state.tokens;
+/// How long an account's standing, once read, is trusted before it is read again: a
+/// disabled account, or one whose sessions were ended, is refused within this time on every
+/// server copy (at once on the copy that made the change).
+pub const STANDING_TTL: Duration = Duration::from_secs(5);
+
+/// The accounts' standing as last read, so that a request costs no query most of the time.
+#[derive(Default)]
+pub struct Standings {
+    seen: Mutex<HashMap<UserId, (Instant, Option<(bool, i64)>)>>,
+}
+
+impl Standings {
+    /// Refuses a token whose account is gone or disabled, or that was issued before its
+    /// account's sessions were ended.
+    async fn check(&self, db: &Db, claims: &Claims) -> Result<(), ApiError> {
+        let user = claims.sub;
+        let cached = self
+            .seen
+            .lock()
+            .ok()
+            .and_then(|seen| seen.get(&user).copied())
+            .filter(|(at, _)| at.elapsed() < STANDING_TTL)
+            .map(|(_, standing)| standing);
+        let standing = match cached {
+            Some(standing) => standing,
+            None => {
+                let standing = db
+                    .read(move |conn| {
+                        crate::store::users::standing(conn, user).map_err(ApiError::from)
+                    })
+                    .await?;
+                if let Ok(mut seen) = self.seen.lock() {
+                    // Bounded: a server with more signed-in accounts than this re-reads.
+                    if seen.len() > 100_000 {
+                        seen.clear();
+                    }
+                    seen.insert(user, (Instant::now(), standing));
+                }
+                standing
+            }
+        };
+        match standing {
+            None => Err(ApiError::Unauthenticated("the account no longer exists")),
+            Some((true, _)) => Err(ApiError::Unauthenticated("the account is disabled")),
+            Some((false, valid_after)) if claims.iat_ms < valid_after => Err(
+                ApiError::Unauthenticated("this session was ended; sign in again"),
+            ),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Forgets what was read of an account, after this server changed it.
+    pub fn forget(&self, user: UserId) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.remove(&user);
+        }
+    }
+}
+
+fn authenticate(req: &HttpRequest, keys: &TokenKeys) -> Result<Claims, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -205,13 +284,7 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         .ok_or(ApiError::Unauthenticated(
             "the Authorization header must be `Bearer <token>`",
         ))?;
-    let claims = keys.verify(token)?;
-    Ok(AuthUser {
-        id: claims.sub,
-        role: claims.role,
-        family_id: claims.fam,
-        person_id: claims.per,
-    })
+    keys.verify(token)
 }
 
 /// A new random secret: 256 bits, base64url.

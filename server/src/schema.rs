@@ -58,6 +58,7 @@ diesel::table! {
         person_id -> Nullable<Text>,
         disabled -> Bool,
         created_at -> BigInt,
+        tokens_valid_after -> BigInt,
     }
 }
 

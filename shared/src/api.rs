@@ -96,6 +96,21 @@ pub struct NewUser {
     pub program_ids: Vec<ProgramId>,
 }
 
+/// A change to an account (admins); absent fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdate {
+    /// A disabled account is refused at once, its sessions ended.
+    #[serde(default)]
+    pub disabled: Option<bool>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Staff accounts: the programs they work in (replaces the list).
+    #[serde(default)]
+    pub program_ids: Option<Vec<ProgramId>>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct User {
@@ -103,6 +118,9 @@ pub struct User {
     pub username: String,
     pub display_name: Option<String>,
     pub role: AccountRole,
+    /// A disabled account cannot sign in or use a token it holds.
+    #[serde(default)]
+    pub disabled: bool,
     pub family_id: Option<FamilyId>,
     pub person_id: Option<PersonId>,
     pub program_ids: Vec<ProgramId>,

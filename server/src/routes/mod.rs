@@ -98,6 +98,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(auth::me)
             .service(users::create_user)
             .service(users::list_users)
+            .service(users::update_user)
             .service(programs::create_program)
             .service(programs::list_programs)
             .service(programs::get_program)

@@ -1,8 +1,9 @@
 //! Accounts: admins create parent, caregiver, child, staff and admin accounts.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{Datelike, Utc};
-use kinthread_shared::api::{FieldError, NewUser, Page, User};
+use kinthread_shared::api::{FieldError, NewUser, Page, User, UserUpdate};
+use kinthread_shared::validate::check_name;
 use kinthread_shared::{AccountRole, FamilyRole, UserId, Username};
 
 use super::{PageQuery, id_cursor, next_cursor};
@@ -163,4 +164,109 @@ pub async fn list_users(
         .await?;
     let next_cursor = next_cursor(&items, limit, |u| u.id.to_string());
     Ok(web::Json(Page { items, next_cursor }))
+}
+
+/// Changes an account (admins only): disable or enable it (a disabled account is refused
+/// at once and its sessions end), its display name, a staff member's programs. The audit
+/// records what changed.
+#[utoipa::path(patch, path = "/api/v1/users/{user_id}", tag = "accounts", request_body = UserUpdate,
+    params(("user_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = User), (status = 403, body = kinthread_shared::api::ErrorBody),
+        (status = 404, body = kinthread_shared::api::ErrorBody), (status = 422, body = kinthread_shared::api::ErrorBody)),
+    security(("bearer" = [])))]
+#[patch("/users/{user_id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<UserId>,
+    body: Json<UserUpdate>,
+) -> Result<web::Json<User>, ApiError> {
+    access::require(&user, Action::ManageAccounts)?;
+    let id = path.into_inner();
+    let change = body.into_inner();
+    if id == user.id && change.disabled == Some(true) {
+        return Err(ApiError::validation(
+            "disabled",
+            "an administrator cannot disable their own account",
+        ));
+    }
+    if let Some(name) = &change.display_name {
+        check_name("display_name", name, 200).map_err(|e| ApiError::Validation(vec![e]))?;
+    }
+    let updated = state
+        .db
+        .write(move |conn| {
+            let before = store::users::get(conn, id)?.ok_or(ApiError::NotFound("account"))?;
+            if let Some(programs) = &change.program_ids {
+                if before.user.role != AccountRole::Staff {
+                    return Err(ApiError::validation(
+                        "program_ids",
+                        "only staff accounts belong to programs",
+                    ));
+                }
+                if programs.is_empty() {
+                    return Err(ApiError::validation(
+                        "program_ids",
+                        "staff accounts need at least one program",
+                    ));
+                }
+                if store::programs::existing(conn, programs)?.len() != programs.len() {
+                    return Err(ApiError::validation(
+                        "program_ids",
+                        "names a program that does not exist",
+                    ));
+                }
+            }
+            let account_change = store::users::AccountChange {
+                disabled: change.disabled,
+                display_name: change.display_name.clone().map(Some),
+                program_ids: change.program_ids.clone(),
+            };
+            store::users::update(conn, id, &account_change, Utc::now())?;
+            let after = store::users::get(conn, id)?.ok_or(ApiError::NotFound("account"))?;
+            let changed = changed_fields(&before.user, &after.user);
+            store::audit::record(
+                conn,
+                Some(&user),
+                "user.update",
+                after.user.family_id,
+                Some(&format!("{id}: {changed}")),
+            )?;
+            Ok(after.user)
+        })
+        .await?;
+    state.standings.forget(id);
+    Ok(web::Json(updated))
+}
+
+/// What the audit says changed of an account, e.g. `disabled false -> true`.
+fn changed_fields(before: &User, after: &User) -> String {
+    let mut changes = Vec::new();
+    if before.disabled != after.disabled {
+        changes.push(format!(
+            "disabled {} -> {}",
+            before.disabled, after.disabled
+        ));
+    }
+    if before.display_name != after.display_name {
+        changes.push("display_name".to_owned());
+    }
+    if before.program_ids != after.program_ids {
+        let list = |ids: &[kinthread_shared::ProgramId]| {
+            ids.iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        changes.push(format!(
+            "program_ids [{}] -> [{}]",
+            list(&before.program_ids),
+            list(&after.program_ids)
+        ));
+    }
+    if changes.is_empty() {
+        "nothing".to_owned()
+    } else {
+        changes.join("; ")
+    }
 }

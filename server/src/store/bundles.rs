@@ -51,6 +51,7 @@ pub fn insert_placeholder_staff(conn: &mut DbConnection, id: UserId, now: i64) -
             person_id: None,
             disabled: true,
             created_at: now,
+            tokens_valid_after: 0,
         },
     )
 }

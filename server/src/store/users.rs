@@ -24,6 +24,8 @@ pub struct UserRow {
     pub person_id: Option<PersonId>,
     pub disabled: bool,
     pub created_at: i64,
+    /// Access tokens issued before this (epoch ms) are refused.
+    pub tokens_valid_after: i64,
 }
 
 /// An account as stored, with its password hash; never sent to a client.
@@ -57,6 +59,7 @@ fn to_account(conn: &mut DbConnection, row: UserRow) -> QueryResult<Account> {
             username: row.username,
             display_name: row.display_name,
             role: row.role,
+            disabled: row.disabled,
             family_id: row.family_id,
             person_id: row.person_id,
             program_ids,
@@ -87,6 +90,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser, password_hash: &str) -> Qu
                 person_id: new.person_id,
                 disabled: false,
                 created_at: to_millis(Utc::now()),
+                tokens_valid_after: 0,
             },
         )?;
         for program in &new.program_ids {
@@ -143,6 +147,72 @@ pub fn list(conn: &mut DbConnection, after: Option<UserId>, limit: i64) -> Query
     rows.into_iter()
         .map(|r| to_account(conn, r).map(|a| a.user))
         .collect()
+}
+
+/// What every request checks of its account: `(disabled, tokens_valid_after)`; `None` for
+/// an account that no longer exists.
+pub fn standing(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<(bool, i64)>> {
+    users::table
+        .filter(users::id.eq(id))
+        .select((users::disabled, users::tokens_valid_after))
+        .first(conn)
+        .optional()
+}
+
+/// A change to an account (admins).
+#[derive(Clone, Debug, Default)]
+pub struct AccountChange {
+    pub disabled: Option<bool>,
+    pub display_name: Option<Option<String>>,
+    /// Staff accounts: the programs they work in, replacing the old list.
+    pub program_ids: Option<Vec<ProgramId>>,
+}
+
+/// Applies `change`; disabling an account also ends every session it has (its refresh
+/// tokens are revoked and its access tokens refused from `now` on).
+pub fn update(
+    conn: &mut DbConnection,
+    id: UserId,
+    change: &AccountChange,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let target = || users::table.filter(users::id.eq(id));
+    if let Some(disabled) = change.disabled {
+        diesel::update(target())
+            .set(users::disabled.eq(disabled))
+            .execute(conn)?;
+        if disabled {
+            end_sessions(conn, id, now)?;
+        }
+    }
+    if let Some(name) = &change.display_name {
+        diesel::update(target())
+            .set(users::display_name.eq(name.as_deref()))
+            .execute(conn)?;
+    }
+    if let Some(programs) = &change.program_ids {
+        diesel::delete(staff_programs::table.filter(staff_programs::user_id.eq(id)))
+            .execute(conn)?;
+        for program in programs {
+            diesel::insert_into(staff_programs::table)
+                .values((
+                    staff_programs::user_id.eq(id),
+                    staff_programs::program_id.eq(program),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Ends every session of an account: its refresh tokens are revoked and the access tokens
+/// it holds are refused from `now` on.
+pub fn end_sessions(conn: &mut DbConnection, id: UserId, now: DateTime<Utc>) -> QueryResult<()> {
+    revoke_all(conn, id, now)?;
+    diesel::update(users::table.filter(users::id.eq(id)))
+        .set(users::tokens_valid_after.eq(to_millis(now)))
+        .execute(conn)
+        .map(drop)
 }
 
 pub fn count_admins(conn: &mut DbConnection) -> QueryResult<i64> {

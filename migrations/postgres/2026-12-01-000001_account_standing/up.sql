@@ -1,0 +1,4 @@
+-- An account's standing, checked on every request: access tokens issued before
+-- `tokens_valid_after` (epoch ms) are refused, so disabling an account, or changing its
+-- password, ends every session at once rather than when the last access token expires.
+ALTER TABLE users ADD COLUMN tokens_valid_after BIGINT NOT NULL DEFAULT 0;
