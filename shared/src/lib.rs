@@ -4,6 +4,7 @@
 //! Nothing here does I/O or knows about HTTP or a database; the server and the CLI build on it.
 
 pub mod api;
+pub mod attention;
 pub mod bundle;
 pub mod depth;
 pub mod gaps;
