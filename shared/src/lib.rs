@@ -11,6 +11,7 @@ pub mod gaps;
 pub mod ids;
 pub mod model;
 pub mod phone;
+pub mod prompts;
 pub mod reports;
 pub mod validate;
 
