@@ -596,7 +596,7 @@ fn rule_holds(code: SignalCode, f: &PairFigures, t: &Thresholds) -> bool {
 ///
 /// The same rule as the span of [`crate::gaps`]; to be replaced by `ContactEvent`'s own rule
 /// once the model has it, so the rule lives in one place.
-fn counts(contact: &ContactEvent) -> bool {
+pub(crate) fn counts(contact: &ContactEvent) -> bool {
     match contact.kind {
         ContactKind::Call | ContactKind::VideoCall => contact.status == ContactStatus::Completed,
         ContactKind::Text | ContactKind::Visit => true,
@@ -604,7 +604,7 @@ fn counts(contact: &ContactEvent) -> bool {
 }
 
 /// A contact's depth level: the stored one, or from the score alone.
-fn depth_level(contact: &ContactEvent) -> Option<DepthLevel> {
+pub(crate) fn depth_level(contact: &ContactEvent) -> Option<DepthLevel> {
     contact.depth_level.or_else(|| {
         contact.depth_score.map(|score| {
             if f64::from(score) >= EMOTIONAL_FROM {

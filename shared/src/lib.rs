@@ -12,6 +12,7 @@ pub mod ids;
 pub mod model;
 pub mod phone;
 pub mod prompts;
+pub mod reminders;
 pub mod reports;
 pub mod validate;
 
