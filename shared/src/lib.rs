@@ -4,12 +4,15 @@
 //! Nothing here does I/O or knows about HTTP or a database; the server and the CLI build on it.
 
 pub mod api;
+pub mod attention;
 pub mod bundle;
 pub mod depth;
 pub mod gaps;
 pub mod ids;
 pub mod model;
 pub mod phone;
+pub mod prompts;
+pub mod reminders;
 pub mod reports;
 #[cfg(feature = "diesel")]
 pub mod storage;
