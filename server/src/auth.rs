@@ -216,10 +216,13 @@ impl FromRequest for AuthUser {
 /// server copy (at once on the copy that made the change).
 pub const STANDING_TTL: Duration = Duration::from_secs(5);
 
+/// An account's standing as stored: `(disabled, tokens_valid_after)`, `None` when gone.
+type Standing = Option<(bool, i64)>;
+
 /// The accounts' standing as last read, so that a request costs no query most of the time.
 #[derive(Default)]
 pub struct Standings {
-    seen: Mutex<HashMap<UserId, (Instant, Option<(bool, i64)>)>>,
+    seen: Mutex<HashMap<UserId, (Instant, Standing)>>,
 }
 
 impl Standings {

@@ -591,16 +591,10 @@ fn rule_holds(code: SignalCode, f: &PairFigures, t: &Thresholds) -> bool {
     }
 }
 
-/// Whether a contact counts for a pair it involves (SPEC section 4): completed calls and video
-/// calls, texts and visits whatever their status says.
-///
-/// The same rule as the span of [`crate::gaps`]; to be replaced by `ContactEvent`'s own rule
-/// once the model has it, so the rule lives in one place.
+/// Whether a contact counts for a pair it involves: the one rule,
+/// [`crate::model::counted_span`].
 pub(crate) fn counts(contact: &ContactEvent) -> bool {
-    match contact.kind {
-        ContactKind::Call | ContactKind::VideoCall => contact.status == ContactStatus::Completed,
-        ContactKind::Text | ContactKind::Visit => true,
-    }
+    contact.counted_span().is_some()
 }
 
 /// A contact's depth level: the stored one, or from the score alone.

@@ -37,6 +37,7 @@ async fn document_matches_routes(app: TestApp) -> anyhow::Result<()> {
         ("GET", "/api/v1/auth/me"),
         ("POST", "/api/v1/users"),
         ("GET", "/api/v1/users"),
+        ("PATCH", "/api/v1/users/{user_id}"),
         ("POST", "/api/v1/programs"),
         ("GET", "/api/v1/programs"),
         ("GET", "/api/v1/programs/{program_id}"),
@@ -78,7 +79,8 @@ async fn document_matches_routes(app: TestApp) -> anyhow::Result<()> {
         let concrete = path
             .replace("{family_id}", &world.f.id.to_string())
             .replace("{program_id}", &world.program_a.to_string())
-            .replace("{contact_id}", &contact.to_string());
+            .replace("{contact_id}", &contact.to_string())
+            .replace("{user_id}", &contact.to_string());
         let method: Method = method.parse()?;
         let body = (method != Method::GET).then(|| Value::Object(Default::default()));
         let (_, body) = app

@@ -809,8 +809,14 @@ fn gap_status(
     window: &Window,
 ) -> (GapStatus, Option<i64>) {
     let pair = Pair::parent_child(parent, CHILD).unwrap();
-    let gaps =
-        gaps::pair_gaps(contacts, &pair, window, SHANGHAI, gaps::DEFAULT_TARGET_DAYS).unwrap();
+    let gaps = gaps::pair_gaps(
+        contacts,
+        &pair,
+        window,
+        SHANGHAI,
+        crate::TargetCadence::DEFAULT,
+    )
+    .unwrap();
     (gaps.status, gaps.current_gap_seconds)
 }
 
