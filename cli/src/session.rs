@@ -228,6 +228,7 @@ mod tests {
                 display_name: None,
                 role: kinthread_shared::AccountRole::Admin,
                 disabled: false,
+                login_locked: false,
                 family_id: None,
                 person_id: None,
                 program_ids: vec![],

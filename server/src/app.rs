@@ -17,6 +17,7 @@ use crate::error::{self, ApiError};
 use crate::request_id;
 use crate::routes;
 use crate::store;
+use crate::throttle::LoginThrottle;
 
 /// The largest JSON body accepted: a batch of 1,000 contacts with notes fits easily.
 pub const MAX_JSON_BODY_BYTES: usize = 8 * 1024 * 1024;
@@ -28,6 +29,7 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Accounts' standing as last read (disabled, sessions ended).
     pub standings: Standings,
+    pub logins: LoginThrottle,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +70,7 @@ impl AppState {
             ),
             passwords: Passwords::new(settings.password_cost)?,
             standings: Standings::default(),
+            logins: LoginThrottle::new(settings.login_policy),
         })
     }
 }

@@ -7,6 +7,7 @@ use secrecy::SecretString;
 
 use crate::auth::PasswordCost;
 use crate::db::DatabaseUrl;
+use crate::throttle::LoginPolicy;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
@@ -21,6 +22,7 @@ pub struct Settings {
     pub access_ttl_seconds: i64,
     pub refresh_ttl_days: i64,
     pub password_cost: PasswordCost,
+    pub login_policy: LoginPolicy,
 }
 
 impl Settings {
@@ -38,6 +40,7 @@ impl Settings {
             access_ttl_seconds: 15 * 60,
             refresh_ttl_days: 30,
             password_cost: PasswordCost::default(),
+            login_policy: LoginPolicy::default(),
         }
     }
 }

@@ -17,4 +17,5 @@ pub mod schema;
 pub mod service;
 pub mod store;
 pub mod telemetry;
+pub mod throttle;
 pub mod writer;

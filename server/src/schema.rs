@@ -59,6 +59,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> BigInt,
         tokens_valid_after -> BigInt,
+        login_locked -> Bool,
     }
 }
 

@@ -104,6 +104,9 @@ pub struct UserUpdate {
     /// A disabled account is refused at once, its sessions ended.
     #[serde(default)]
     pub disabled: Option<bool>,
+    /// `false` unlocks an account locked after too many wrong passwords.
+    #[serde(default)]
+    pub login_locked: Option<bool>,
     #[serde(default)]
     pub display_name: Option<String>,
     /// Staff accounts: the programs they work in (replaces the list).
@@ -121,6 +124,10 @@ pub struct User {
     /// A disabled account cannot sign in or use a token it holds.
     #[serde(default)]
     pub disabled: bool,
+    /// Locked after a long run of wrong passwords; it cannot sign in until an admin
+    /// unlocks it (its tokens keep working).
+    #[serde(default)]
+    pub login_locked: bool,
     pub family_id: Option<FamilyId>,
     pub person_id: Option<PersonId>,
     pub program_ids: Vec<ProgramId>,

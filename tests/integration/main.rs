@@ -13,6 +13,7 @@ mod bundles;
 mod contacts;
 mod errors;
 mod faults;
+mod logins;
 mod migrations;
 mod openapi;
 mod permissions;

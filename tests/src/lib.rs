@@ -133,13 +133,33 @@ impl TestApp {
         Self::spawn_on(db, 4).await.map(Some)
     }
 
+    /// The server with settings of the test's own (`tweak` changes the test defaults).
+    pub async fn spawn_with(
+        engine: Engine,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> anyhow::Result<Option<Self>> {
+        let Some(db) = TestDatabase::new(engine)? else {
+            return Ok(None);
+        };
+        Self::start(db, 4, tweak).await.map(Some)
+    }
+
     /// The server on a database prepared beforehand (benchmarks fill it first).
     pub async fn spawn_on(db: TestDatabase, pool_size: u32) -> anyhow::Result<Self> {
+        Self::start(db, pool_size, |_| {}).await
+    }
+
+    async fn start(
+        db: TestDatabase,
+        pool_size: u32,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> anyhow::Result<Self> {
         let db_url = db.url().to_owned();
         let mut settings = Settings::new("127.0.0.1:0".parse()?, DatabaseUrl::parse(&db_url)?);
         settings.workers = 2;
         settings.pool_size = pool_size;
         settings.password_cost = cheap_password_cost();
+        tweak(&mut settings);
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let started = AppState::open(&settings)

@@ -1,7 +1,10 @@
 //! Sign-in, token refresh, logout and "who am I".
 
-use actix_web::{HttpResponse, get, post, web};
+use std::time::Instant;
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{Duration, Utc};
+use kinthread_shared::UserId;
 use kinthread_shared::api::{LoginRequest, RefreshRequest, TokenResponse, User};
 
 use crate::app::AppState;
@@ -9,6 +12,7 @@ use crate::auth::{AuthUser, random_token, token_hash};
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::store::users::{self, Account, RefreshUse};
+use crate::throttle::Admission;
 
 /// Issues an access token and a fresh refresh token for an account.
 async fn issue_tokens(state: &AppState, account: Account) -> Result<TokenResponse, ApiError> {
@@ -31,30 +35,79 @@ async fn issue_tokens(state: &AppState, account: Account) -> Result<TokenRespons
     })
 }
 
-/// Signs in with username and password.
+/// Signs in with username and password. Repeated wrong passwords for one account or from one
+/// address make the next attempts wait (429 with `Retry-After`); a long run of them locks the
+/// account until an admin unlocks it.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = kinthread_shared::api::ErrorBody)))]
+    responses((status = 200, body = TokenResponse), (status = 401, body = kinthread_shared::api::ErrorBody),
+        (status = 429, body = kinthread_shared::api::ErrorBody, description = "too many wrong passwords: wait `Retry-After` seconds")))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    request: HttpRequest,
     body: Json<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
+    let key = users::fold_username(&username);
+    let address = request.peer_addr().map(|peer| peer.ip());
+    if let Admission::Wait(wait) = state.logins.admit(&key, address, Instant::now()) {
+        return Err(ApiError::TooManyRequests(wait));
+    }
     let account = state
         .db
         .read(move |conn| users::by_username(conn, &username).map_err(ApiError::from))
         .await?;
+    if account.as_ref().is_some_and(|a| a.login_locked) {
+        return Err(ApiError::Unauthenticated(
+            "this account is locked after too many wrong passwords; an administrator can unlock it",
+        ));
+    }
     let passwords = state.passwords.clone();
     let stored = account.as_ref().map(|a| a.password_hash.clone());
-    // argon2 is deliberately slow: off the async threads, and as slow for unknown users.
+    // argon2 is deliberately slow: off the async threads, a few at a time, and as slow for
+    // unknown users.
+    let slot = state.logins.check_slot().await?;
     let verified = web::block(move || passwords.verify(&password, stored.as_deref()))
         .await
         .map_err(ApiError::internal)?;
-    let account = match account {
-        Some(account) if verified && !account.disabled => account,
-        _ => return Err(ApiError::BadCredentials),
-    };
-    Ok(web::Json(issue_tokens(&state, account).await?))
+    drop(slot);
+    match account {
+        Some(account) if verified && !account.disabled => {
+            state.logins.succeeded(&key, address);
+            Ok(web::Json(issue_tokens(&state, account).await?))
+        }
+        account => {
+            let failures = state.logins.failed(&key, address, Instant::now());
+            if let Some(account) = account
+                && failures >= state.logins.policy().lockout_after
+            {
+                lock_account(&state, account.user.id).await?;
+            }
+            Err(ApiError::BadCredentials)
+        }
+    }
+}
+
+/// Locks an account after a long run of wrong passwords, and audits it.
+async fn lock_account(state: &AppState, id: UserId) -> Result<(), ApiError> {
+    state
+        .db
+        .write(move |conn| {
+            let change = users::AccountChange {
+                login_locked: Some(true),
+                ..Default::default()
+            };
+            users::update(conn, id, &change, Utc::now())?;
+            crate::store::audit::record(
+                conn,
+                None,
+                "user.login_locked",
+                None,
+                Some(&format!("{id}: too many wrong passwords")),
+            )?;
+            Ok(())
+        })
+        .await
 }
 
 /// Trades a refresh token for a new token pair; the old refresh token stops working.

@@ -219,6 +219,7 @@ pub async fn update_user(
             }
             let account_change = store::users::AccountChange {
                 disabled: change.disabled,
+                login_locked: change.login_locked,
                 display_name: change.display_name.clone().map(Some),
                 program_ids: change.program_ids.clone(),
             };
@@ -236,6 +237,9 @@ pub async fn update_user(
         })
         .await?;
     state.standings.forget(id);
+    if change.login_locked == Some(false) {
+        state.logins.succeeded(&updated.username, None);
+    }
     Ok(web::Json(updated))
 }
 
@@ -246,6 +250,12 @@ fn changed_fields(before: &User, after: &User) -> String {
         changes.push(format!(
             "disabled {} -> {}",
             before.disabled, after.disabled
+        ));
+    }
+    if before.login_locked != after.login_locked {
+        changes.push(format!(
+            "login_locked {} -> {}",
+            before.login_locked, after.login_locked
         ));
     }
     if before.display_name != after.display_name {

@@ -52,6 +52,7 @@ pub fn insert_placeholder_staff(conn: &mut DbConnection, id: UserId, now: i64) -
             disabled: true,
             created_at: now,
             tokens_valid_after: 0,
+            login_locked: false,
         },
     )
 }

@@ -26,6 +26,8 @@ pub struct UserRow {
     pub created_at: i64,
     /// Access tokens issued before this (epoch ms) are refused.
     pub tokens_valid_after: i64,
+    /// Locked after a long run of wrong passwords (`crate::throttle`); an admin unlocks it.
+    pub login_locked: bool,
 }
 
 /// An account as stored, with its password hash; never sent to a client.
@@ -34,6 +36,7 @@ pub struct Account {
     pub user: User,
     pub password_hash: String,
     pub disabled: bool,
+    pub login_locked: bool,
 }
 
 impl Account {
@@ -60,6 +63,7 @@ fn to_account(conn: &mut DbConnection, row: UserRow) -> QueryResult<Account> {
             display_name: row.display_name,
             role: row.role,
             disabled: row.disabled,
+            login_locked: row.login_locked,
             family_id: row.family_id,
             person_id: row.person_id,
             program_ids,
@@ -67,6 +71,7 @@ fn to_account(conn: &mut DbConnection, row: UserRow) -> QueryResult<Account> {
         },
         password_hash: row.password_hash,
         disabled: row.disabled,
+        login_locked: row.login_locked,
     })
 }
 
@@ -91,6 +96,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser, password_hash: &str) -> Qu
                 disabled: false,
                 created_at: to_millis(Utc::now()),
                 tokens_valid_after: 0,
+                login_locked: false,
             },
         )?;
         for program in &new.program_ids {
@@ -163,6 +169,8 @@ pub fn standing(conn: &mut DbConnection, id: UserId) -> QueryResult<Option<(bool
 #[derive(Clone, Debug, Default)]
 pub struct AccountChange {
     pub disabled: Option<bool>,
+    /// `Some(false)` unlocks an account locked by wrong passwords.
+    pub login_locked: Option<bool>,
     pub display_name: Option<Option<String>>,
     /// Staff accounts: the programs they work in, replacing the old list.
     pub program_ids: Option<Vec<ProgramId>>,
@@ -184,6 +192,11 @@ pub fn update(
         if disabled {
             end_sessions(conn, id, now)?;
         }
+    }
+    if let Some(locked) = change.login_locked {
+        diesel::update(target())
+            .set(users::login_locked.eq(locked))
+            .execute(conn)?;
     }
     if let Some(name) = &change.display_name {
         diesel::update(target())
