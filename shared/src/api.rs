@@ -81,7 +81,9 @@ pub struct TokenResponse {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 64))]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 1024))]
     pub password: String,
     pub role: AccountRole,
     #[serde(default)]
@@ -115,6 +117,7 @@ pub struct User {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewProgram {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     /// Target days between contacts for the program's families (default 7).
     #[serde(default)]
@@ -150,6 +153,7 @@ pub struct Consent {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewFamily {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub display_name: String,
     #[serde(default)]
     pub program_id: Option<ProgramId>,
@@ -169,6 +173,7 @@ pub struct NewFamily {
 #[serde(deny_unknown_fields)]
 pub struct FamilyUpdate {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub display_name: Option<String>,
     #[serde(default)]
     pub time_zone: Option<TimeZoneName>,
@@ -195,6 +200,7 @@ pub struct Family {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPerson {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub display_name: String,
     pub role: FamilyRole,
     #[serde(default)]
@@ -205,6 +211,7 @@ pub struct NewPerson {
     pub away_since: Option<NaiveDate>,
     /// Children: the year of birth.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1900))]
     pub birth_year: Option<i32>,
     /// Any common spelling; stored normalised to E.164 (default country +86).
     #[serde(default)]
@@ -239,6 +246,7 @@ pub struct NewContact {
     /// Default `completed`; texts and visits are always completed.
     #[serde(default)]
     pub status: Option<ContactStatus>,
+    #[cfg_attr(feature = "openapi", schema(min_items = 2, max_items = 20))]
     pub participants: Vec<PersonId>,
     pub initiator: PersonId,
     /// With the offset the phone reported, e.g. `2026-03-01T20:15:00+08:00`.
@@ -246,6 +254,7 @@ pub struct NewContact {
     pub started_at: DateTime<FixedOffset>,
     /// Calls: seconds talked.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 86400))]
     pub duration_seconds: Option<i64>,
     /// Visits: when it ended (a visit may span weeks).
     #[serde(default)]
@@ -253,6 +262,7 @@ pub struct NewContact {
     pub ended_at: Option<DateTime<FixedOffset>>,
     /// A note written after a call, or the body of a text.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
     pub content: Option<String>,
     #[serde(default)]
     pub talked_most: Option<TalkedMost>,
@@ -326,6 +336,7 @@ impl Contact {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContactBatch {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 1000))]
     pub contacts: Vec<NewContact>,
 }
 
@@ -372,14 +383,19 @@ pub struct NewCheckin {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub observed_at: DateTime<FixedOffset>,
     /// 1 (very low) to 5 (very good).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
     pub mood: i32,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
     pub health: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
     pub school: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
     pub worries: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
     pub note: Option<String>,
 }
 

@@ -21,9 +21,9 @@ macro_rules! __text_id_sql {
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
                 let text = <String as diesel::deserialize::FromSql<
-                                    diesel::sql_types::Text,
-                                    DB,
-                                >>::from_sql(bytes)?;
+                                                    diesel::sql_types::Text,
+                                                    DB,
+                                                >>::from_sql(bytes)?;
                 text.parse::<$name>().map_err(|_| {
                     format!(concat!("unreadable ", stringify!($name), " `{}`"), text).into()
                 })
@@ -65,9 +65,9 @@ macro_rules! __text_enum_sql {
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
                 let text = <String as diesel::deserialize::FromSql<
-                                    diesel::sql_types::Text,
-                                    DB,
-                                >>::from_sql(bytes)?;
+                                                    diesel::sql_types::Text,
+                                                    DB,
+                                                >>::from_sql(bytes)?;
                 text.parse::<$name>().map_err(|e| e.to_string().into())
             }
         }

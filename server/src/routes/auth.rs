@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{Duration, Utc};
-use kinthread_shared::api::{LoginRequest, RefreshRequest, TokenResponse, User};
+use kinthread_shared::api::{ErrorBody, LoginRequest, RefreshRequest, TokenResponse, User};
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, random_token, token_hash};
@@ -33,7 +33,8 @@ async fn issue_tokens(state: &AppState, account: Account) -> Result<TokenRespons
 
 /// Signs in with username and password.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = kinthread_shared::api::ErrorBody)))]
+    responses((status = 200, body = TokenResponse, description = "signed in"),
+        (status = 401, body = ErrorBody, description = "`bad_credentials`: wrong username or password, or a disabled account")))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
@@ -59,7 +60,8 @@ pub async fn login(
 
 /// Trades a refresh token for a new token pair; the old refresh token stops working.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = kinthread_shared::api::ErrorBody)))]
+    responses((status = 200, body = TokenResponse, description = "a new token pair"),
+        (status = 401, body = ErrorBody, description = "`unauthenticated`: the refresh token is unknown, expired, used before or revoked")))]
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
@@ -85,7 +87,8 @@ pub async fn refresh(
 
 /// Revokes a refresh token. Access tokens are short-lived and simply expire.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
-    responses((status = 204), (status = 401, body = kinthread_shared::api::ErrorBody)))]
+    responses((status = 204, description = "the refresh token no longer works")),
+    security(("bearer" = [])))]
 #[post("/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
@@ -104,7 +107,7 @@ pub async fn logout(
 
 /// The signed-in account.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
-    responses((status = 200, body = User), (status = 401, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = User, description = "the signed-in account")),
     security(("bearer" = [])))]
 #[get("/auth/me")]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<User>, ApiError> {
