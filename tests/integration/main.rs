@@ -16,6 +16,7 @@ mod migrations;
 mod openapi;
 mod permissions;
 mod reports;
+mod snapshots;
 mod storage;
 
 use chrono::{DateTime, Duration, Utc};
