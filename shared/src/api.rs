@@ -81,7 +81,9 @@ pub struct TokenResponse {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 64))]
     pub username: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 1024))]
     pub password: String,
     pub role: AccountRole,
     #[serde(default)]
@@ -140,6 +142,7 @@ pub struct User {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewProgram {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     /// Target days between contacts for the program's families (default 7).
     #[serde(default)]
@@ -175,6 +178,7 @@ pub struct Consent {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewFamily {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub display_name: String,
     #[serde(default)]
     pub program_id: Option<ProgramId>,
@@ -194,6 +198,7 @@ pub struct NewFamily {
 #[serde(deny_unknown_fields)]
 pub struct FamilyUpdate {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub display_name: Option<String>,
     #[serde(default)]
     pub time_zone: Option<TimeZoneName>,
@@ -220,6 +225,7 @@ pub struct Family {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPerson {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub display_name: String,
     pub role: FamilyRole,
     #[serde(default)]
@@ -230,6 +236,7 @@ pub struct NewPerson {
     pub away_since: Option<NaiveDate>,
     /// Children: the year of birth.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1900))]
     pub birth_year: Option<i32>,
     /// Any common spelling; stored normalised to E.164 (default country +86).
     #[serde(default)]
@@ -264,6 +271,7 @@ pub struct NewContact {
     /// Default `completed`; texts and visits are always completed.
     #[serde(default)]
     pub status: Option<ContactStatus>,
+    #[cfg_attr(feature = "openapi", schema(min_items = 2, max_items = 20))]
     pub participants: Vec<PersonId>,
     pub initiator: PersonId,
     /// With the offset the phone reported, e.g. `2026-03-01T20:15:00+08:00`.
@@ -271,6 +279,7 @@ pub struct NewContact {
     pub started_at: DateTime<FixedOffset>,
     /// Calls: seconds talked.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 86400))]
     pub duration_seconds: Option<i64>,
     /// Visits: when it ended (a visit may span weeks).
     #[serde(default)]
@@ -278,6 +287,7 @@ pub struct NewContact {
     pub ended_at: Option<DateTime<FixedOffset>>,
     /// A note written after a call, or the body of a text.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
     pub content: Option<String>,
     #[serde(default)]
     pub talked_most: Option<TalkedMost>,
@@ -351,6 +361,7 @@ impl Contact {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContactBatch {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 1000))]
     pub contacts: Vec<NewContact>,
 }
 
@@ -397,14 +408,19 @@ pub struct NewCheckin {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub observed_at: DateTime<FixedOffset>,
     /// 1 (very low) to 5 (very good).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
     pub mood: i32,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
     pub health: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
     pub school: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
     pub worries: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 20000))]
     pub note: Option<String>,
 }
 

@@ -153,6 +153,7 @@ pub struct NewFollowUp {
     pub outcome: FollowUpOutcome,
     /// Required for `closed`; optional otherwise.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
     pub reason: Option<String>,
 }
 

@@ -57,7 +57,8 @@ async fn wrong_passwords_slow_down_then_lock(engine: Engine) -> anyhow::Result<(
     assert!((1..=30).contains(&seconds), "Retry-After {seconds}");
     // Another account from the same address waits too: the address has failed four times.
     assert_eq!(login(&app, "staff-a", PASSWORD).await?.0, 429);
-    Ok(drop(world))
+    drop(world);
+    Ok(())
 }
 
 async fn a_long_run_of_failures_locks_until_an_admin_unlocks(engine: Engine) -> anyhow::Result<()> {

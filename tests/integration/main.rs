@@ -18,6 +18,7 @@ mod migrations;
 mod openapi;
 mod permissions;
 mod reports;
+mod snapshots;
 mod storage;
 
 use chrono::{DateTime, Duration, Utc};

@@ -5,7 +5,7 @@ use std::time::Instant;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{Duration, Utc};
 use kinthread_shared::UserId;
-use kinthread_shared::api::{LoginRequest, RefreshRequest, TokenResponse, User};
+use kinthread_shared::api::{ErrorBody, LoginRequest, RefreshRequest, TokenResponse, User};
 
 use crate::app::AppState;
 use crate::auth::{AuthUser, random_token, token_hash};
@@ -39,8 +39,9 @@ async fn issue_tokens(state: &AppState, account: Account) -> Result<TokenRespons
 /// address make the next attempts wait (429 with `Retry-After`); a long run of them locks the
 /// account until an admin unlocks it.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = kinthread_shared::api::ErrorBody),
-        (status = 429, body = kinthread_shared::api::ErrorBody, description = "too many wrong passwords: wait `Retry-After` seconds")))]
+    responses((status = 200, body = TokenResponse, description = "signed in"),
+        (status = 401, body = ErrorBody, description = "`bad_credentials`: wrong username or password, or a disabled or locked account"),
+        (status = 429, body = ErrorBody, description = "`too_many_requests`: too many wrong passwords; wait `Retry-After` seconds")))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
@@ -112,7 +113,8 @@ async fn lock_account(state: &AppState, id: UserId) -> Result<(), ApiError> {
 
 /// Trades a refresh token for a new token pair; the old refresh token stops working.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = kinthread_shared::api::ErrorBody)))]
+    responses((status = 200, body = TokenResponse, description = "a new token pair"),
+        (status = 401, body = ErrorBody, description = "`unauthenticated`: the refresh token is unknown, expired, used before or revoked")))]
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
@@ -138,7 +140,8 @@ pub async fn refresh(
 
 /// Revokes a refresh token. Access tokens are short-lived and simply expire.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
-    responses((status = 204), (status = 401, body = kinthread_shared::api::ErrorBody)))]
+    responses((status = 204, description = "the refresh token no longer works")),
+    security(("bearer" = [])))]
 #[post("/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
@@ -157,7 +160,7 @@ pub async fn logout(
 
 /// The signed-in account.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
-    responses((status = 200, body = User), (status = 401, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = User, description = "the signed-in account")),
     security(("bearer" = [])))]
 #[get("/auth/me")]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> Result<web::Json<User>, ApiError> {

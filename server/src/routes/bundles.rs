@@ -5,6 +5,7 @@
 use actix_web::{get, post, web};
 use chrono::Utc;
 use kinthread_shared::FamilyId;
+use kinthread_shared::api::ErrorBody;
 use kinthread_shared::bundle::{Bundle, BundleImportReport};
 
 use crate::access::{self, Action, family_scope};
@@ -23,8 +24,9 @@ use crate::store;
 /// says what was left out. Children are refused. Every export is audited.
 #[utoipa::path(get, path = "/api/v1/families/{family_id}/bundle", tag = "bundles",
     params(("family_id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Bundle), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 404, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = Bundle, description = "the family's bundle; `withheld` says what was left out"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: a child, another family, or a family outside the reader's programs"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family")),
     security(("bearer" = [])))]
 #[get("/families/{family_id}/bundle")]
 pub async fn export_bundle(
@@ -65,8 +67,10 @@ pub async fn export_bundle(
 /// stay imported). A bundle with data withheld cannot be imported without loss and is
 /// refused (422).
 #[utoipa::path(post, path = "/api/v1/bundles", tag = "bundles", request_body = Bundle,
-    responses((status = 200, body = BundleImportReport), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 409, body = kinthread_shared::api::ErrorBody), (status = 422, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = BundleImportReport, description = "a result per family"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
+        (status = 409, body = ErrorBody, description = "`conflict`: a record stored here with different content; nothing of that family was written"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: the bundle is not consistent, or data was withheld from it")),
     security(("bearer" = [])))]
 #[post("/bundles")]
 pub async fn import_bundle(

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::Utc;
-use kinthread_shared::api::{Checkin, NewCheckin, Page};
+use kinthread_shared::api::{Checkin, ErrorBody, NewCheckin, Page};
 use kinthread_shared::{CheckinId, FamilyId, FamilyRole};
 
 use super::{PageQuery, decode_time_cursor, encode_time_cursor, next_cursor};
@@ -20,9 +20,12 @@ use crate::store::persons;
 /// Records a check-in (the family's caregivers, and admins). Idempotent on `client_id`.
 #[utoipa::path(post, path = "/api/v1/families/{family_id}/checkins", tag = "checkins", request_body = NewCheckin,
     params(("family_id" = String, Path, format = Uuid)),
-    responses((status = 201, body = Checkin), (status = 200, body = Checkin, description = "sent before"),
-        (status = 403, body = kinthread_shared::api::ErrorBody), (status = 409, body = kinthread_shared::api::ErrorBody),
-        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 201, body = Checkin, description = "stored"),
+        (status = 200, body = Checkin, description = "sent before: the first record"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not the family's caregiver nor an admin"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family"),
+        (status = 409, body = ErrorBody, description = "`idempotency_conflict`: the client id was sent before with different content"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: mood, child, time or a text does not fit; `fields` says which")),
     security(("bearer" = [])))]
 #[post("/families/{family_id}/checkins")]
 pub async fn create_checkin(
@@ -72,7 +75,9 @@ pub async fn create_checkin(
 /// A family's check-ins, newest first (not for child accounts).
 #[utoipa::path(get, path = "/api/v1/families/{family_id}/checkins", tag = "checkins",
     params(("family_id" = String, Path, format = Uuid), PageQuery),
-    responses((status = 200, body = Page<Checkin>), (status = 403, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = Page<Checkin>, description = "newest first"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: a child, another family, or a family outside the reader's programs"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family")),
     security(("bearer" = [])))]
 #[get("/families/{family_id}/checkins")]
 pub async fn list_checkins(

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, FixedOffset, Utc};
 use kinthread_shared::api::{
-    BatchItemResult, BatchItemStatus, BatchResponse, Contact, ContactBatch, NewContact, Page,
+    BatchItemResult, BatchItemStatus, BatchResponse, Contact, ContactBatch, ErrorBody, NewContact,
+    Page,
 };
 use kinthread_shared::{ContactId, ContactKind, FamilyId, PersonId};
 use serde::Deserialize;
@@ -67,8 +68,10 @@ async fn load_presented(
     params(("family_id" = String, Path, format = Uuid)),
     responses((status = 201, body = Contact, description = "stored"),
         (status = 200, body = Contact, description = "sent before: the first record"),
-        (status = 403, body = kinthread_shared::api::ErrorBody), (status = 409, body = kinthread_shared::api::ErrorBody),
-        (status = 422, body = kinthread_shared::api::ErrorBody)),
+        (status = 403, body = ErrorBody, description = "`forbidden`: staff, another family, or a child's contact they do not take part in"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family"),
+        (status = 409, body = ErrorBody, description = "`idempotency_conflict`: the client id was sent before with different content"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: participants, times, duration or content do not fit; `fields` says which")),
     security(("bearer" = [])))]
 #[post("/families/{family_id}/contacts")]
 pub async fn create_contact(
@@ -111,8 +114,10 @@ pub async fn create_contact(
 /// a refused item does not stop the others, and the stored ones are stored together.
 #[utoipa::path(post, path = "/api/v1/families/{family_id}/contacts/batch", tag = "contacts", request_body = ContactBatch,
     params(("family_id" = String, Path, format = Uuid)),
-    responses((status = 200, body = BatchResponse), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = BatchResponse, description = "a result per contact, refused ones included"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: staff, or another family"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: the batch is empty or holds more than 1000 contacts")),
     security(("bearer" = [])))]
 #[post("/families/{family_id}/contacts/batch")]
 pub async fn batch_contacts(
@@ -207,14 +212,16 @@ pub struct ContactListQuery {
     pub include_superseded: bool,
     pub cursor: Option<String>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
 /// A family's contacts, newest first.
 #[utoipa::path(get, path = "/api/v1/families/{family_id}/contacts", tag = "contacts",
     params(("family_id" = String, Path, format = Uuid), ContactListQuery),
-    responses((status = 200, body = Page<Contact>), (status = 400, body = kinthread_shared::api::ErrorBody),
-        (status = 403, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = Page<Contact>, description = "newest first"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: another family, or a family outside the reader's programs"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family")),
     security(("bearer" = [])))]
 #[get("/families/{family_id}/contacts")]
 pub async fn list_contacts(
@@ -274,8 +281,9 @@ fn next_cursor_of(stored: &[store::StoredContact], limit: i64) -> Option<String>
 /// One contact (any version: superseded records stay readable).
 #[utoipa::path(get, path = "/api/v1/families/{family_id}/contacts/{contact_id}", tag = "contacts",
     params(("family_id" = String, Path, format = Uuid), ("contact_id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Contact), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 404, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = Contact, description = "the contact, in any version"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: another family, or a child's contact they did not take part in"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family, or no such contact in it")),
     security(("bearer" = [])))]
 #[get("/families/{family_id}/contacts/{contact_id}")]
 pub async fn get_contact(
@@ -310,9 +318,12 @@ pub async fn get_contact(
 #[utoipa::path(post, path = "/api/v1/families/{family_id}/contacts/{contact_id}/amend", tag = "contacts",
     request_body = NewContact,
     params(("family_id" = String, Path, format = Uuid), ("contact_id" = String, Path, format = Uuid)),
-    responses((status = 201, body = Contact), (status = 200, body = Contact, description = "sent before"),
-        (status = 403, body = kinthread_shared::api::ErrorBody), (status = 404, body = kinthread_shared::api::ErrorBody),
-        (status = 409, body = kinthread_shared::api::ErrorBody), (status = 422, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 201, body = Contact, description = "the correction, stored"),
+        (status = 200, body = Contact, description = "sent before: the first correction"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: staff, another family, or a child's contact they did not take part in"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family, or no such contact in it"),
+        (status = 409, body = ErrorBody, description = "`conflict`: the contact was amended already; `idempotency_conflict`: the client id was sent before with different content"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: participants, times, duration or content do not fit; `fields` says which")),
     security(("bearer" = [])))]
 #[post("/families/{family_id}/contacts/{contact_id}/amend")]
 pub async fn amend_contact(

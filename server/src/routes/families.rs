@@ -3,7 +3,9 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{Datelike, Utc};
 use kinthread_shared::FamilyId;
-use kinthread_shared::api::{Family, FamilyUpdate, FieldError, NewFamily, NewPerson, Page, Person};
+use kinthread_shared::api::{
+    ErrorBody, Family, FamilyUpdate, FieldError, NewFamily, NewPerson, Page, Person,
+};
 use kinthread_shared::phone;
 use kinthread_shared::validate::check_name;
 
@@ -26,8 +28,9 @@ fn collect(results: Vec<Result<(), FieldError>>) -> Result<(), ApiError> {
 
 /// Creates a family (admins only).
 #[utoipa::path(post, path = "/api/v1/families", tag = "families", request_body = NewFamily,
-    responses((status = 201, body = Family), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 201, body = Family, description = "created"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: the name is empty or too long, or no such program")),
     security(("bearer" = [])))]
 #[post("/families")]
 pub async fn create_family(
@@ -57,7 +60,7 @@ pub async fn create_family(
 
 /// The families the user may see: all (admins), their programs' (staff), their own (family).
 #[utoipa::path(get, path = "/api/v1/families", tag = "families", params(PageQuery),
-    responses((status = 200, body = Page<Family>)),
+    responses((status = 200, body = Page<Family>, description = "in id order")),
     security(("bearer" = [])))]
 #[get("/families")]
 pub async fn list_families(
@@ -91,8 +94,9 @@ pub async fn list_families(
 /// One family.
 #[utoipa::path(get, path = "/api/v1/families/{family_id}", tag = "families",
     params(("family_id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Family), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 404, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = Family, description = "the family"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: another family, or a family outside the reader's programs"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family")),
     security(("bearer" = [])))]
 #[get("/families/{family_id}")]
 pub async fn get_family(
@@ -117,8 +121,10 @@ pub async fn get_family(
 /// change its consent (they are the guardians).
 #[utoipa::path(patch, path = "/api/v1/families/{family_id}", tag = "families", request_body = FamilyUpdate,
     params(("family_id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Family), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = Family, description = "the family as changed"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin (a family's parents and caregivers may change its consent only)"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: the name is empty or too long")),
     security(("bearer" = [])))]
 #[patch("/families/{family_id}")]
 pub async fn update_family(
@@ -161,8 +167,10 @@ pub async fn update_family(
 /// Adds a person to a family (admins only).
 #[utoipa::path(post, path = "/api/v1/families/{family_id}/persons", tag = "families", request_body = NewPerson,
     params(("family_id" = String, Path, format = Uuid)),
-    responses((status = 201, body = Person), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 201, body = Person, description = "created"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: the name, birth year or phone number is not valid")),
     security(("bearer" = [])))]
 #[post("/families/{family_id}/persons")]
 pub async fn create_person(
@@ -225,7 +233,9 @@ fn present_person(scope: &FamilyScope, mut person: Person) -> Person {
 /// admins.
 #[utoipa::path(get, path = "/api/v1/families/{family_id}/persons", tag = "families",
     params(("family_id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Page<Person>), (status = 403, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = Page<Person>, description = "parents first; always one page"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: another family, or a family outside the reader's programs"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family")),
     security(("bearer" = [])))]
 #[get("/families/{family_id}/persons")]
 pub async fn list_persons(

@@ -1,7 +1,7 @@
 //! Health, the OpenAPI document, and the audit log.
 
 use actix_web::{HttpResponse, get, web};
-use kinthread_shared::api::{AuditEntry, Health, Page};
+use kinthread_shared::api::{AuditEntry, ErrorBody, Health, Page};
 use kinthread_shared::{AuditId, FamilyId};
 use serde::Deserialize;
 use utoipa::{IntoParams, OpenApi};
@@ -15,7 +15,7 @@ use crate::store;
 
 /// Whether the server and its database answer.
 #[utoipa::path(get, path = "/api/v1/health", tag = "meta",
-    responses((status = 200, body = Health), (status = 503, body = kinthread_shared::api::ErrorBody)))]
+    responses((status = 200, body = Health, description = "the server and its database answer")))]
 #[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
     state
@@ -34,7 +34,7 @@ pub async fn health(state: web::Data<AppState>) -> Result<web::Json<Health>, Api
 
 /// This API's OpenAPI 3 document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
-    responses((status = 200, description = "the OpenAPI document")))]
+    responses((status = 200, description = "the OpenAPI document", content_type = "application/json")))]
 #[get("/openapi.json")]
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok().json(crate::openapi::ApiDoc::openapi())
@@ -45,13 +45,17 @@ pub async fn openapi() -> HttpResponse {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     pub family_id: Option<FamilyId>,
+    /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// Entries per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
 /// The audit log, newest first (admins only).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "meta", params(AuditQuery),
-    responses((status = 200, body = Page<AuditEntry>), (status = 403, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = Page<AuditEntry>, description = "newest first"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin")),
     security(("bearer" = [])))]
 #[get("/audit")]
 pub async fn audit(

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use kinthread_shared::ProgramId;
-use kinthread_shared::api::{NewProgram, Page, Program};
+use kinthread_shared::api::{ErrorBody, NewProgram, Page, Program};
 use kinthread_shared::validate::check_name;
 
 use super::{PageQuery, id_cursor, next_cursor};
@@ -20,8 +20,9 @@ fn check_new_program(new: &NewProgram) -> Result<(), ApiError> {
 
 /// Creates a program (admins only).
 #[utoipa::path(post, path = "/api/v1/programs", tag = "programs", request_body = NewProgram,
-    responses((status = 201, body = Program), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 201, body = Program, description = "created"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: the name is empty or too long")),
     security(("bearer" = [])))]
 #[post("/programs")]
 pub async fn create_program(
@@ -51,7 +52,8 @@ pub async fn create_program(
 
 /// Lists programs: all for admins, their own for staff.
 #[utoipa::path(get, path = "/api/v1/programs", tag = "programs", params(PageQuery),
-    responses((status = 200, body = Page<Program>), (status = 403, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = Page<Program>, description = "in id order"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: a family account")),
     security(("bearer" = [])))]
 #[get("/programs")]
 pub async fn list_programs(
@@ -76,8 +78,9 @@ pub async fn list_programs(
 /// One program: admins, and staff of that program.
 #[utoipa::path(get, path = "/api/v1/programs/{program_id}", tag = "programs",
     params(("program_id" = String, Path, format = Uuid)),
-    responses((status = 200, body = Program), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 404, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = Program, description = "the program"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: a family account, or staff of another program"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such program")),
     security(("bearer" = [])))]
 #[get("/programs/{program_id}")]
 pub async fn get_program(

@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use diesel::Connection as _;
-use kinthread_shared::api::Page;
+use kinthread_shared::api::{ErrorBody, Page};
 use kinthread_shared::reports::{
     CaseloadReport, DEFAULT_CASELOAD_LIMIT, FamilyReport, FollowUp, MAX_CASELOAD_LIMIT, NewFollowUp,
 };
@@ -35,6 +35,7 @@ pub struct FamilyReportQuery {
     #[param(value_type = Option<String>, format = DateTime)]
     pub as_of: Option<DateTime<FixedOffset>>,
     /// Whole family-local days before `as_of`'s date, 1 to 3660 (default 90).
+    #[param(minimum = 1, maximum = 3660)]
     pub window_days: Option<u32>,
 }
 
@@ -45,8 +46,10 @@ pub struct FamilyReportQuery {
 /// follow-up.
 #[utoipa::path(get, path = "/api/v1/families/{family_id}/report", tag = "reports",
     params(("family_id" = String, Path, format = Uuid), FamilyReportQuery),
-    responses((status = 200, body = FamilyReport), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 404, body = kinthread_shared::api::ErrorBody), (status = 422, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = FamilyReport, description = "the report"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: a child, another family, or a family outside the reader's programs"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: `as_of` before 2000 or after tomorrow, or `window_days` out of range")),
     security(("bearer" = [])))]
 #[get("/families/{family_id}/report")]
 pub async fn family_report(
@@ -84,6 +87,7 @@ pub struct CaseloadQuery {
     #[param(value_type = Option<String>, format = DateTime)]
     pub as_of: Option<DateTime<FixedOffset>>,
     /// 1 to 3660 (default 90).
+    #[param(minimum = 1, maximum = 3660)]
     pub window_days: Option<u32>,
     /// One program; default every program the reader may see.
     pub program_id: Option<ProgramId>,
@@ -93,6 +97,7 @@ pub struct CaseloadQuery {
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Rows per page, 1 to 500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -101,8 +106,10 @@ pub struct CaseloadQuery {
 /// admins every family. Families snoozed by a `remind_later` follow-up under 7 days old are
 /// left out unless `include_snoozed=true` (a `stale` gap is never hidden).
 #[utoipa::path(get, path = "/api/v1/reports/caseload", tag = "reports", params(CaseloadQuery),
-    responses((status = 200, body = CaseloadReport), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = CaseloadReport, description = "most urgent first"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: a family account, or staff asking for another program"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no program `program_id`"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: `as_of` before 2000 or after tomorrow, or `window_days` out of range")),
     security(("bearer" = [])))]
 #[get("/reports/caseload")]
 pub async fn caseload(
@@ -211,8 +218,10 @@ fn build_follow_up(
 /// days) or `closed` (a reason is required). The program's staff and admins.
 #[utoipa::path(post, path = "/api/v1/families/{family_id}/follow-ups", tag = "reports", request_body = NewFollowUp,
     params(("family_id" = String, Path, format = Uuid)),
-    responses((status = 201, body = FollowUp), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 422, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 201, body = FollowUp, description = "recorded"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not staff of the family's program nor an admin"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: closing without a reason, or a reason that is too long")),
     security(("bearer" = [])))]
 #[post("/families/{family_id}/follow-ups")]
 pub async fn create_follow_up(
@@ -250,7 +259,9 @@ pub async fn create_follow_up(
 /// A family's follow-ups, newest first. The program's staff and admins.
 #[utoipa::path(get, path = "/api/v1/families/{family_id}/follow-ups", tag = "reports",
     params(("family_id" = String, Path, format = Uuid), PageQuery),
-    responses((status = 200, body = Page<FollowUp>), (status = 403, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = Page<FollowUp>, description = "newest first"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not staff of the family's program nor an admin"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such family")),
     security(("bearer" = [])))]
 #[get("/families/{family_id}/follow-ups")]
 pub async fn list_follow_ups(

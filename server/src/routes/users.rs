@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{Datelike, Utc};
-use kinthread_shared::api::{FieldError, NewUser, Page, User, UserUpdate};
+use kinthread_shared::api::{ErrorBody, FieldError, NewUser, Page, User, UserUpdate};
 use kinthread_shared::validate::check_name;
 use kinthread_shared::{AccountRole, FamilyRole, UserId, Username};
 
@@ -102,8 +102,10 @@ pub fn check_new_user(conn: &mut DbConnection, new: &NewUser) -> Result<(), ApiE
 
 /// Creates an account (admins only).
 #[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = NewUser,
-    responses((status = 201, body = User), (status = 403, body = kinthread_shared::api::ErrorBody),
-        (status = 409, body = kinthread_shared::api::ErrorBody), (status = 422, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 201, body = User, description = "created"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
+        (status = 409, body = ErrorBody, description = "`conflict`: the username is taken"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: username, password, role, family, person or programs do not fit; `fields` says which")),
     security(("bearer" = [])))]
 #[post("/users")]
 pub async fn create_user(
@@ -147,7 +149,8 @@ pub async fn create_user(
 
 /// Lists accounts (admins only).
 #[utoipa::path(get, path = "/api/v1/users", tag = "accounts", params(PageQuery),
-    responses((status = 200, body = Page<User>), (status = 403, body = kinthread_shared::api::ErrorBody)),
+    responses((status = 200, body = Page<User>, description = "in id order"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin")),
     security(("bearer" = [])))]
 #[get("/users")]
 pub async fn list_users(
