@@ -45,6 +45,7 @@
 //! The level is `mixed` when both sides have evidence and the smaller side holds at least
 //! [`MIXED_MIN_SHARE`] of the weight; otherwise `emotional` from a score of 50, else `routine`.
 
+mod constructions;
 mod lexicon;
 mod normalize;
 mod scorer;
@@ -58,12 +59,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::DepthLevel;
 
+pub use constructions::Construction;
 pub use lexicon::LexiconError;
 pub use scorer::Scorer;
 pub use summary::{DepthSummary, summarize};
 
 /// The version of the embedded lexicon; results carry it so stored scores can be traced.
-pub const LEXICON_VERSION: &str = "kinthread-depth-1";
+pub const LEXICON_VERSION: &str = "kinthread-depth-2";
 
 /// The score of a text without evidence.
 pub const NEUTRAL_SCORE: f64 = 37.5;
@@ -110,7 +112,7 @@ pub struct DepthResult {
     pub lexicon_version: String,
 }
 
-/// One phrase that moved the score.
+/// One phrase, or one construction of phrases, that moved the score.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Evidence {
@@ -128,6 +130,17 @@ pub struct Evidence {
     /// Byte offsets of the phrase in the text.
     pub start: usize,
     pub end: usize,
+    /// The construction this item belongs to: on a construction's own item (its `phrase`
+    /// runs from its first part to its last, `parts` quotes them), on a routine phrase that
+    /// is its cover, or on a feeling word inside a routine instruction. Absent on the wire
+    /// for plain phrases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub construction: Option<Construction>,
+    /// The parts of the construction as written ("wanted", "didn't come", "dad"); for an
+    /// `emotional_sentence` the feeling phrases of the quoted sentence. Absent on the wire
+    /// when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<String>,
 }
 
 /// Routine or emotional talk.
