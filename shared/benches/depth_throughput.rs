@@ -1,6 +1,7 @@
 //! Depth-scoring throughput on one thread: writes a deterministic corpus of short mixed
-//! English/Chinese texts (notes and messages made from templates) to a file, reads it back,
-//! and scores every line several times, printing texts per second and the median.
+//! English/Chinese texts (notes and messages made from templates, among them the implicit
+//! patterns, chat text with bracket emoticons and a long note) to a file, reads it back, and
+//! scores every line several times, printing texts per second and the median.
 //!
 //! `cargo bench -p kinthread-shared --bench depth_throughput -- [--lines N] [--runs N]
 //! [--corpus PATH]`; `bench/depth-vs-vader.sh` runs it next to VADER on the same file.
@@ -29,6 +30,16 @@ const EN: &[&str] = &[
     "So proud of you for the {subject} prize! 🎉",
     "Only talked about money, he did not say how he feels.",
     "Asked if she had {meal}, then she said she misses me.",
+    "I saved the kite for when {who} comes back, but {who} didn't come again.",
+    "You only come back once a year, why do you care about my {subject} now?",
+    "An older boy takes my lunch money, don't tell {who}.",
+    "Other kids' parents pick them up at the gate, I walk home.",
+    "I study till midnight and still fail {subject}.",
+    "He talks to me like a guest when I call.",
+    "Eat your {meal} properly so {who} won't fret.",
+    "miss u sooo much {name} [Heart][Sob]",
+    "ok got the money [ThumbsUp]",
+    "Called at 8. Asked about the {fee}. Told him to wear his {clothes}. He said he cries at night.",
 ];
 
 const ZH: &[&str] = &[
@@ -48,6 +59,16 @@ const ZH: &[&str] = &[
     "為你驕傲！謝謝你這麼懂事。",
     "只聊了成绩，没有说心里话。",
     "问了吃饭的事，最后她说想我了。",
+    "风筝一直留着等{who_zh}回来，{who_zh}又没回来。",
+    "你一年才回来一次，现在管我干什么？",
+    "在学校摔了，没敢跟{who_zh}说。",
+    "别人的爸妈都来接，我自己走回家。",
+    "我每天学到半夜，{subject_zh}还是不及格。",
+    "他跟我说话像客人一样。",
+    "好好吃饭，省得{who_zh}担心。",
+    "想死你了[大哭][爱心]",
+    "收到[强]，钱到了[红包]",
+    "八点打的电话。问了{subject_zh}成绩。叫他穿{clothes_zh}。他说晚上想我们想得哭。",
 ];
 
 const FILLERS: &[(&str, &[&str])] = &[

@@ -122,6 +122,10 @@ impl CueSet {
         self.0 & other.0 != 0
     }
 
+    pub(crate) const fn union(self, other: CueSet) -> CueSet {
+        CueSet(self.0 | other.0)
+    }
+
     pub(crate) const fn is_empty(self) -> bool {
         self.0 == 0
     }
@@ -383,14 +387,24 @@ pub(crate) struct CueHit {
     pub(crate) cues: CueSet,
 }
 
-/// The hits that meet each group of `form`, one per group, or `None` when the form does
-/// not hold in `hits` (a window's cues, in text order).
-pub(crate) fn match_form<'h>(
+/// Whether any construction could hold in a text whose cues are `present`: every group of
+/// one form is met. Most texts name someone and nothing else, and skip the rules.
+pub(crate) fn possible(present: CueSet) -> bool {
+    let holds = |groups: &[CueSet]| groups.iter().all(|group| group.meets(present));
+    holds(INSTRUCTION_GROUPS)
+        || RULES
+            .iter()
+            .any(|rule| rule.forms.iter().any(|form| holds(form.groups)))
+}
+
+/// Whether `form` holds in `hits` (a window's cues, in text order); `parts` gets the hit
+/// that meets each group, one per group.
+pub(crate) fn match_form(
     groups: &[CueSet],
     blockers: CueSet,
     ordered: bool,
-    hits: &'h [CueHit],
-    parts: &mut Vec<&'h CueHit>,
+    hits: &[CueHit],
+    parts: &mut Vec<CueHit>,
 ) -> bool {
     parts.clear();
     if !blockers.is_empty() && hits.iter().any(|hit| hit.cues.meets(blockers)) {
@@ -407,7 +421,7 @@ pub(crate) fn match_form<'h>(
         else {
             return false;
         };
-        parts.push(hit);
+        parts.push(*hit);
     }
     true
 }

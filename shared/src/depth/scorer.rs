@@ -8,7 +8,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::constructions::{
     COVER_SHARE, Construction, Cue, CueHit, CueSet, INSTRUCTION_BLOCKERS, INSTRUCTION_GROUPS,
-    INSTRUCTION_SHARE, RULES, WHO, match_form,
+    INSTRUCTION_SHARE, RULES, WHO, match_form, possible,
 };
 use super::lexicon::{EMBEDDED, EMBEDDED_EMOTICONS, Entry, EntryKind, Lexicon, LexiconError};
 use super::normalize::{Folded, Folder, is_cjk};
@@ -113,6 +113,8 @@ struct Scratch {
     spans: Vec<(usize, usize)>,
     /// Folded-text ranges of the sentences.
     sentences: Vec<(usize, usize)>,
+    /// The parts of the construction being matched.
+    parts: Vec<CueHit>,
 }
 
 thread_local! {
@@ -180,10 +182,14 @@ impl Scorer {
         self.folder.fold_into(text, &mut scratch.folded);
         self.select(&scratch.folded.text, &mut scratch.found, &mut scratch.cues);
         let mut evidence = self.weigh(text, &scratch.folded, &scratch.found, &mut scratch.spans);
-        let needs_sentences = !scratch.cues.is_empty() || needs_long_note_rule(&evidence);
-        if needs_sentences {
+        let present = scratch
+            .cues
+            .iter()
+            .fold(CueSet::EMPTY, |present, hit| present.union(hit.cues));
+        let constructions = possible(present);
+        if constructions || needs_long_note_rule(&evidence) {
             sentences(&scratch.folded.text, &mut scratch.sentences);
-            if !scratch.cues.is_empty() {
+            if constructions {
                 apply_constructions(text, scratch, &mut evidence);
             }
             long_note_rule(text, scratch, &mut evidence);
@@ -451,9 +457,9 @@ fn apply_constructions(original: &str, scratch: &mut Scratch, evidence: &mut Vec
         cues,
         spans,
         sentences,
+        parts,
         ..
     } = scratch;
-    let mut parts: Vec<&CueHit> = Vec::with_capacity(4);
     // (sentence index, construction) of what fired, so a pair window does not repeat it.
     let mut fired: Vec<(usize, Construction)> = Vec::new();
     for (index, &(sentence_start, sentence_end)) in sentences.iter().enumerate() {
@@ -469,7 +475,7 @@ fn apply_constructions(original: &str, scratch: &mut Scratch, evidence: &mut Vec
         for rule in RULES {
             let mut window = None;
             for form in rule.forms {
-                if match_form(form.groups, form.blockers, form.ordered, alone, &mut parts) {
+                if match_form(form.groups, form.blockers, form.ordered, alone, parts) {
                     window = Some(sentence_start);
                     break;
                 }
@@ -480,7 +486,7 @@ fn apply_constructions(original: &str, scratch: &mut Scratch, evidence: &mut Vec
             if let (None, Some(previous_start), false) = (window, previous, fired_before) {
                 let pair = hits_within(cues, previous_start, sentence_end);
                 for form in rule.forms {
-                    if match_form(form.groups, form.blockers, form.ordered, pair, &mut parts)
+                    if match_form(form.groups, form.blockers, form.ordered, pair, parts)
                         && parts.iter().any(|hit| hit.start >= sentence_start)
                     {
                         window = Some(previous_start);
@@ -538,6 +544,7 @@ fn apply_constructions(original: &str, scratch: &mut Scratch, evidence: &mut Vec
                 (sentence_start, sentence_end),
                 spans,
                 evidence,
+                parts,
             );
         }
     }
@@ -552,15 +559,9 @@ fn instruction_rule(
     (sentence_start, sentence_end): (usize, usize),
     spans: &[(usize, usize)],
     evidence: &mut [Evidence],
+    parts: &mut Vec<CueHit>,
 ) {
-    let mut parts: Vec<&CueHit> = Vec::with_capacity(2);
-    if !match_form(
-        INSTRUCTION_GROUPS,
-        INSTRUCTION_BLOCKERS,
-        false,
-        hits,
-        &mut parts,
-    ) {
+    if !match_form(INSTRUCTION_GROUPS, INSTRUCTION_BLOCKERS, false, hits, parts) {
         return;
     }
     let Some(purpose) = parts.first().copied() else {
