@@ -4,7 +4,7 @@
 //! scores every line several times, printing texts per second and the median.
 //!
 //! `cargo bench -p kinthread-shared --bench depth_throughput -- [--lines N] [--runs N]
-//! [--corpus PATH]`; `bench/depth-vs-vader.sh` runs it next to VADER on the same file.
+//! [--corpus PATH] [--lexicon PATH]`; `bench/depth-vs-vader.sh` runs it next to VADER on the same file.
 
 use std::hint::black_box;
 use std::io::{BufRead, BufWriter, Write};
@@ -98,6 +98,8 @@ struct Options {
     lines: usize,
     runs: usize,
     corpus: PathBuf,
+    /// Score with this lexicon file instead of the embedded one (to compare versions).
+    lexicon: Option<PathBuf>,
 }
 
 fn options() -> Result<Options, String> {
@@ -105,6 +107,7 @@ fn options() -> Result<Options, String> {
         lines: 1_000_000,
         runs: 5,
         corpus: std::env::temp_dir().join("kinthread-depth-corpus.txt"),
+        lexicon: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -113,6 +116,7 @@ fn options() -> Result<Options, String> {
             "--lines" => options.lines = value()?.parse().map_err(|e| format!("--lines: {e}"))?,
             "--runs" => options.runs = value()?.parse().map_err(|e| format!("--runs: {e}"))?,
             "--corpus" => options.corpus = PathBuf::from(value()?),
+            "--lexicon" => options.lexicon = Some(PathBuf::from(value()?)),
             // `cargo bench` adds `--bench`; anything else is ignored the same way.
             _ => {}
         }
@@ -180,14 +184,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // Build the lexicon automaton before timing.
-    black_box(depth::score("warm-up"));
+    let own = match &options.lexicon {
+        Some(path) => Some(depth::Scorer::from_tsv(&std::fs::read_to_string(path)?)?),
+        None => None,
+    };
+    let score = |text: &str| match &own {
+        Some(scorer) => scorer.score(text),
+        None => depth::score(text),
+    };
+    black_box(score("warm-up"));
     let mut rates = Vec::with_capacity(options.runs);
     for run in 1..=options.runs {
         let started = Instant::now();
         let mut checksum = 0.0;
         let mut emotional = 0_usize;
         for text in &texts {
-            let result = depth::score(black_box(text));
+            let result = score(black_box(text));
             checksum += result.score;
             emotional += usize::from(result.score >= depth::EMOTIONAL_FROM);
             black_box(&result);

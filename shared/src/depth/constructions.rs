@@ -285,7 +285,7 @@ pub(crate) const RULES: &[Rule] = &[
             },
             // "I didn't want them to worry", 不想麻烦他们: sparing the parents.
             Form {
-                groups: &[set(&[Cue::Spare]), WHO],
+                groups: &[set(&[Cue::Spare])],
                 blockers: CueSet::EMPTY,
                 ordered: false,
             },
@@ -324,13 +324,14 @@ pub(crate) const RULES: &[Rule] = &[
                 blockers: CueSet::EMPTY,
                 ordered: false,
             },
+            // The caring and who should do it name the relation themselves.
             Form {
-                groups: &[set(&[Cue::CaringSelf]), WHO],
+                groups: &[set(&[Cue::CaringSelf])],
                 blockers: CueSet::EMPTY,
                 ordered: false,
             },
             Form {
-                groups: &[set(&[Cue::Should]), set(&[Cue::CareAct]), WHO],
+                groups: &[set(&[Cue::Should]), set(&[Cue::CareAct])],
                 blockers: CueSet::EMPTY,
                 ordered: false,
             },
@@ -358,8 +359,9 @@ pub(crate) const RULES: &[Rule] = &[
         category: Category::SadnessLoneliness,
         weight: CONSTRUCTION_WEIGHT,
         forms: &[
+            // Distance names the relation itself ("like a guest", "nothing to say to").
             Form {
-                groups: &[set(&[Cue::Distance]), WHO],
+                groups: &[set(&[Cue::Distance])],
                 blockers: set(&[Cue::Logistics]),
                 ordered: false,
             },
@@ -373,10 +375,9 @@ pub(crate) const RULES: &[Rule] = &[
 ];
 
 /// A routine instruction that names a feeling: a purpose cue (省得, 别让, "don't let"; or the
-/// weak "so", which needs a negated feeling after it) and a person
-/// in a sentence that also gives an instruction (a routine phrase), with no secret or
-/// trouble in it ("I didn't tell them so they wouldn't worry" is hidden trouble).
-pub(crate) const INSTRUCTION_GROUPS: &[CueSet] = &[set(&[Cue::Purpose, Cue::So]), WHO];
+/// weak "so", which needs a negated feeling after it), with no secret, trouble or sparing of
+/// the parents in its sentence ("I didn't tell them so they wouldn't worry" is hidden trouble).
+pub(crate) const INSTRUCTION_GROUPS: &[CueSet] = &[set(&[Cue::Purpose, Cue::So])];
 pub(crate) const INSTRUCTION_BLOCKERS: CueSet = set(&[Cue::Secret, Cue::Trouble, Cue::Spare]);
 
 /// A cue found in the text, in folded-text bytes.

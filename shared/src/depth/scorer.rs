@@ -218,6 +218,14 @@ impl Scorer {
             if shape.word_end && is_word(bytes.get(m.end())) {
                 return None;
             }
+            if shape.kind == EntryKind::Cue {
+                cues.push(CueHit {
+                    start: m.start(),
+                    end: m.end(),
+                    cues: shape.cues,
+                });
+                return None;
+            }
             Some(Found {
                 start: m.start(),
                 end: m.end(),
@@ -225,42 +233,34 @@ impl Scorer {
             })
         }));
         found.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
-        let is_cue_only = |m: &Found| {
-            self.patterns
-                .get(m.pattern)
-                .is_some_and(|p| p.kind == EntryKind::Cue)
-        };
-        let (mut cursor, mut cue_reach) = (0, 0);
+        let mut cursor = 0;
         let patterns = &self.patterns;
         found.retain(|m| {
-            let cue_set = patterns.get(m.pattern).map_or(CueSet::EMPTY, |p| p.cues);
-            if is_cue_only(m) {
-                // Cues may overlap (都在 and 在等 in 都在等); one inside a longer cue is not
-                // kept (不管我 in 不管我怎么), unless it names someone (你 in 你连).
-                if m.end > cue_reach || WHO.contains(cue_set) {
-                    cue_reach = cue_reach.max(m.end);
-                    cues.push(CueHit {
-                        start: m.start,
-                        end: m.end,
-                        cues: cue_set,
-                    });
-                }
-                return false;
-            }
             let keep = m.start >= cursor;
             if keep {
                 cursor = m.end;
-                if !cue_set.is_empty() {
+                if let Some(shape) = patterns.get(m.pattern).filter(|p| !p.cues.is_empty()) {
                     cues.push(CueHit {
                         start: m.start,
                         end: m.end,
-                        cues: cue_set,
+                        cues: shape.cues,
                     });
                 }
             }
             keep
         });
-        cues.sort_by_key(|hit| hit.start);
+        if cues.is_empty() {
+            return;
+        }
+        cues.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+        // Cues may overlap (都在 and 在等 in 都在等); one inside a longer cue is not kept
+        // (不管我 in 不管我怎么), unless it names someone (你 in 你连).
+        let mut reach = 0;
+        cues.retain(|hit| {
+            let keep = hit.end > reach || WHO.contains(hit.cues);
+            reach = reach.max(hit.end);
+            keep
+        });
     }
 
     /// Applies modifiers and turns phrase matches into evidence; `spans` gets the folded
