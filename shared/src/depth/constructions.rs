@@ -389,13 +389,25 @@ pub(crate) struct CueHit {
 }
 
 /// Whether any construction could hold in a text whose cues are `present`: every group of
-/// one form is met. Most texts name someone and nothing else, and skip the rules.
-pub(crate) fn possible(present: CueSet) -> bool {
-    let holds = |groups: &[CueSet]| groups.iter().all(|group| group.meets(present));
-    holds(INSTRUCTION_GROUPS)
-        || RULES
-            .iter()
-            .any(|rule| rule.forms.iter().any(|form| holds(form.groups)))
+/// one form is met. Most texts name someone and nothing else, and skip the rules. The weak
+/// purpose cue "so" counts only when a feeling is negated or comforted (`negated_feeling`),
+/// as "so" is mostly an intensifier.
+pub(crate) fn possible(present: CueSet, negated_feeling: bool) -> bool {
+    let instruction =
+        present.meets(set(&[Cue::Purpose])) || (negated_feeling && present.meets(set(&[Cue::So])));
+    instruction || RULES.iter().any(|rule| rule.could_hold(present))
+}
+
+/// Whether `form` could hold where the cues `present` are found.
+pub(crate) fn could_hold(form: &Form, present: CueSet) -> bool {
+    form.groups.iter().all(|group| group.meets(present))
+}
+
+impl Rule {
+    /// Whether one of the rule's forms could hold where the cues `present` are found.
+    pub(crate) fn could_hold(&self, present: CueSet) -> bool {
+        self.forms.iter().any(|form| could_hold(form, present))
+    }
 }
 
 /// Whether `form` holds in `hits` (a window's cues, in text order); `parts` gets the hit

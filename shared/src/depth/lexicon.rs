@@ -297,6 +297,68 @@ mod tests {
     }
 
     #[test]
+    fn reads_cues_alone_and_after_a_category() -> Result<(), LexiconError> {
+        let lexicon = parse(
+            "# version: v\nfever\ten\thealth_logistics+@trouble\t1\t\n\
+             don't tell\ten\t@secret\t0\t\n",
+        )?;
+        let [fever, tell] = &lexicon.entries[..] else {
+            panic!("two entries: {:?}", lexicon.entries);
+        };
+        assert_eq!(fever.kind, EntryKind::Phrase(Category::HealthLogistics));
+        assert_eq!(fever.cues, CueSet::of(&[Cue::Trouble]));
+        assert_eq!(tell.kind, EntryKind::Cue);
+        assert_eq!(tell.cues, CueSet::of(&[Cue::Secret]));
+        Ok(())
+    }
+
+    #[test]
+    fn emoticon_table_is_checked_line_by_line() -> Result<(), LexiconError> {
+        let mut lexicon = parse("# version: v\nsad\ten\tsadness_loneliness\t1\t\n")?;
+        lexicon.add_emoticons(
+            "zh\ten\temotional\tcategory\tweight\tnote\n\
+             [大哭]\t[Sob]\tyes\tsadness_loneliness\t2\tcrying\n\
+             [强]\t[ThumbsUp]\tno\tblock\t0\tthumbs-up\n\
+             [OK]\t-\tno\tblock\t0\tOK\n",
+            str::to_lowercase,
+        )?;
+        let phrases: Vec<&str> = lexicon.entries.iter().map(|e| e.phrase.as_str()).collect();
+        assert_eq!(
+            phrases,
+            ["sad", "[大哭]", "[sob]", "[强]", "[thumbsup]", "[ok]"]
+        );
+        let cases = [
+            (
+                "[强]\t[ThumbsUp]\tyes\tblock\t0\t\n",
+                "marked emotional=yes",
+            ),
+            (
+                "[大哭]\t[Sob]\tno\tsadness_loneliness\t2\t\n",
+                "marked emotional=no",
+            ),
+            (
+                "[大哭]\t[Sob]\tmaybe\tsadness_loneliness\t2\t\n",
+                "yes or no",
+            ),
+            (
+                "大哭\t[Sob]\tyes\tsadness_loneliness\t2\t\n",
+                "not a bracket code",
+            ),
+            ("[大哭]\t[Sob]\n", "found 2 column"),
+        ];
+        for (table, expected) in cases {
+            let mut lexicon = parse("# version: v\nsad\ten\tsadness_loneliness\t1\t\n")?;
+            let message = lexicon
+                .add_emoticons(table, str::to_lowercase)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(message.contains(expected), "{table:?}: {message}");
+        }
+        Ok(())
+    }
+
+    #[test]
     fn refuses_bad_files_with_the_line() {
         let cases = [
             (
@@ -326,6 +388,19 @@ mod tests {
             ),
             ("sad\ten\tsadness_loneliness\t1\t\n", "no `# version:` line"),
             ("# version: v\n", "no entries"),
+            (
+                "# version: v\nhid\ten\t@nosuch\t0\t\n",
+                "unknown cue `@nosuch`",
+            ),
+            (
+                "# version: v\nhid\ten\tsecret\t0\t\n",
+                "unknown category `secret`",
+            ),
+            ("# version: v\nhid\ten\t@secret\t1\t\n", "out of range"),
+            (
+                "# version: v\nhid\ten\tfood+secret\t1\t\n",
+                "cues are written @name",
+            ),
         ];
         for (text, expected) in cases {
             let message = parse(text).err().map(|e| e.to_string()).unwrap_or_default();

@@ -8,7 +8,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::constructions::{
     COVER_SHARE, Construction, Cue, CueHit, CueSet, INSTRUCTION_BLOCKERS, INSTRUCTION_GROUPS,
-    INSTRUCTION_SHARE, RULES, WHO, match_form, possible,
+    INSTRUCTION_SHARE, RULES, WHO, could_hold, match_form, possible,
 };
 use super::lexicon::{EMBEDDED, EMBEDDED_EMOTICONS, Entry, EntryKind, Lexicon, LexiconError};
 use super::normalize::{Folded, Folder, is_cjk};
@@ -182,11 +182,12 @@ impl Scorer {
         self.folder.fold_into(text, &mut scratch.folded);
         self.select(&scratch.folded.text, &mut scratch.found, &mut scratch.cues);
         let mut evidence = self.weigh(text, &scratch.folded, &scratch.found, &mut scratch.spans);
-        let present = scratch
-            .cues
-            .iter()
-            .fold(CueSet::EMPTY, |present, hit| present.union(hit.cues));
-        let constructions = possible(present);
+        let present = union_of(&scratch.cues);
+        let negated_feeling = evidence.iter().any(|item| {
+            item.category.is_emotional()
+                && (item.modifier == Some(Modifier::Negation) || item.category == Category::Comfort)
+        });
+        let constructions = possible(present, negated_feeling);
         if constructions || needs_long_note_rule(&evidence) {
             sentences(&scratch.folded.text, &mut scratch.sentences);
             if constructions {
@@ -428,6 +429,12 @@ fn push_sentence(folded: &str, start: usize, end: usize, out: &mut Vec<(usize, u
     }
 }
 
+/// Every cue of `hits`.
+fn union_of(hits: &[CueHit]) -> CueSet {
+    hits.iter()
+        .fold(CueSet::EMPTY, |present, hit| present.union(hit.cues))
+}
+
 /// The cue hits that lie within `from..to`.
 fn hits_within(cues: &[CueHit], from: usize, to: usize) -> &[CueHit] {
     let first = cues.partition_point(|hit| hit.start < from);
@@ -472,9 +479,20 @@ fn apply_constructions(original: &str, scratch: &mut Scratch, evidence: &mut Vec
             .and_then(|i| sentences.get(i))
             .map(|&(start, _)| start);
         let mut emotional_here = false;
+        let here = union_of(alone);
+        let pair = previous.map_or(&[][..], |start| hits_within(cues, start, sentence_end));
+        // The pair window holds this sentence's cues too.
+        let with_previous = if previous.is_some() {
+            union_of(pair)
+        } else {
+            here
+        };
         for rule in RULES {
+            if !rule.could_hold(with_previous) {
+                continue;
+            }
             let mut window = None;
-            for form in rule.forms {
+            for form in rule.forms.iter().filter(|form| could_hold(form, here)) {
                 if match_form(form.groups, form.blockers, form.ordered, alone, parts) {
                     window = Some(sentence_start);
                     break;
@@ -484,7 +502,6 @@ fn apply_constructions(original: &str, scratch: &mut Scratch, evidence: &mut Vec
                 .iter()
                 .any(|&(i, c)| i + 1 == index && c == rule.construction);
             if let (None, Some(previous_start), false) = (window, previous, fired_before) {
-                let pair = hits_within(cues, previous_start, sentence_end);
                 for form in rule.forms {
                     if match_form(form.groups, form.blockers, form.ordered, pair, parts)
                         && parts.iter().any(|hit| hit.start >= sentence_start)
