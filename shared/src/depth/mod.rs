@@ -30,6 +30,20 @@
 //!      wins by length, so it is never negated.
 //! 4. Each found phrase is one [`Evidence`] with its effective `weight` (base weight times its
 //!    modifier, rounded to three decimals) and the side it `counts_as`.
+//! 5. **Constructions** of implicit emotion (SPEC section 5: feelings said without feeling
+//!    words) are found per sentence, or a sentence and the one before it, over the cue spans
+//!    the same pass found (lexicon entries marked `@cue`; rules in `constructions`): an unmet
+//!    wish, reproach about the parent's absence, a hidden trouble, envy of children whose
+//!    parents are home, resentment of who does the caring, pressure, estrangement. Each adds
+//!    one emotional item naming its [`Construction`] and quoting its `parts`; the routine
+//!    phrases of its sentences are its cover and count at half weight. A routine instruction
+//!    that names a feeling ("eat properly so grandma won't fret", 省得奶奶担心) turns the
+//!    feeling words after its purpose cue into routine evidence at half weight
+//!    (`care_instruction`).
+//! 6. **Long notes**: in a text of three or more sentences that is mostly routine, the
+//!    sentence that is emotional on its own is quoted as an `emotional_sentence` item,
+//!    weighing just enough (0 when already there) to give the emotional side
+//!    [`MIXED_MIN_SHARE`]: the note is mixed.
 //!
 //! With `E` the sum of emotional evidence weights and `R` the sum of routine ones:
 //!
