@@ -302,10 +302,11 @@ pub(crate) const RULES: &[Rule] = &[
         category: Category::SadnessLoneliness,
         weight: CONSTRUCTION_WEIGHT,
         forms: &[Form {
+            // "Other girls' mothers braid their hair": being there, or a care act.
             groups: &[
                 set(&[Cue::Others]),
                 set(&[Cue::Parent]),
-                set(&[Cue::Presence]),
+                set(&[Cue::Presence, Cue::CareAct]),
             ],
             blockers: CueSet::EMPTY,
             ordered: true,
