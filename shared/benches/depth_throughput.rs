@@ -1,9 +1,10 @@
 //! Depth-scoring throughput on one thread: writes a deterministic corpus of short mixed
-//! English/Chinese texts (notes and messages made from templates) to a file, reads it back,
-//! and scores every line several times, printing texts per second and the median.
+//! English/Chinese texts (notes and messages made from templates, among them the implicit
+//! patterns, chat text with bracket emoticons and a long note) to a file, reads it back, and
+//! scores every line several times, printing texts per second and the median.
 //!
 //! `cargo bench -p kinthread-shared --bench depth_throughput -- [--lines N] [--runs N]
-//! [--corpus PATH]`; `bench/depth-vs-vader.sh` runs it next to VADER on the same file.
+//! [--corpus PATH] [--lexicon PATH]`; `bench/depth-vs-vader.sh` runs it next to VADER on the same file.
 
 use std::hint::black_box;
 use std::io::{BufRead, BufWriter, Write};
@@ -29,6 +30,16 @@ const EN: &[&str] = &[
     "So proud of you for the {subject} prize! 🎉",
     "Only talked about money, he did not say how he feels.",
     "Asked if she had {meal}, then she said she misses me.",
+    "I saved the kite for when {who} comes back, but {who} didn't come again.",
+    "You only come back once a year, why do you care about my {subject} now?",
+    "An older boy takes my lunch money, don't tell {who}.",
+    "Other kids' parents pick them up at the gate, I walk home.",
+    "I study till midnight and still fail {subject}.",
+    "He talks to me like a guest when I call.",
+    "Eat your {meal} properly so {who} won't fret.",
+    "miss u sooo much {name} [Heart][Sob]",
+    "ok got the money [ThumbsUp]",
+    "Called at 8. Asked about the {fee}. Told him to wear his {clothes}. He said he cries at night.",
 ];
 
 const ZH: &[&str] = &[
@@ -48,6 +59,16 @@ const ZH: &[&str] = &[
     "為你驕傲！謝謝你這麼懂事。",
     "只聊了成绩，没有说心里话。",
     "问了吃饭的事，最后她说想我了。",
+    "风筝一直留着等{who_zh}回来，{who_zh}又没回来。",
+    "你一年才回来一次，现在管我干什么？",
+    "在学校摔了，没敢跟{who_zh}说。",
+    "别人的爸妈都来接，我自己走回家。",
+    "我每天学到半夜，{subject_zh}还是不及格。",
+    "他跟我说话像客人一样。",
+    "好好吃饭，省得{who_zh}担心。",
+    "想死你了[大哭][爱心]",
+    "收到[强]，钱到了[红包]",
+    "八点打的电话。问了{subject_zh}成绩。叫他穿{clothes_zh}。他说晚上想我们想得哭。",
 ];
 
 const FILLERS: &[(&str, &[&str])] = &[
@@ -77,6 +98,8 @@ struct Options {
     lines: usize,
     runs: usize,
     corpus: PathBuf,
+    /// Score with this lexicon file instead of the embedded one (to compare versions).
+    lexicon: Option<PathBuf>,
 }
 
 fn options() -> Result<Options, String> {
@@ -84,6 +107,7 @@ fn options() -> Result<Options, String> {
         lines: 1_000_000,
         runs: 5,
         corpus: std::env::temp_dir().join("kinthread-depth-corpus.txt"),
+        lexicon: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -92,6 +116,7 @@ fn options() -> Result<Options, String> {
             "--lines" => options.lines = value()?.parse().map_err(|e| format!("--lines: {e}"))?,
             "--runs" => options.runs = value()?.parse().map_err(|e| format!("--runs: {e}"))?,
             "--corpus" => options.corpus = PathBuf::from(value()?),
+            "--lexicon" => options.lexicon = Some(PathBuf::from(value()?)),
             // `cargo bench` adds `--bench`; anything else is ignored the same way.
             _ => {}
         }
@@ -159,14 +184,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // Build the lexicon automaton before timing.
-    black_box(depth::score("warm-up"));
+    let own = match &options.lexicon {
+        Some(path) => Some(depth::Scorer::from_tsv(&std::fs::read_to_string(path)?)?),
+        None => None,
+    };
+    let score = |text: &str| match &own {
+        Some(scorer) => scorer.score(text),
+        None => depth::score(text),
+    };
+    black_box(score("warm-up"));
     let mut rates = Vec::with_capacity(options.runs);
     for run in 1..=options.runs {
         let started = Instant::now();
         let mut checksum = 0.0;
         let mut emotional = 0_usize;
         for text in &texts {
-            let result = depth::score(black_box(text));
+            let result = score(black_box(text));
             checksum += result.score;
             emotional += usize::from(result.score >= depth::EMOTIONAL_FROM);
             black_box(&result);

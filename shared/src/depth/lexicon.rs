@@ -3,13 +3,20 @@
 //! The file format is described at the top of the file itself. Parsing is strict: a lexicon
 //! with a bad line is refused as a whole, with the line number, rather than scoring with
 //! part of it.
+//!
+//! The table of chat-app bracket emoticons (`shared/lexicon/chat-emoticons.tsv`) is read
+//! here too: each code, in Chinese and in English, becomes one more entry.
 
 use std::str::FromStr;
 
 use super::Category;
+use super::constructions::{Cue, CueSet};
 
 /// The lexicon that ships with kinthread.
 pub(crate) const EMBEDDED: &str = include_str!("../../lexicon/depth.tsv");
+
+/// The bracket emoticons of Chinese chat apps that ship with kinthread.
+pub(crate) const EMBEDDED_EMOTICONS: &str = include_str!("../../lexicon/chat-emoticons.tsv");
 
 /// A lexicon file that cannot be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -43,6 +50,8 @@ pub(crate) enum EntryKind {
     IntensifierAfter,
     /// Matches only to stop its shorter parts from matching.
     Block,
+    /// Only a cue of the constructions (its [`Entry::cues`]); no weight of its own.
+    Cue,
 }
 
 impl EntryKind {
@@ -55,6 +64,29 @@ impl EntryKind {
             other => Category::from_str(other).ok().map(EntryKind::Phrase),
         }
     }
+
+    /// `kind`, `kind+@cue+@cue` or `@cue+@cue` (a cue only).
+    fn parse_with_cues(s: &str) -> Result<(Self, CueSet), String> {
+        let mut parts = s.split('+');
+        let first = parts.next().unwrap_or_default();
+        let mut cues = CueSet::EMPTY;
+        let kind = if first.starts_with('@') {
+            cues = cues.with(parse_cue(first)?);
+            EntryKind::Cue
+        } else {
+            Self::parse(first).ok_or_else(|| format!("unknown category `{first}`"))?
+        };
+        for part in parts {
+            cues = cues.with(parse_cue(part)?);
+        }
+        Ok((kind, cues))
+    }
+}
+
+fn parse_cue(s: &str) -> Result<Cue, String> {
+    s.strip_prefix('@')
+        .and_then(|name| Cue::from_str(name).ok())
+        .ok_or_else(|| format!("unknown cue `{s}`; cues are written @name"))
 }
 
 /// One line of the lexicon, its phrase already folded.
@@ -65,6 +97,8 @@ pub(crate) struct Entry {
     pub(crate) weight: f64,
     /// Whether the phrase is Chinese, which sets how far a negation reaches.
     pub(crate) chinese: bool,
+    /// The construction cues the phrase gives (empty for most phrases).
+    pub(crate) cues: CueSet,
     pub(crate) line: usize,
 }
 
@@ -109,8 +143,7 @@ impl Lexicon {
                     "unknown lang `{lang}`; expected en, zh or emoji"
                 )));
             }
-            let kind = EntryKind::parse(category)
-                .ok_or_else(|| bad(format!("unknown category `{category}`")))?;
+            let (kind, cues) = EntryKind::parse_with_cues(category).map_err(bad)?;
             let weight: f64 = weight
                 .parse()
                 .map_err(|_| bad(format!("weight `{weight}` is not a number")))?;
@@ -132,6 +165,7 @@ impl Lexicon {
                 phrase: folded,
                 kind,
                 weight,
+                cues,
                 line,
             });
         }
@@ -141,6 +175,83 @@ impl Lexicon {
         }
         Ok(Lexicon { version, entries })
     }
+
+    /// Adds the bracket emoticons of `table` (`chat-emoticons.tsv`: Chinese code, English
+    /// code or `-`, emotional yes/no, category, weight, note): both codes of a line become
+    /// entries of its category. A code already listed is refused like any duplicate.
+    pub(crate) fn add_emoticons(
+        &mut self,
+        table: &str,
+        fold: impl Fn(&str) -> String,
+    ) -> Result<(), LexiconError> {
+        let mut seen: std::collections::HashMap<String, usize> = self
+            .entries
+            .iter()
+            .map(|entry| (entry.phrase.clone(), entry.line))
+            .collect();
+        for (index, raw) in table.lines().enumerate() {
+            // Lines of the emoticon table are numbered after the lexicon's, as if appended.
+            let line = index + 1;
+            let bad = |message: String| LexiconError::BadLine {
+                line,
+                message: format!("chat-emoticons.tsv: {message}"),
+            };
+            if raw.starts_with('#') || raw.trim().is_empty() || raw.starts_with("zh\t") {
+                continue;
+            }
+            let columns: Vec<&str> = raw.split('\t').collect();
+            let [zh, en, emotional, category, weight, ..] = columns[..] else {
+                return Err(bad(format!(
+                    "expected zh, en, emotional, category, weight and note, found {} column(s)",
+                    columns.len()
+                )));
+            };
+            let kind = EntryKind::parse(category)
+                .ok_or_else(|| bad(format!("unknown category `{category}`")))?;
+            let weight: f64 = weight
+                .parse()
+                .map_err(|_| bad(format!("weight `{weight}` is not a number")))?;
+            check_weight(kind, weight).map_err(bad)?;
+            let is_emotional = matches!(kind, EntryKind::Phrase(c) if c.is_emotional());
+            match emotional {
+                "yes" if is_emotional => {}
+                "no" if !is_emotional => {}
+                "yes" | "no" => {
+                    return Err(bad(format!(
+                        "`{zh}` is marked emotional={emotional} but its category is {category}"
+                    )));
+                }
+                other => return Err(bad(format!("emotional must be yes or no, not `{other}`"))),
+            }
+            for code in [zh, en] {
+                let code = code.trim();
+                if code == "-" {
+                    continue;
+                }
+                if !(code.starts_with('[') && code.ends_with(']') && code.len() > 2) {
+                    return Err(bad(format!("`{code}` is not a bracket code like [大哭]")));
+                }
+                let folded = fold(code);
+                if let Some(&first_line) = seen.get(&folded) {
+                    return Err(LexiconError::Duplicate {
+                        line,
+                        first_line,
+                        phrase: code.to_owned(),
+                    });
+                }
+                seen.insert(folded.clone(), line);
+                self.entries.push(Entry {
+                    phrase: folded,
+                    kind,
+                    weight,
+                    chinese: false,
+                    cues: CueSet::EMPTY,
+                    line,
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 fn check_weight(kind: EntryKind, weight: f64) -> Result<(), String> {
@@ -148,14 +259,14 @@ fn check_weight(kind: EntryKind, weight: f64) -> Result<(), String> {
         EntryKind::Phrase(_) => weight > 0.0 && weight <= 5.0,
         EntryKind::Negation => (0.0..=1.0).contains(&weight),
         EntryKind::Intensifier | EntryKind::IntensifierAfter => (1.0..=3.0).contains(&weight),
-        EntryKind::Block => weight == 0.0,
+        EntryKind::Block | EntryKind::Cue => weight == 0.0,
     };
     if ok {
         Ok(())
     } else {
         Err(format!(
             "weight {weight} is out of range for {kind:?} (phrases: (0, 5]; negation: [0, 1]; \
-             intensifiers: [1, 3]; block: 0)"
+             intensifiers: [1, 3]; block and cues: 0)"
         ))
     }
 }
@@ -182,6 +293,68 @@ mod tests {
             EntryKind::Phrase(Category::Longing)
         );
         assert_eq!(lexicon.entries[1].kind, EntryKind::Negation);
+        Ok(())
+    }
+
+    #[test]
+    fn reads_cues_alone_and_after_a_category() -> Result<(), LexiconError> {
+        let lexicon = parse(
+            "# version: v\nfever\ten\thealth_logistics+@trouble\t1\t\n\
+             don't tell\ten\t@secret\t0\t\n",
+        )?;
+        let [fever, tell] = &lexicon.entries[..] else {
+            panic!("two entries: {:?}", lexicon.entries);
+        };
+        assert_eq!(fever.kind, EntryKind::Phrase(Category::HealthLogistics));
+        assert_eq!(fever.cues, CueSet::of(&[Cue::Trouble]));
+        assert_eq!(tell.kind, EntryKind::Cue);
+        assert_eq!(tell.cues, CueSet::of(&[Cue::Secret]));
+        Ok(())
+    }
+
+    #[test]
+    fn emoticon_table_is_checked_line_by_line() -> Result<(), LexiconError> {
+        let mut lexicon = parse("# version: v\nsad\ten\tsadness_loneliness\t1\t\n")?;
+        lexicon.add_emoticons(
+            "zh\ten\temotional\tcategory\tweight\tnote\n\
+             [大哭]\t[Sob]\tyes\tsadness_loneliness\t2\tcrying\n\
+             [强]\t[ThumbsUp]\tno\tblock\t0\tthumbs-up\n\
+             [OK]\t-\tno\tblock\t0\tOK\n",
+            str::to_lowercase,
+        )?;
+        let phrases: Vec<&str> = lexicon.entries.iter().map(|e| e.phrase.as_str()).collect();
+        assert_eq!(
+            phrases,
+            ["sad", "[大哭]", "[sob]", "[强]", "[thumbsup]", "[ok]"]
+        );
+        let cases = [
+            (
+                "[强]\t[ThumbsUp]\tyes\tblock\t0\t\n",
+                "marked emotional=yes",
+            ),
+            (
+                "[大哭]\t[Sob]\tno\tsadness_loneliness\t2\t\n",
+                "marked emotional=no",
+            ),
+            (
+                "[大哭]\t[Sob]\tmaybe\tsadness_loneliness\t2\t\n",
+                "yes or no",
+            ),
+            (
+                "大哭\t[Sob]\tyes\tsadness_loneliness\t2\t\n",
+                "not a bracket code",
+            ),
+            ("[大哭]\t[Sob]\n", "found 2 column"),
+        ];
+        for (table, expected) in cases {
+            let mut lexicon = parse("# version: v\nsad\ten\tsadness_loneliness\t1\t\n")?;
+            let message = lexicon
+                .add_emoticons(table, str::to_lowercase)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(message.contains(expected), "{table:?}: {message}");
+        }
         Ok(())
     }
 
@@ -215,6 +388,19 @@ mod tests {
             ),
             ("sad\ten\tsadness_loneliness\t1\t\n", "no `# version:` line"),
             ("# version: v\n", "no entries"),
+            (
+                "# version: v\nhid\ten\t@nosuch\t0\t\n",
+                "unknown cue `@nosuch`",
+            ),
+            (
+                "# version: v\nhid\ten\tsecret\t0\t\n",
+                "unknown category `secret`",
+            ),
+            ("# version: v\nhid\ten\t@secret\t1\t\n", "out of range"),
+            (
+                "# version: v\nhid\ten\tfood+secret\t1\t\n",
+                "cues are written @name",
+            ),
         ];
         for (text, expected) in cases {
             let message = parse(text).err().map(|e| e.to_string()).unwrap_or_default();

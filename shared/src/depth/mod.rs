@@ -30,6 +30,20 @@
 //!      wins by length, so it is never negated.
 //! 4. Each found phrase is one [`Evidence`] with its effective `weight` (base weight times its
 //!    modifier, rounded to three decimals) and the side it `counts_as`.
+//! 5. **Constructions** of implicit emotion (SPEC section 5: feelings said without feeling
+//!    words) are found per sentence, or a sentence and the one before it, over the cue spans
+//!    the same pass found (lexicon entries marked `@cue`; rules in `constructions`): an unmet
+//!    wish, reproach about the parent's absence, a hidden trouble, envy of children whose
+//!    parents are home, resentment of who does the caring, pressure, estrangement. Each adds
+//!    one emotional item naming its [`Construction`] and quoting its `parts`; the routine
+//!    phrases of its sentences are its cover and count at half weight. A routine instruction
+//!    that names a feeling ("eat properly so grandma won't fret", 省得奶奶担心) turns the
+//!    feeling words after its purpose cue into routine evidence at half weight
+//!    (`care_instruction`).
+//! 6. **Long notes**: in a text of three or more sentences that is mostly routine, the
+//!    sentence that is emotional on its own is quoted as an `emotional_sentence` item,
+//!    weighing just enough (0 when already there) to give the emotional side
+//!    [`MIXED_MIN_SHARE`]: the note is mixed.
 //!
 //! With `E` the sum of emotional evidence weights and `R` the sum of routine ones:
 //!
@@ -45,6 +59,7 @@
 //! The level is `mixed` when both sides have evidence and the smaller side holds at least
 //! [`MIXED_MIN_SHARE`] of the weight; otherwise `emotional` from a score of 50, else `routine`.
 
+mod constructions;
 mod lexicon;
 mod normalize;
 mod scorer;
@@ -58,12 +73,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::DepthLevel;
 
+pub use constructions::Construction;
 pub use lexicon::LexiconError;
 pub use scorer::Scorer;
 pub use summary::{DepthSummary, summarize};
 
 /// The version of the embedded lexicon; results carry it so stored scores can be traced.
-pub const LEXICON_VERSION: &str = "kinthread-depth-1";
+pub const LEXICON_VERSION: &str = "kinthread-depth-2";
 
 /// The score of a text without evidence.
 pub const NEUTRAL_SCORE: f64 = 37.5;
@@ -110,7 +126,7 @@ pub struct DepthResult {
     pub lexicon_version: String,
 }
 
-/// One phrase that moved the score.
+/// One phrase, or one construction of phrases, that moved the score.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Evidence {
@@ -128,6 +144,17 @@ pub struct Evidence {
     /// Byte offsets of the phrase in the text.
     pub start: usize,
     pub end: usize,
+    /// The construction this item belongs to: on a construction's own item (its `phrase`
+    /// runs from its first part to its last, `parts` quotes them), on a routine phrase that
+    /// is its cover, or on a feeling word inside a routine instruction. Absent on the wire
+    /// for plain phrases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub construction: Option<Construction>,
+    /// The parts of the construction as written ("wanted", "didn't come", "dad"); for an
+    /// `emotional_sentence` the feeling phrases of the quoted sentence. Absent on the wire
+    /// when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<String>,
 }
 
 /// Routine or emotional talk.

@@ -1,9 +1,14 @@
 //! Table-driven tests of the depth rules: boundaries, longest match, negation, comfort,
 //! intensifiers, emoji, scripts, and the score formula.
 
-use super::lexicon::{EMBEDDED, EntryKind, Lexicon};
+use super::lexicon::{EMBEDDED, EMBEDDED_EMOTICONS, EntryKind, Lexicon};
 use super::normalize::Folder;
 use super::*;
+
+/// Whether `item` is a construction's own evidence (not a phrase a construction acted on).
+fn is_construction_item(item: &Evidence) -> bool {
+    !item.parts.is_empty() && item.construction != Some(Construction::CareInstruction)
+}
 
 /// (phrase as written, category, modifier) of each piece of evidence.
 fn evidence_of(text: &str) -> Vec<(String, Category, Option<Modifier>)> {
@@ -528,6 +533,15 @@ fn random_texts_keep_the_invariants() {
         assert!((0.0..=100.0).contains(&result.score), "{text:?}");
         let mut end_of_previous = 0;
         for item in &result.evidence {
+            assert_eq!(
+                text.get(item.start..item.end),
+                Some(item.phrase.as_str()),
+                "{text:?}"
+            );
+            // A construction's own item spans its parts, over the phrases it is made of.
+            if is_construction_item(item) {
+                continue;
+            }
             assert!(
                 item.start >= end_of_previous,
                 "{text:?}: {:?}",
@@ -545,4 +559,318 @@ fn random_texts_keep_the_invariants() {
             DepthResult::from_evidence(result.evidence.clone(), result.lexicon_version.clone());
         assert_eq!(rebuilt, result, "{text:?}");
     }
+}
+
+/// The item of `construction` in `result`, checked to quote the text exactly.
+fn construction_item<'r>(
+    text: &str,
+    result: &'r DepthResult,
+    construction: Construction,
+) -> Option<&'r Evidence> {
+    let item = result
+        .evidence
+        .iter()
+        .find(|e| e.construction == Some(construction) && is_construction_item(e))?;
+    assert_eq!(text.get(item.start..item.end), Some(item.phrase.as_str()));
+    for part in &item.parts {
+        assert!(item.phrase.contains(part.as_str()), "{text}: {part}");
+    }
+    Some(item)
+}
+
+#[test]
+fn implicit_patterns_are_constructions_that_quote_their_parts() {
+    use Construction::*;
+    let cases = [
+        (
+            "I waited by the phone all Sunday, she never called.",
+            UnmetWish,
+        ),
+        ("风筝我一直留着等爸爸回来放，他又没回来。", UnmetWish),
+        (
+            "You only come back once a year, why do you care now?",
+            AbsenceReproach,
+        ),
+        ("你们又不在家，凭什么管我？", AbsenceReproach),
+        (
+            "An older boy takes my lunch money, don't tell grandma.",
+            HiddenTrouble,
+        ),
+        ("我在山路上骑车摔了，没敢跟妈妈说。", HiddenTrouble),
+        (
+            "I didn't want them to worry, they are tired from work.",
+            HiddenTrouble,
+        ),
+        (
+            "Other kids' parents come to pick them up at the gate.",
+            Envy,
+        ),
+        ("别人的爸妈都来校门口接，我自己走回家。", Envy),
+        (
+            "I'm the one who raised him, his parents just send money.",
+            CareResentment,
+        ),
+        ("孩子是我一手带大的，他爸妈就知道寄钱。", CareResentment),
+        ("I study till midnight and still fail.", Pressure),
+        ("我每天学到半夜，还是不及格。", Pressure),
+        ("He talks to me like a guest.", Estrangement),
+        ("他跟我说话像客人一样。", Estrangement),
+        ("要打三四遍她才接，接了就想挂。", Estrangement),
+    ];
+    for (text, construction) in cases {
+        let result = score(text);
+        let item = construction_item(text, &result, construction)
+            .unwrap_or_else(|| panic!("{text}: no {construction} in {:?}", result.evidence));
+        assert_eq!(item.counts_as, Side::Emotional, "{text}");
+        assert!(item.category.is_emotional(), "{text}");
+        assert!(!item.parts.is_empty(), "{text}: {:?}", item.parts);
+        assert!(result.score >= EMOTIONAL_FROM, "{text}: {}", result.score);
+        let rebuilt =
+            DepthResult::from_evidence(result.evidence.clone(), result.lexicon_version.clone());
+        assert_eq!(rebuilt, result, "{text}");
+    }
+}
+
+#[test]
+fn routine_words_under_an_implicit_feeling_are_its_cover() {
+    let text = "An older boy takes my lunch money, don't tell grandma.";
+    let result = score(text);
+    for phrase in ["lunch", "money"] {
+        let item = result
+            .evidence
+            .iter()
+            .find(|e| e.phrase == phrase)
+            .unwrap_or_else(|| panic!("no {phrase} in {:?}", result.evidence));
+        assert_eq!(item.construction, Some(Construction::HiddenTrouble));
+        assert_eq!(item.counts_as, Side::Routine);
+        assert_eq!(item.weight, item.base_weight * 0.5);
+    }
+}
+
+#[test]
+fn routine_look_alikes_of_the_implicit_patterns_stay_routine() {
+    for text in [
+        "Dad didn't come because the train was cancelled, he will come Friday.",
+        "爸爸没来是因为火车停运了，周五再来。",
+        "I wanted to buy the blue shoes but they were sold out.",
+        "He wanted to go to the internet cafe, grandma said no.",
+        "Mom is not home this week, she is working in Guangzhou until the 20th.",
+        "你不在家，学校的表格让奶奶签字。",
+        "He didn't tell me when the bus leaves, please ask the driver.",
+        "她没说中午想吃什么，就煮面条吧。",
+        "Other kids' parents also pay 200 yuan for the trip.",
+        "别的家长说周一考试。",
+        "Grandma will take care of him while I work in Shenzhen.",
+        "Study hard, don't fail the math test.",
+        "数学小测没及格，星期六要去补课。",
+        "He didn't pick up, he was in class. Called back at 5.",
+        "She won't wear the coat, says it's ugly.",
+        "她不肯穿外套，说难看。",
+    ] {
+        let result = score(text);
+        assert!(result.score < EMOTIONAL_FROM, "{text}: {:?}", result);
+        assert!(
+            !result.evidence.iter().any(is_construction_item),
+            "{text}: {:?}",
+            result.evidence
+        );
+    }
+}
+
+#[test]
+fn routine_instructions_that_name_a_feeling_stay_routine() {
+    let cases = [
+        ("Eat properly so grandma won't fret.", "fret"),
+        ("Study hard, don't make the adults worry.", "worry"),
+        ("好好吃饭，省得奶奶担心。", "担心"),
+        ("好好学习，别让大人操心。", "操心"),
+        ("好好吃飯，別讓奶奶操心。", "操心"),
+        ("到学校了给我打个电话，免得我担心。", "担心"),
+    ];
+    for (text, phrase) in cases {
+        let result = score(text);
+        let item = result
+            .evidence
+            .iter()
+            .find(|e| e.phrase == phrase)
+            .unwrap_or_else(|| panic!("{text}: no {phrase} in {:?}", result.evidence));
+        assert_eq!(
+            item.construction,
+            Some(Construction::CareInstruction),
+            "{text}"
+        );
+        assert_eq!(item.counts_as, Side::Routine, "{text}");
+        assert_eq!(item.weight, round_to(item.base_weight * 0.5, 3), "{text}");
+        assert!(!item.parts.is_empty(), "{text}");
+        assert!(result.score < EMOTIONAL_FROM, "{text}: {}", result.score);
+    }
+    // Hiding a trouble to spare the parents is not an instruction; a worry said is a worry.
+    for text in [
+        "I didn't tell them I was hit at school, they'd only worry.",
+        "I failed the exam and I hid the paper so they wouldn't worry.",
+        "Grandma worries about you every day.",
+        "我真的很担心你。",
+    ] {
+        let result = score(text);
+        assert!(
+            result
+                .evidence
+                .iter()
+                .all(|e| e.construction != Some(Construction::CareInstruction)),
+            "{text}: {:?}",
+            result.evidence
+        );
+        assert!(result.score >= EMOTIONAL_FROM, "{text}: {}", result.score);
+    }
+}
+
+#[test]
+fn a_long_routine_note_with_one_disclosure_is_mixed_and_quotes_it() {
+    let cases = [
+        (
+            "Called at 8. Asked about his homework and the fees. Told him to wear the thick \
+             coat. Reminded him to feed the pig. At the end he said he cries at night because \
+             he misses us.",
+            "At the end he said he cries at night because he misses us",
+        ),
+        (
+            "Video call, 12 minutes. We talked about the exam on Thursday, the bus money and \
+             the new uniform. She said she is scared of the dogs on the road. Then grandma \
+             asked about the electricity bill and the water pump.",
+            "She said she is scared of the dogs on the road",
+        ),
+        (
+            "八点打的电话。问了作业和学费。叫他穿厚衣服。提醒他喂猪。最后他说晚上想我们想得哭。",
+            "最后他说晚上想我们想得哭",
+        ),
+    ];
+    for (text, sentence) in cases {
+        let result = score(text);
+        assert_eq!(result.level, DepthLevel::Mixed, "{text}: {:?}", result);
+        let item = construction_item(text, &result, Construction::EmotionalSentence)
+            .unwrap_or_else(|| panic!("{text}: no sentence quoted in {:?}", result.evidence));
+        assert_eq!(item.phrase, sentence);
+        assert_eq!(item.counts_as, Side::Emotional);
+        let rebuilt =
+            DepthResult::from_evidence(result.evidence.clone(), result.lexicon_version.clone());
+        assert_eq!(rebuilt, result, "{text}");
+    }
+    // Short texts and notes without a feeling are left as they are.
+    for text in [
+        "I miss you. Did you eat?",
+        "Called at 7. Asked if he ate. Told him to do his homework. Sent 500 yuan.",
+    ] {
+        let result = score(text);
+        assert!(
+            result
+                .evidence
+                .iter()
+                .all(|e| e.construction != Some(Construction::EmotionalSentence)),
+            "{text}: {:?}",
+            result.evidence
+        );
+    }
+}
+
+#[test]
+fn chat_shorthand_and_internet_forms_are_read() {
+    for text in [
+        "ily mom",
+        "miss u sooo much",
+        "r u ok? u seemed sad",
+        "gn dad, luv u",
+        "sry i yelled at u",
+        "im so lonley here",
+        "想死你了",
+        "么么哒，晚安宝贝",
+        "呜呜呜，我想回家",
+        "抱抱",
+    ] {
+        let result = score(text);
+        assert!(result.score >= EMOTIONAL_FROM, "{text}: {:?}", result);
+    }
+}
+
+#[test]
+fn bracket_emoticons_are_emotional_or_not_as_the_table_says() {
+    let cases: &[(&str, Option<Category>)] = &[
+        ("[大哭]", Some(Category::SadnessLoneliness)),
+        ("[Sob]", Some(Category::SadnessLoneliness)),
+        ("[難過]", Some(Category::SadnessLoneliness)),
+        ("[委屈]", Some(Category::SadnessLoneliness)),
+        ("[爱心]", Some(Category::Love)),
+        ("[Heart]", Some(Category::Love)),
+        ("[拥抱]", Some(Category::Love)),
+        ("[Hug]", Some(Category::Love)),
+        ("[红包]", Some(Category::Money)),
+        ("[饭]", Some(Category::Food)),
+        ("[强]", None),
+        ("[ThumbsUp]", None),
+        ("[呲牙]", None),
+        ("[Grin]", None),
+        ("[OK]", None),
+        ("[微笑]", None),
+    ];
+    for (code, category) in cases {
+        let result = score(code);
+        let found: Vec<Category> = result.evidence.iter().map(|e| e.category).collect();
+        match category {
+            Some(category) => {
+                assert_eq!(found, [*category], "{code}");
+                assert_eq!(result.evidence[0].phrase, *code);
+            }
+            None => {
+                assert!(found.is_empty(), "{code}: {found:?}");
+                assert_eq!(result.score, NEUTRAL_SCORE, "{code}");
+            }
+        }
+    }
+    // Two in a row are two pieces of evidence; a code is never read as its inner word.
+    assert_eq!(score("[大哭][大哭]").evidence.len(), 2);
+    assert!(
+        score("收到[强]")
+            .evidence
+            .iter()
+            .all(|e| !e.phrase.contains('强'))
+    );
+}
+
+#[test]
+fn the_emoticon_table_has_both_names_and_a_mark_for_every_code() {
+    let mut codes = 0;
+    for line in EMBEDDED_EMOTICONS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("zh\t") && !l.trim().is_empty())
+    {
+        let columns: Vec<&str> = line.split('\t').collect();
+        assert!(columns.len() >= 5, "{line}");
+        assert!(columns[0].starts_with('['), "{line}");
+        assert!(matches!(columns[2], "yes" | "no"), "{line}");
+        codes += 1;
+    }
+    assert!(codes >= 80, "{codes} codes");
+}
+
+#[test]
+fn constructions_are_on_the_wire_only_when_present() -> Result<(), serde_json::Error> {
+    let plain = serde_json::to_value(score("I miss you"))?;
+    let item = &plain["evidence"][0];
+    assert!(item.get("construction").is_none(), "{item}");
+    assert!(item.get("parts").is_none(), "{item}");
+
+    let result = score("An older boy takes my lunch money, don't tell grandma.");
+    let json = serde_json::to_value(&result)?;
+    let items = json["evidence"].as_array().cloned().unwrap_or_default();
+    let construction = items
+        .iter()
+        .find(|item| item["construction"] == "hidden_trouble" && item.get("parts").is_some());
+    assert!(construction.is_some(), "{json}");
+    let back: DepthResult = serde_json::from_value(json)?;
+    assert_eq!(back, result);
+    // Evidence stored before constructions existed still reads.
+    let old = r#"{"phrase":"想你","category":"longing","weight":2.0,"base_weight":2.0,
+        "modifier":null,"counts_as":"emotional","start":0,"end":6}"#;
+    let old: Evidence = serde_json::from_str(old)?;
+    assert_eq!((old.construction, old.parts.len()), (None, 0));
+    Ok(())
 }
