@@ -162,6 +162,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    checkins,
     contacts,
     contact_participants,
     families,

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::api::Family;
+use crate::attention::{AttentionLevel, Signal};
 use crate::depth::summary::DepthSummary;
 use crate::gaps::{GapStatus, PairGaps, Window};
 use crate::ids::{FamilyId, FollowUpId, PersonId, ProgramId, UserId};
@@ -109,6 +110,11 @@ pub struct CaseloadRow {
     /// Parent–child pairs in the family.
     pub pair_count: u32,
     pub status: GapStatus,
+    /// SPEC 4a: `high` with 3 or more signals on a pair or a gap `overdue` or worse,
+    /// `watch` with 1 or 2, else `none`.
+    pub attention_level: AttentionLevel,
+    /// The signals of the pair shown (counts and reasons, never note text).
+    pub signals: Vec<Signal>,
     pub target_days: u32,
     pub last_contact_at: Option<DateTime<Utc>>,
     pub current_gap_days: Option<f64>,

@@ -8,6 +8,7 @@
 )]
 
 mod accounts;
+mod attention;
 mod auth;
 mod bundles;
 mod contacts;

@@ -466,7 +466,8 @@ async fn caseload_order_and_follow_ups(app: TestApp) -> anyhow::Result<()> {
     )
     .await?;
 
-    let base = format!("/api/v1/reports/caseload?as_of={}", enc(as_of));
+    // The order by gap (SPEC 4): `sort=gap`; the default order by attention has its own test.
+    let base = format!("/api/v1/reports/caseload?sort=gap&as_of={}", enc(as_of));
     let page: CaseloadReport = app.get_ok(&base, &world.staff_a).await?;
     let order: Vec<(FamilyId, GapStatus)> =
         page.rows.iter().map(|r| (r.family_id, r.status)).collect();
@@ -537,11 +538,21 @@ async fn caseload_order_and_follow_ups(app: TestApp) -> anyhow::Result<()> {
         vec![world.g.id]
     );
 
-    // Follow-ups: remind_later snoozes "Serious" for 7 days.
+    // Follow-ups: remind_later snoozes "On track" for 7 days; it cannot hide "Serious",
+    // whose gap makes its attention level high (SPEC 4a).
     let follow = |family: FamilyId| format!("/api/v1/families/{family}/follow-ups");
-    let snooze: FollowUp = app
+    let refused_snooze: FollowUp = app
         .post_ok(
             &follow(serious),
+            Some(&world.staff_a),
+            &json!({"outcome": "remind_later"}),
+            201,
+        )
+        .await?;
+    assert_eq!(refused_snooze.outcome, FollowUpOutcome::RemindLater);
+    let snooze: FollowUp = app
+        .post_ok(
+            &follow(on_track),
             Some(&world.staff_a),
             &json!({"outcome": "remind_later"}),
             201,
@@ -569,11 +580,11 @@ async fn caseload_order_and_follow_ups(app: TestApp) -> anyhow::Result<()> {
     let ids: Vec<FamilyId> = page.rows.iter().map(|r| r.family_id).collect();
     assert_eq!(
         ids,
-        vec![never, overdue, f.id, on_track],
-        "the snoozed family is hidden"
+        vec![never, serious, overdue, f.id],
+        "the snoozed family is hidden, the serious one is not"
     );
     assert_eq!(page.snoozed_hidden, 1);
-    let overdue_row = &page.rows[1];
+    let overdue_row = &page.rows[2];
     assert_eq!(
         overdue_row.latest_follow_up.as_ref().map(|u| u.outcome),
         Some(FollowUpOutcome::ParentAgreedToCall)
@@ -585,12 +596,12 @@ async fn caseload_order_and_follow_ups(app: TestApp) -> anyhow::Result<()> {
         .get_ok(&format!("{base}&include_snoozed=true"), &world.staff_a)
         .await?;
     assert_eq!(shown.rows.len(), 5);
-    let serious_row = shown.rows.iter().find(|r| r.family_id == serious).unwrap();
-    assert_eq!(serious_row.snoozed_until, snooze.recheck_at);
+    let snoozed_row = shown.rows.iter().find(|r| r.family_id == on_track).unwrap();
+    assert_eq!(snoozed_row.snoozed_until, snooze.recheck_at);
     // A newer outcome replaces the snooze.
     let reached: FollowUp = app
         .post_ok(
-            &follow(serious),
+            &follow(on_track),
             Some(&world.staff_a),
             &json!({"outcome": "reached_parent"}),
             201,
@@ -600,7 +611,7 @@ async fn caseload_order_and_follow_ups(app: TestApp) -> anyhow::Result<()> {
     let page: CaseloadReport = app.get_ok(&base, &world.staff_a).await?;
     assert_eq!(page.rows.len(), 5);
     assert_eq!(
-        page.rows[1].latest_follow_up.as_ref().map(|u| u.id),
+        page.rows[4].latest_follow_up.as_ref().map(|u| u.id),
         Some(reached.id)
     );
 
@@ -635,7 +646,7 @@ async fn caseload_order_and_follow_ups(app: TestApp) -> anyhow::Result<()> {
 
     // The list, newest first, paged; the audit log has the writes.
     let listed: Page<FollowUp> = app
-        .get_ok(&format!("{}?limit=1", follow(serious)), &world.staff_a)
+        .get_ok(&format!("{}?limit=1", follow(on_track)), &world.staff_a)
         .await?;
     assert_eq!(
         listed.items.iter().map(|u| u.id).collect::<Vec<_>>(),
@@ -644,7 +655,7 @@ async fn caseload_order_and_follow_ups(app: TestApp) -> anyhow::Result<()> {
     let next = listed.next_cursor.unwrap();
     let rest: Page<FollowUp> = app
         .get_ok(
-            &format!("{}?limit=1&cursor={next}", follow(serious)),
+            &format!("{}?limit=1&cursor={next}", follow(on_track)),
             &world.staff_a,
         )
         .await?;
@@ -653,7 +664,7 @@ async fn caseload_order_and_follow_ups(app: TestApp) -> anyhow::Result<()> {
         vec![snooze.id]
     );
     let audit: Value = app
-        .get_ok(&format!("/api/v1/audit?family_id={serious}"), admin)
+        .get_ok(&format!("/api/v1/audit?family_id={on_track}"), admin)
         .await?;
     let writes = audit["items"]
         .as_array()
@@ -818,7 +829,8 @@ async fn caseload_reaches_before_the_window(app: TestApp) -> anyhow::Result<()> 
     )
     .await?;
 
-    let base = format!("/api/v1/reports/caseload?as_of={}", enc(as_of));
+    // The order by gap (SPEC 4): `sort=gap`; the default order by attention has its own test.
+    let base = format!("/api/v1/reports/caseload?sort=gap&as_of={}", enc(as_of));
     let page: CaseloadReport = app.get_ok(&base, &world.staff_a).await?;
     let order: Vec<(FamilyId, GapStatus, Option<f64>)> = page
         .rows
@@ -875,7 +887,7 @@ async fn caseload_reaches_before_the_window(app: TestApp) -> anyhow::Result<()> 
         );
     }
 
-    // Snoozing hides a critical family but never a stale one.
+    // Snoozing hides neither a critical family nor a stale one (SPEC 4a).
     for family in [stale, critical] {
         let _: FollowUp = app
             .post_ok(
@@ -888,8 +900,8 @@ async fn caseload_reaches_before_the_window(app: TestApp) -> anyhow::Result<()> 
     }
     let page: CaseloadReport = app.get_ok(&base, &world.staff_a).await?;
     let ids: Vec<FamilyId> = page.rows.iter().map(|r| r.family_id).collect();
-    assert_eq!(ids, vec![world.f.id, stale, visit, recent]);
-    assert_eq!(page.snoozed_hidden, 1);
+    assert_eq!(ids, vec![world.f.id, stale, critical, visit, recent]);
+    assert_eq!(page.snoozed_hidden, 0);
     assert!(page.rows[1].snoozed_until.is_some());
 
     // Split over several connections (as for large caseloads), the caseload is the same as
@@ -903,6 +915,7 @@ async fn caseload_reaches_before_the_window(app: TestApp) -> anyhow::Result<()> 
         for (shard_from_families, offset) in [(usize::MAX, 0), (1, 0), (usize::MAX, 2), (1, 2)] {
             let request = CaseloadRequest {
                 filter: FamilyFilter::All,
+                order: Default::default(),
                 time: ReportTime::parse(Some(as_of_utc.fixed_offset()), None, as_of_utc)?,
                 include_snoozed: true,
                 offset,

@@ -151,10 +151,13 @@ fn when(at: Option<DateTime<Utc>>, tz: chrono_tz::Tz) -> String {
 
 fn caseload_table(rows: &[CaseloadRow]) -> Table {
     let mut table = Table::new(&[
+        "attention",
         "status",
         "family",
         "parent",
         "child",
+        "reasons",
+        "!signals",
         ">gap_days",
         ">target",
         ">longest_gap",
@@ -169,11 +172,16 @@ fn caseload_table(rows: &[CaseloadRow]) -> Table {
         "!family_id",
     ]);
     for row in rows {
+        let reasons: Vec<&str> = row.signals.iter().map(|s| s.code.label_en()).collect();
+        let codes: Vec<&str> = row.signals.iter().map(|s| s.code.as_str()).collect();
         table.push(vec![
+            row.attention_level.as_str().to_owned(),
             row.status.to_string(),
             row.family_name.clone(),
             name(row.parent.as_ref()),
             name(row.child.as_ref()),
+            reasons.join(", "),
+            codes.join(";"),
             days(row.current_gap_days),
             row.target_days.to_string(),
             days(Some(row.longest_gap_days)),
@@ -353,6 +361,7 @@ pub fn print_family_gaps(report: &FamilyReport, format: Format) -> CliResult<()>
                 text.push_str("no parent with a child or caregiver in this family yet\n");
             } else {
                 text.push_str(&table.render_text());
+                text.push_str(ATTENTION_LEGEND);
                 text.push_str(STATUS_LEGEND);
             }
             output::print(&text)
@@ -398,6 +407,8 @@ pub fn print_family_depth(report: &FamilyReport, format: Format) -> CliResult<()
     }
 }
 
+const ATTENTION_LEGEND: &str = "\nattention: high (3 or more signals on a pair, or a gap overdue or worse), watch (1 or 2 signals), none; families in most need first\n";
+
 /// Prints the caseload.
 pub fn print_caseload(report: &CaseloadReport, format: Format) -> CliResult<()> {
     let table = caseload_table(&report.rows);
@@ -421,6 +432,7 @@ pub fn print_caseload(report: &CaseloadReport, format: Format) -> CliResult<()> 
                 text.push_str("no families in your programs\n");
             } else {
                 text.push_str(&table.render_text());
+                text.push_str(ATTENTION_LEGEND);
                 text.push_str(STATUS_LEGEND);
             }
             output::print(&text)

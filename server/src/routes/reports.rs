@@ -19,7 +19,7 @@ use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Json;
-use crate::service::caseload::{self as caseload_service, CaseloadRequest};
+use crate::service::caseload::{self as caseload_service, CaseloadOrder, CaseloadRequest};
 use crate::service::reports::{self as service, ReportTime};
 use crate::store;
 
@@ -78,6 +78,15 @@ pub async fn family_report(
     Ok(web::Json(report))
 }
 
+/// The order of the caseload's rows.
+#[derive(Clone, Copy, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseloadSort {
+    #[default]
+    Attention,
+    Gap,
+}
+
 /// The caseload's filters and paging.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -94,6 +103,10 @@ pub struct CaseloadQuery {
     /// Also list families a `remind_later` follow-up snoozed (default false).
     #[serde(default)]
     pub include_snoozed: bool,
+    /// `attention` (default): attention level, then gap status, then current gap (SPEC 4a);
+    /// `gap`: gap status, then current gap.
+    #[serde(default)]
+    pub sort: CaseloadSort,
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Rows per page, 1 to 500 (default 50).
@@ -136,6 +149,10 @@ pub async fn caseload(
     };
     let program_id = query.program_id;
     let include_snoozed = query.include_snoozed;
+    let order = match query.sort {
+        CaseloadSort::Attention => CaseloadOrder::Attention,
+        CaseloadSort::Gap => CaseloadOrder::Gap,
+    };
     let db = state.db.clone();
     let page = state
         .db
@@ -146,6 +163,7 @@ pub async fn caseload(
                 conn,
                 &CaseloadRequest {
                     filter,
+                    order,
                     time,
                     include_snoozed,
                     offset,

@@ -11,6 +11,10 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
+use kinthread_shared::attention::{
+    AttentionLevel, AttentionRank, CaregiverCheckin, FeedbackVisibility, PairEvidence,
+    PairStanding, Signal, Thresholds, family_rank, pair_signals,
+};
 use kinthread_shared::depth::summary::summarize;
 use kinthread_shared::gaps::{
     GapStatus, Pair, PairGaps, Urgency, Window, compare_urgency, pair_gaps,
@@ -32,10 +36,21 @@ use crate::store::reports::{
 use crate::store::{self, follow_ups};
 use crate::store::{from_millis, to_millis};
 
+/// The order of a caseload.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CaseloadOrder {
+    /// SPEC 4a: attention level, then gap status, then current gap.
+    #[default]
+    Attention,
+    /// Gap status, then current gap (the order before attention signals).
+    Gap,
+}
+
 /// What the caseload was asked for.
 #[derive(Clone, Debug)]
 pub struct CaseloadRequest {
     pub filter: FamilyFilter,
+    pub order: CaseloadOrder,
     pub time: ReportTime,
     pub include_snoozed: bool,
     /// Rows to skip (the cursor) and rows to return.
@@ -117,12 +132,24 @@ pub fn follow_up_times(
     (snoozed, latest.recheck_at)
 }
 
+/// The pair a caseload row shows: its gap figures, the signals of every caseload pair of the
+/// family, and the indices of parent and child in the family's persons.
+struct ShownPair {
+    gaps: PairGaps,
+    signals: Vec<Signal>,
+    pair: Pair,
+    parent: usize,
+    child: usize,
+}
+
 /// A family placed in the order, before its row is built.
 struct Ranked {
     family: usize,
-    /// The most urgent pair: its figures and the indices of parent and child in the
-    /// family's persons. `None` for a family without a parent–child pair.
-    worst: Option<(PairGaps, Pair, usize, usize)>,
+    /// The pair the row shows: the one most in need of attention. `None` for a family
+    /// without a parent–child pair.
+    worst: Option<ShownPair>,
+    /// The family's attention level and worst gap (SPEC 4a).
+    rank: AttentionRank,
 }
 
 impl Ranked {
@@ -134,24 +161,37 @@ impl Ranked {
     fn urgency(&self) -> Urgency {
         self.worst
             .as_ref()
-            .map_or(Urgency::NEVER, |(gaps, ..)| Urgency::of(gaps))
+            .map_or(Urgency::NEVER, |shown| Urgency::of(&shown.gaps))
+    }
+
+    /// SPEC 4a: a remind-later follow-up never hides a family whose gap is critical, stale
+    /// or never, nor one whose attention level is high.
+    fn may_be_snoozed(&self) -> bool {
+        let gap_allows = match self.status() {
+            GapStatus::Critical | GapStatus::Stale | GapStatus::Never => false,
+            GapStatus::OnTrack | GapStatus::Due | GapStatus::Overdue | GapStatus::Serious => true,
+        };
+        gap_allows && self.rank.level != AttentionLevel::High
     }
 }
 
-/// The staff-list order (`gaps::Urgency`) applied to families, then by name and id so
-/// equally urgent rows keep a stable order.
+/// The staff-list order applied to families, then by name and id so equally urgent rows
+/// keep a stable order.
 fn compare_ranked(
+    order: CaseloadOrder,
     a: &Ranked,
     b: &Ranked,
     family_a: Option<&CaseloadFamily>,
     family_b: Option<&CaseloadFamily>,
 ) -> Ordering {
-    a.urgency()
-        .cmp(&b.urgency())
-        .then_with(|| match (family_a, family_b) {
-            (Some(x), Some(y)) => (&x.display_name, x.id).cmp(&(&y.display_name, y.id)),
-            _ => Ordering::Equal,
-        })
+    let first = match order {
+        CaseloadOrder::Attention => a.rank.cmp(&b.rank),
+        CaseloadOrder::Gap => a.urgency().cmp(&b.urgency()),
+    };
+    first.then_with(|| match (family_a, family_b) {
+        (Some(x), Some(y)) => (&x.display_name, x.id).cmp(&(&y.display_name, y.id)),
+        _ => Ordering::Equal,
+    })
 }
 
 /// Families with fewer than this are computed on one connection: threads would cost more
@@ -244,7 +284,10 @@ pub fn caseload(
             .get(shard)
             .and_then(|result| result.families.get(entry.family))
     };
-    ranked.sort_by(|(sa, a), (sb, b)| compare_ranked(a, b, family_of(*sa, a), family_of(*sb, b)));
+    let order = request.order;
+    ranked.sort_by(|(sa, a), (sb, b)| {
+        compare_ranked(order, a, b, family_of(*sa, a), family_of(*sb, b))
+    });
     let total_rows = ranked.len();
     let snoozed_hidden = shards.iter().map(|result| result.snoozed_hidden).sum();
 
@@ -321,6 +364,13 @@ fn gather_shard<'f>(
         to: to_millis(time.as_of),
     };
     let mut events = reports_store::events(conn, &request.filter, shard, None, started)?;
+    let checkins = reports_store::checkins_in(
+        conn,
+        &request.filter,
+        shard,
+        to_millis(earliest),
+        to_millis(time.as_of),
+    )?;
     let across = EventRange::VisitsAcross { before: cut };
     for (family, visits) in reports_store::events(conn, &request.filter, shard, None, across)? {
         events.entry(family).or_default().extend(visits);
@@ -371,6 +421,8 @@ fn gather_shard<'f>(
     }
 
     // Every family's most urgent pair, enough to order and filter.
+    let no_checkins = Vec::new();
+    let thresholds = Thresholds::default();
     let mut ranked = Vec::with_capacity(families.len());
     let mut snoozed_hidden = 0_u32;
     for (index, family) in families.iter().enumerate() {
@@ -380,23 +432,67 @@ fn gather_shard<'f>(
             .copied()
             .ok_or_else(|| ApiError::internal("a caseload family lost its window"))?;
         let target = family.target;
-        let mut worst: Option<(PairGaps, Pair, usize, usize)> = None;
+        let people = persons.get(&family.id).unwrap_or(&no_persons);
+        let family_checkins = checkins.get(&family.id).unwrap_or(&no_checkins);
+        let mut worst: Option<ShownPair> = None;
+        let mut standings = Vec::new();
+        let mut family_signals = Vec::new();
         for &(pair, parent, child) in family_pairs.get(index).map_or(&[][..], Vec::as_slice) {
             let gaps = pair_gaps(log, &pair, &window, tz, target).map_err(gap_error)?;
+            let (Some(parent_person), Some(child_person)) = (people.get(parent), people.get(child))
+            else {
+                continue;
+            };
+            let about_child: Vec<CaregiverCheckin> = family_checkins
+                .iter()
+                .filter(|(about, _)| *about == child_person.id)
+                .map(|(_, checkin)| *checkin)
+                .collect();
+            let evidence = PairEvidence {
+                parent: parent_person.id,
+                parent_role: parent_person.role,
+                child: child_person.id,
+                contacts: log,
+                checkins: &about_child,
+                // The child's own feedback is not read into the caseload yet (counts of it
+                // are shown where the SPEC allows, with the child's-voice records).
+                feedbacks: &[],
+            };
+            let signals = pair_signals(&evidence, &window, &thresholds)
+                .map_err(|e| ApiError::internal(format!("attention signals: {e}")))?;
+            let standing = PairStanding {
+                parent_lives_away: parent_person.lives_away,
+                status: gaps.status,
+                current_gap_seconds: gaps.current_gap_seconds,
+                signals: signals.codes(),
+            };
+            standings.push(standing);
+            // Every pair's signals show on the row (their reasons name the parent); the gap
+            // figures are the most urgent pair's.
+            family_signals.extend(signals.signals);
             let more_urgent = worst
                 .as_ref()
-                .is_none_or(|(current, ..)| compare_urgency(&gaps, current) == Ordering::Less);
+                .is_none_or(|shown| compare_urgency(&gaps, &shown.gaps) == Ordering::Less);
             if more_urgent {
-                worst = Some((gaps, pair, parent, child));
+                worst = Some(ShownPair {
+                    gaps,
+                    signals: Vec::new(),
+                    pair,
+                    parent,
+                    child,
+                });
             }
+        }
+        if let Some(shown) = &mut worst {
+            shown.signals = family_signals;
         }
         let entry = Ranked {
             family: index,
             worst,
+            rank: family_rank(&standings, FeedbackVisibility::Included),
         };
         let (snoozed, _) = follow_up_times(latest.get(&family.id), time.as_of);
-        // SPEC: a stale gap is shown, never hidden, whatever staff said last.
-        if snoozed.is_some() && !request.include_snoozed && entry.status() != GapStatus::Stale {
+        if snoozed.is_some() && !request.include_snoozed && entry.may_be_snoozed() {
             snoozed_hidden += 1;
             continue;
         }
@@ -432,6 +528,8 @@ fn caseload_row(
         child: None,
         pair_count,
         status: GapStatus::Never,
+        attention_level: AttentionLevel::None,
+        signals: Vec::new(),
         target_days: family.target.days(),
         last_contact_at: None,
         current_gap_days: None,
@@ -446,9 +544,18 @@ fn caseload_row(
         snoozed_until,
         recheck_at,
     };
-    let Some((gaps, pair, parent, child)) = &entry.worst else {
+    row.attention_level = entry.rank.level;
+    let Some(ShownPair {
+        gaps,
+        signals,
+        pair,
+        parent,
+        child,
+    }) = &entry.worst
+    else {
         return row;
     };
+    row.signals = signals.clone();
     let theirs: Vec<ContactEvent> = events
         .iter()
         .filter(|event| pair.took_part_in(event))

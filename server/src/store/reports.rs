@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use kinthread_shared::attention::CaregiverCheckin;
 use kinthread_shared::reports::PersonSummary;
 use kinthread_shared::{
     ContactEvent, ContactKind, ContactStatus, DepthLevel, EndRule, FamilyId, FamilyRole, PersonId,
@@ -477,6 +478,43 @@ fn lasting_kinds() -> impl Iterator<Item = &'static str> {
         .iter()
         .filter(|kind| kind.end_rule() == EndRule::EndedAt)
         .map(|kind| kind.as_str())
+}
+
+/// The caregivers' check-ins of the families in scope observed in `[from, to]` (epoch ms),
+/// as the attention signals read them: whose child, when, mood, whether a worry was noted.
+/// Never their text.
+pub fn checkins_in(
+    conn: &mut DbConnection,
+    filter: &FamilyFilter,
+    shard: Option<&Shard>,
+    from: i64,
+    to: i64,
+) -> QueryResult<HashMap<FamilyId, Vec<(PersonId, CaregiverCheckin)>>> {
+    let query = checkins::table
+        .filter(checkins::observed_at.ge(from))
+        .filter(checkins::observed_at.le(to))
+        .select((
+            checkins::family_id,
+            checkins::child_id,
+            checkins::observed_at,
+            checkins::mood,
+            checkins::worries.is_not_null(),
+        ))
+        .into_boxed();
+    let query = in_families!(query, checkins::family_id, filter, shard);
+    let rows: Vec<(FamilyId, PersonId, i64, i32, bool)> = query.load(conn)?;
+    let mut by_family: HashMap<FamilyId, Vec<(PersonId, CaregiverCheckin)>> = HashMap::new();
+    for (family, child, observed, mood, worry_noted) in rows {
+        by_family.entry(family).or_default().push((
+            child,
+            CaregiverCheckin {
+                observed_at: from_millis(observed)?,
+                mood,
+                worry_noted,
+            },
+        ));
+    }
+    Ok(by_family)
 }
 
 /// `(observed_at ms, mood)` of a family's check-ins observed in `[from, to]`.
