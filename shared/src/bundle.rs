@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::{Consent, Family, FieldError};
+use crate::attention::CaregiverCheckin;
 use crate::gaps::GapError;
 use crate::ids::{CheckinId, ContactId, FamilyId, FollowUpId, PersonId, ProgramId, UserId};
 use crate::model::{
@@ -502,16 +503,27 @@ impl Bundle {
     ) -> Result<FamilyReport, GapError> {
         let persons = record.person_summaries();
         let events = record.current_events();
-        let moods: Vec<(DateTime<Utc>, i32)> = record
+        // A bundle without content (a staff member's without consent) holds no worries, so
+        // `caregiver_worried` counts low moods only there.
+        let checkins: Vec<(PersonId, CaregiverCheckin)> = record
             .checkins
             .iter()
-            .map(|c| (c.observed_at.with_timezone(&Utc), c.mood))
+            .map(|c| {
+                (
+                    c.child_id,
+                    CaregiverCheckin {
+                        observed_at: c.observed_at.with_timezone(&Utc),
+                        mood: c.mood,
+                        worry_noted: c.worries.is_some(),
+                    },
+                )
+            })
             .collect();
         assemble::family_report(FamilyReportInput {
             family: self.family(record),
             persons: &persons,
             events: &events,
-            checkin_moods: &moods,
+            checkins: &checkins,
             latest_follow_up: record.latest_follow_up(as_of),
             as_of,
             window_days,

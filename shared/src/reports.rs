@@ -65,6 +65,10 @@ pub struct PairReport {
     pub b: PersonSummary,
     pub gaps: PairGaps,
     pub depth: DepthSummary,
+    /// Parent–child pairs: the attention signals raised over the window (SPEC 4a; counts
+    /// and reasons, never note text). Empty for parent–caregiver pairs.
+    #[serde(default)]
+    pub signals: Vec<Signal>,
 }
 
 /// Caregiver check-ins about the family's children over the report window: figures only.
@@ -92,6 +96,9 @@ pub struct FamilyReport {
     pub target_days: u32,
     /// Parent–child pairs first (parents living away first), then parent–caregiver pairs.
     pub pairs: Vec<PairReport>,
+    /// The family's attention level from its parent–child pairs (SPEC 4a).
+    #[serde(default)]
+    pub attention_level: AttentionLevel,
     pub checkins: CheckinSummary,
     pub latest_follow_up: Option<FollowUp>,
 }

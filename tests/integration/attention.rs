@@ -6,7 +6,7 @@
 use chrono::{Duration, Utc};
 use kinthread_shared::api::BatchResponse;
 use kinthread_shared::attention::{AttentionLevel, SignalCode};
-use kinthread_shared::reports::CaseloadReport;
+use kinthread_shared::reports::{CaseloadReport, FamilyReport};
 use kinthread_tests::fixtures::World;
 use kinthread_tests::{TestApp, engine_tests};
 use serde_json::{Value, json};
@@ -106,6 +106,37 @@ async fn families_in_most_need_come_first(app: TestApp) -> anyhow::Result<()> {
             .signals
             .iter()
             .all(|s| !s.reason.zh.is_empty() && !s.reason.en.is_empty())
+    );
+
+    // The family report shows the same signals on the mother's pair, and the level.
+    let report: FamilyReport = app
+        .get_ok(
+            &format!("/api/v1/families/{}/report", world.f.id),
+            &world.staff_a,
+        )
+        .await?;
+    assert_eq!(report.attention_level, AttentionLevel::High);
+    let mother_pair = report
+        .pairs
+        .iter()
+        .find(|p| p.a.id == world.f.mother && p.b.id == world.f.child)
+        .expect("the mother's pair is reported");
+    let reported: Vec<SignalCode> = mother_pair.signals.iter().map(|s| s.code).collect();
+    assert!(
+        reported.contains(&SignalCode::CallsUnanswered),
+        "{reported:?}"
+    );
+    assert!(
+        reported.contains(&SignalCode::CallsCutShort),
+        "{reported:?}"
+    );
+    assert!(
+        report
+            .pairs
+            .iter()
+            .filter(|p| p.b.id == world.f.grandmother)
+            .all(|p| p.signals.is_empty()),
+        "parent–caregiver pairs raise no signal"
     );
 
     // The old order puts the longer gap first.

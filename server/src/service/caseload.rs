@@ -368,6 +368,7 @@ fn gather_shard<'f>(
         conn,
         &request.filter,
         shard,
+        None,
         to_millis(earliest),
         to_millis(time.as_of),
     )?;

@@ -85,15 +85,16 @@ pub fn family_report(
     )?
     .remove(&family.id)
     .unwrap_or_default();
-    let moods = store::checkin_moods(
+    let checkins = store::checkins_in(
         conn,
-        family.id,
+        &FamilyFilter::All,
+        None,
+        Some(family.id),
         to_millis(window.from),
         to_millis(window.as_of),
     )?
-    .into_iter()
-    .map(|(at, mood)| Ok((crate::store::from_millis(at)?, mood)))
-    .collect::<Result<Vec<_>, diesel::result::Error>>()?;
+    .remove(&family.id)
+    .unwrap_or_default();
     let latest_follow_up = if with_follow_up {
         follow_ups::latest(conn, family.id, to_millis(time.as_of))?
     } else {
@@ -104,7 +105,7 @@ pub fn family_report(
         family,
         persons: &persons,
         events: &events,
-        checkin_moods: &moods,
+        checkins: &checkins,
         latest_follow_up,
         as_of: time.as_of,
         window_days: time.window_days,

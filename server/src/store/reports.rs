@@ -487,10 +487,11 @@ pub fn checkins_in(
     conn: &mut DbConnection,
     filter: &FamilyFilter,
     shard: Option<&Shard>,
+    family: Option<FamilyId>,
     from: i64,
     to: i64,
 ) -> QueryResult<HashMap<FamilyId, Vec<(PersonId, CaregiverCheckin)>>> {
-    let query = checkins::table
+    let mut query = checkins::table
         .filter(checkins::observed_at.ge(from))
         .filter(checkins::observed_at.le(to))
         .select((
@@ -501,7 +502,10 @@ pub fn checkins_in(
             checkins::worries.is_not_null(),
         ))
         .into_boxed();
-    let query = in_families!(query, checkins::family_id, filter, shard);
+    query = match family {
+        Some(family) => query.filter(checkins::family_id.eq(family)),
+        None => in_families!(query, checkins::family_id, filter, shard),
+    };
     let rows: Vec<(FamilyId, PersonId, i64, i32, bool)> = query.load(conn)?;
     let mut by_family: HashMap<FamilyId, Vec<(PersonId, CaregiverCheckin)>> = HashMap::new();
     for (family, child, observed, mood, worry_noted) in rows {
@@ -515,19 +519,4 @@ pub fn checkins_in(
         ));
     }
     Ok(by_family)
-}
-
-/// `(observed_at ms, mood)` of a family's check-ins observed in `[from, to]`.
-pub fn checkin_moods(
-    conn: &mut DbConnection,
-    family_id: FamilyId,
-    from: i64,
-    to: i64,
-) -> QueryResult<Vec<(i64, i32)>> {
-    checkins::table
-        .filter(checkins::family_id.eq(family_id))
-        .filter(checkins::observed_at.ge(from))
-        .filter(checkins::observed_at.le(to))
-        .select((checkins::observed_at, checkins::mood))
-        .load(conn)
 }

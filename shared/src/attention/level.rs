@@ -16,11 +16,14 @@ pub const HIGH_FROM_SIGNALS: usize = 3;
 
 /// How much a family needs a worker's attention. Declared from least to most, so the derived
 /// `Ord` is the order of need.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AttentionLevel {
     /// No signal on any pair and the worst gap status better than `overdue`.
+    #[default]
     None,
     /// One or two signals on some pair.
     Watch,

@@ -8,8 +8,13 @@ use chrono_tz::Tz;
 
 use super::{CheckinSummary, FamilyReport, FollowUp, PairKind, PairReport, PersonSummary};
 use crate::api::Family;
+use crate::attention::{
+    AttentionError, CaregiverCheckin, FeedbackVisibility, PairEvidence, PairStanding, Thresholds,
+    family_level, pair_signals,
+};
 use crate::depth::summary::{DepthSummary, summarize};
 use crate::gaps::{GapError, Pair, PairGaps, Window, pair_gaps};
+use crate::ids::PersonId;
 use crate::model::{ContactEvent, FamilyRole};
 use crate::values::TargetCadence;
 
@@ -70,7 +75,7 @@ pub fn pair_figures(
 }
 
 /// Check-in figures from `(observed_at, mood)` of the check-ins inside the window.
-pub fn checkin_summary(moods: &[(DateTime<Utc>, i32)]) -> CheckinSummary {
+fn checkin_summary(moods: &[(DateTime<Utc>, i32)]) -> CheckinSummary {
     let count = u32::try_from(moods.len()).unwrap_or(u32::MAX);
     let total: i64 = moods.iter().map(|(_, mood)| i64::from(*mood)).sum();
     CheckinSummary {
@@ -90,8 +95,9 @@ pub struct FamilyReportInput<'a> {
     /// The current version of every contact of the family (amended ones left out), from any
     /// time: the last contact may lie before the window.
     pub events: &'a [ContactEvent],
-    /// `(observed_at, mood)` of check-ins; those outside the window are left out here.
-    pub checkin_moods: &'a [(DateTime<Utc>, i32)],
+    /// The caregivers' check-ins, each with the child it is about; those outside the window
+    /// are left out here.
+    pub checkins: &'a [(PersonId, CaregiverCheckin)],
     /// The latest follow-up recorded up to `as_of`, where the reader may see it.
     pub latest_follow_up: Option<FollowUp>,
     pub as_of: DateTime<Utc>,
@@ -103,23 +109,60 @@ pub fn family_report(input: FamilyReportInput<'_>) -> Result<FamilyReport, GapEr
     let tz = input.family.time_zone.tz();
     let window = Window::days_up_to(input.as_of, input.window_days, tz)?;
     let target = input.family.target_cadence_days;
+    let thresholds = Thresholds::default();
     let mut pairs = Vec::new();
+    let mut standings = Vec::new();
     for (kind, a, b) in report_pairs(input.persons) {
         let child = (kind == PairKind::ParentChild).then_some(b.id);
         let pair = Pair::new(a.id, b.id, child)?;
         let (gaps, depth) = pair_figures(input.events, &pair, &window, tz, target)?;
+        let signals = match kind {
+            PairKind::ParentChild => {
+                let about_child: Vec<CaregiverCheckin> = input
+                    .checkins
+                    .iter()
+                    .filter(|(about, _)| *about == b.id)
+                    .map(|(_, checkin)| *checkin)
+                    .collect();
+                let evidence = PairEvidence {
+                    parent: a.id,
+                    parent_role: a.role,
+                    child: b.id,
+                    contacts: input.events,
+                    checkins: &about_child,
+                    // The child's own feedback joins with the child's-voice records.
+                    feedbacks: &[],
+                };
+                let raised =
+                    pair_signals(&evidence, &window, &thresholds).map_err(|e| match e {
+                        AttentionError::Window(gap) => gap,
+                        AttentionError::SamePerson { .. } | AttentionError::Thresholds(_) => {
+                            GapError::SamePerson { person: a.id }
+                        }
+                    })?;
+                standings.push(PairStanding {
+                    parent_lives_away: a.lives_away,
+                    status: gaps.status,
+                    current_gap_seconds: gaps.current_gap_seconds,
+                    signals: raised.codes(),
+                });
+                raised.signals
+            }
+            PairKind::ParentCaregiver => Vec::new(),
+        };
         pairs.push(PairReport {
             pair_kind: kind,
             a: a.clone(),
             b: b.clone(),
             gaps,
             depth,
+            signals,
         });
     }
     let moods: Vec<(DateTime<Utc>, i32)> = input
-        .checkin_moods
+        .checkins
         .iter()
-        .copied()
+        .map(|(_, checkin)| (checkin.observed_at, checkin.mood))
         .filter(|(at, _)| window.from <= *at && *at <= window.as_of)
         .collect();
     Ok(FamilyReport {
@@ -129,6 +172,7 @@ pub fn family_report(input: FamilyReportInput<'_>) -> Result<FamilyReport, GapEr
         window,
         target_days: target.days(),
         pairs,
+        attention_level: family_level(&standings, FeedbackVisibility::Included),
         checkins: checkin_summary(&moods),
         latest_follow_up: input.latest_follow_up,
     })
