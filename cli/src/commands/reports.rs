@@ -350,6 +350,21 @@ pub fn family_heading(report: &FamilyReport) -> String {
     text
 }
 
+/// The family's attention level and, per parent–child pair, the reasons of its signals.
+fn attention_lines(report: &FamilyReport) -> String {
+    let mut text = format!("\nattention: {}\n", report.attention_level.as_str());
+    for pair in report.pairs.iter().filter(|p| !p.signals.is_empty()) {
+        let reasons: Vec<&str> = pair.signals.iter().map(|s| s.reason.en.as_str()).collect();
+        text.push_str(&format!(
+            "  {} – {}: {}\n",
+            pair.a.display_name,
+            pair.b.display_name,
+            reasons.join("; ")
+        ));
+    }
+    text
+}
+
 /// Prints a family's gap report.
 pub fn print_family_gaps(report: &FamilyReport, format: Format) -> CliResult<()> {
     let table = gaps_table(report);
@@ -361,6 +376,7 @@ pub fn print_family_gaps(report: &FamilyReport, format: Format) -> CliResult<()>
                 text.push_str("no parent with a child or caregiver in this family yet\n");
             } else {
                 text.push_str(&table.render_text());
+                text.push_str(&attention_lines(report));
                 text.push_str(ATTENTION_LEGEND);
                 text.push_str(STATUS_LEGEND);
             }
