@@ -182,12 +182,6 @@ pub struct AuthUser {
     pub person_id: Option<PersonId>,
 }
 
-impl AuthUser {
-    pub fn is_admin(&self) -> bool {
-        self.role == AccountRole::Admin
-    }
-}
-
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;

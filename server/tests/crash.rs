@@ -195,21 +195,11 @@ async fn acknowledged_contacts_survive_sigkill_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_contacts_survive_sigkill_postgres() {
-    let Ok(url) = std::env::var("KINTHREAD_TEST_POSTGRES_URL") else {
-        common::skip_postgres("acknowledged_contacts_survive_sigkill_postgres");
+    // A database of its own, so the admin and families start from nothing.
+    let Some(db) =
+        common::PostgresSchema::new("acknowledged_contacts_survive_sigkill_postgres", "kt_crash")
+    else {
         return;
     };
-    // A database of its own, so the admin and families start from nothing.
-    use diesel::Connection;
-    use diesel::connection::SimpleConnection;
-    let schema = format!("kt_crash_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = diesel::PgConnection::establish(&url).unwrap();
-    admin
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .unwrap();
-    let separator = if url.contains('?') { '&' } else { '?' };
-    survives_sigkill(&format!("{url}{separator}options=-csearch_path%3D{schema}")).await;
-    admin
-        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-        .unwrap();
+    survives_sigkill(&db.url).await;
 }

@@ -261,25 +261,17 @@ async fn log_keeps_secrets_out_and_quotes_request_ids_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_keeps_secrets_out_and_quotes_request_ids_postgres() {
-    let Ok(admin_url) = std::env::var("KINTHREAD_TEST_POSTGRES_URL") else {
-        common::skip_postgres("log_keeps_secrets_out_and_quotes_request_ids_postgres");
+    let Some(mut db) = common::PostgresSchema::new(
+        "log_keeps_secrets_out_and_quotes_request_ids_postgres",
+        "kt_log",
+    ) else {
         return;
     };
-    let schema = format!("kt_log_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
-    admin
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .unwrap();
     // A password in the URL's query, which libpq accepts (the test server trusts anyway).
-    let separator = if admin_url.contains('?') { '&' } else { '?' };
-    let url =
-        format!("{admin_url}{separator}options=-csearch_path%3D{schema}&password={URL_PASSWORD}");
-    let drop_programs = format!("DROP TABLE {schema}.programs CASCADE");
+    let url = format!("{}&password={URL_PASSWORD}", db.url);
+    let drop_programs = format!("DROP TABLE {}.programs CASCADE", db.schema);
     secrets_stay_out_and_ids_are_quoted(&url, || {
-        admin.batch_execute(&drop_programs).unwrap();
+        db.admin.batch_execute(&drop_programs).unwrap();
     })
     .await;
-    admin
-        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
-        .unwrap();
 }

@@ -16,3 +16,41 @@ pub fn skip_postgres(test: &str) {
         "SKIPPED {test}: KINTHREAD_TEST_POSTGRES_URL is not set"
     );
 }
+
+/// A PostgreSQL schema of its own for one test, dropped when this goes: the URL to give the
+/// server (`search_path` set to the schema), and an admin connection for the test's own SQL.
+pub struct PostgresSchema {
+    pub admin: diesel::PgConnection,
+    pub schema: String,
+    pub url: String,
+}
+
+impl PostgresSchema {
+    /// A fresh schema named `{prefix}_…` in the database of `KINTHREAD_TEST_POSTGRES_URL`;
+    /// `None` (after [`skip_postgres`]) when the variable is not set.
+    pub fn new(test: &str, prefix: &str) -> Option<Self> {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        let Ok(admin_url) = std::env::var("KINTHREAD_TEST_POSTGRES_URL") else {
+            skip_postgres(test);
+            return None;
+        };
+        let schema = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = diesel::PgConnection::establish(&admin_url).unwrap();
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .unwrap();
+        let separator = if admin_url.contains('?') { '&' } else { '?' };
+        let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
+        Some(Self { admin, schema, url })
+    }
+}
+
+impl Drop for PostgresSchema {
+    fn drop(&mut self) {
+        use diesel::connection::SimpleConnection;
+        let _ = self
+            .admin
+            .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+    }
+}
