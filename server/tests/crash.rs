@@ -37,18 +37,8 @@ async fn serve(db: &str, port: u16) -> Child {
     let mut child = command(db, &["--bind", &format!("127.0.0.1:{port}"), "serve"])
         .spawn()
         .unwrap();
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        let url = format!("http://127.0.0.1:{port}/api/v1/health");
-        if client
-            .get(&url)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return child;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    if common::answers_health(port).await {
+        return child;
     }
     let _ = child.kill();
     let _ = child.wait();

@@ -7,7 +7,6 @@
 
 use std::io::Write;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
@@ -62,18 +61,8 @@ async fn serve(db: &str, port: u16, log: std::path::PathBuf) -> Server {
         .spawn()
         .unwrap();
     let server = Server { child, log };
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        let url = format!("http://127.0.0.1:{port}/api/v1/health");
-        if client
-            .get(&url)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    if common::answers_health(port).await {
+        return server;
     }
     panic!("the server did not start: {}", server.stop());
 }

@@ -54,3 +54,17 @@ impl Drop for PostgresSchema {
             .batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
     }
 }
+
+/// Waits (10 s at most) for a server on `port` to answer its health check.
+pub async fn answers_health(port: u16) -> bool {
+    let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/api/v1/health");
+    for _ in 0..200 {
+        let answer = client.get(&url).send().await;
+        if answer.is_ok_and(|r| r.status().is_success()) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
