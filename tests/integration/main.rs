@@ -21,6 +21,7 @@ mod permissions;
 mod reports;
 mod snapshots;
 mod storage;
+mod voice;
 
 use chrono::{DateTime, Duration, Utc};
 use kinthread_shared::PersonId;

@@ -7,3 +7,4 @@ pub mod checkins;
 pub mod contacts;
 pub mod fingerprint;
 pub mod reports;
+pub mod voice;
