@@ -60,6 +60,7 @@ diesel::table! {
         created_at -> BigInt,
         tokens_valid_after -> BigInt,
         login_locked -> Bool,
+        must_change_password -> Bool,
     }
 }
 

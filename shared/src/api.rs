@@ -130,10 +130,35 @@ pub struct User {
     /// unlocks it (its tokens keep working).
     #[serde(default)]
     pub login_locked: bool,
+    /// An admin reset the password: the account signs in with the one-time password, and
+    /// until it changes it (`POST /me/password`) its tokens are refused everywhere else with
+    /// 403 `password_change_required`.
+    #[serde(default)]
+    pub must_change_password: bool,
     pub family_id: Option<FamilyId>,
     pub person_id: Option<PersonId>,
     pub program_ids: Vec<ProgramId>,
     pub created_at: DateTime<Utc>,
+}
+
+/// Changing one's own password: the old one is required. Every session of the account ends;
+/// the answer carries a new token pair for this one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub old_password: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 1024))]
+    pub new_password: String,
+}
+
+/// An admin's password reset: the one-time password is shown here once and never again; the
+/// account must change it at its next sign-in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PasswordReset {
+    pub user: User,
+    pub one_time_password: String,
 }
 
 // ---- programs, families, persons ---------------------------------------------------------------

@@ -17,6 +17,7 @@ mod faults;
 mod logins;
 mod migrations;
 mod openapi;
+mod passwords;
 mod permissions;
 mod reports;
 mod snapshots;
