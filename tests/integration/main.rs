@@ -18,6 +18,7 @@ mod logins;
 mod migrations;
 mod openapi;
 mod permissions;
+mod reminders;
 mod reports;
 mod snapshots;
 mod storage;
