@@ -224,6 +224,7 @@ mod tests {
             away_location: None,
             away_since: None,
             birth_year: None,
+            birth_date: None,
             phone: None,
             created_at: Utc::now(),
         }

@@ -422,6 +422,7 @@ pub(crate) mod tests {
             away_location: None,
             away_since: None,
             birth_year: None,
+            birth_date: None,
             phone: phone.map(str::to_owned),
             created_at: Utc::now(),
         }

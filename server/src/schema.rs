@@ -42,6 +42,7 @@ diesel::table! {
         away_location -> Nullable<Text>,
         away_since -> Nullable<Text>,
         birth_year -> Nullable<Integer>,
+        birth_date -> Nullable<Text>,
         phone_e164 -> Nullable<Text>,
         created_at -> BigInt,
     }

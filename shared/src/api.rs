@@ -259,10 +259,13 @@ pub struct NewPerson {
     pub away_location: Option<String>,
     #[serde(default)]
     pub away_since: Option<NaiveDate>,
-    /// Children: the year of birth.
+    /// Children: the year of birth. Optional when `birth_date` is given; it must then agree.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(minimum = 1900))]
     pub birth_year: Option<i32>,
+    /// Children: the date of birth (`YYYY-MM-DD`), for birthday reminders; sets `birth_year`.
+    #[serde(default)]
+    pub birth_date: Option<NaiveDate>,
     /// Any common spelling; stored normalised to E.164 (default country +86).
     #[serde(default)]
     pub phone: Option<String>,
@@ -279,6 +282,8 @@ pub struct Person {
     pub away_location: Option<String>,
     pub away_since: Option<NaiveDate>,
     pub birth_year: Option<i32>,
+    /// `YYYY-MM-DD`, where known.
+    pub birth_date: Option<NaiveDate>,
     /// E.164; shown to the family and admins only.
     pub phone: Option<String>,
     pub created_at: DateTime<Utc>,

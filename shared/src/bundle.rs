@@ -132,6 +132,9 @@ pub struct BundlePerson {
     pub away_location: Option<String>,
     pub away_since: Option<NaiveDate>,
     pub birth_year: Option<i32>,
+    /// Left out when unknown, so bundles written before it existed still read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<NaiveDate>,
     /// E.164; absent when withheld.
     pub phone: Option<String>,
     pub created_at: DateTime<Utc>,

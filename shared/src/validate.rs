@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::api::{FieldError, NewCheckin, NewContact};
 use crate::ids::PersonId;
@@ -205,6 +205,47 @@ pub fn check_new_checkin(
     problems.finish()
 }
 
+/// The earliest year of birth accepted.
+pub const EARLIEST_BIRTH_YEAR: i32 = 1900;
+
+/// Checks a person's year and date of birth against `today` (the latest date anywhere on
+/// earth, so that nobody's today is refused) and gives the birth year to store: the one
+/// given, else the year of `birth_date`. When both are given they must agree.
+pub fn check_birth(
+    birth_year: Option<i32>,
+    birth_date: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<Option<i32>, Vec<FieldError>> {
+    let mut problems = Problems::default();
+    let this_year = today.year();
+    if let Some(year) = birth_year
+        && !(EARLIEST_BIRTH_YEAR..=this_year).contains(&year)
+    {
+        problems.add(
+            "birth_year",
+            format!("must be {EARLIEST_BIRTH_YEAR} to {this_year}"),
+        );
+    }
+    if let Some(date) = birth_date {
+        if date.year() < EARLIEST_BIRTH_YEAR || date > today {
+            problems.add(
+                "birth_date",
+                format!("must be from {EARLIEST_BIRTH_YEAR}-01-01 to today"),
+            );
+        }
+        if let Some(year) = birth_year
+            && year != date.year()
+        {
+            problems.add(
+                "birth_year",
+                format!("must agree with birth_date (born in {})", date.year()),
+            );
+        }
+    }
+    problems.finish()?;
+    Ok(birth_year.or(birth_date.map(|date| date.year())))
+}
+
 /// Checks a display name or similar required text.
 pub fn check_name(field: &str, value: &str, max_chars: usize) -> Result<(), FieldError> {
     let trimmed = value.trim();
@@ -403,5 +444,33 @@ mod tests {
             fields(check_new_checkin(&checkin, &children, now)),
             vec!["mood", "child_id"]
         );
+    }
+
+    #[test]
+    fn birth_rules() {
+        let today: NaiveDate = "2026-12-07".parse().unwrap();
+        let date = |s: &str| Some(s.parse::<NaiveDate>().unwrap());
+        /// The birth year stored, or the fields refused.
+        type Outcome = Result<Option<i32>, Vec<&'static str>>;
+        #[rustfmt::skip]
+        let cases: Vec<(&str, Option<i32>, Option<NaiveDate>, Outcome)> = vec![
+            ("neither", None, None, Ok(None)),
+            ("a year alone", Some(2012), None, Ok(Some(2012))),
+            ("a date alone sets the year", None, date("2012-06-11"), Ok(Some(2012))),
+            ("both agreeing", Some(2012), date("2012-06-11"), Ok(Some(2012))),
+            ("born today", None, date("2026-12-07"), Ok(Some(2026))),
+            ("both disagreeing", Some(2013), date("2012-06-11"), Err(vec!["birth_year"])),
+            ("a date tomorrow", None, date("2026-12-08"), Err(vec!["birth_date"])),
+            ("a date before 1900", None, date("1899-12-31"), Err(vec!["birth_date"])),
+            ("a year in the future", Some(2027), None, Err(vec!["birth_year"])),
+            ("a year before 1900", Some(1899), None, Err(vec!["birth_year"])),
+        ];
+        for (name, year, born, expected) in cases {
+            let got = check_birth(year, born, today)
+                .map_err(|problems| problems.into_iter().map(|p| p.field).collect::<Vec<_>>());
+            let expected = expected
+                .map_err(|fields| fields.into_iter().map(str::to_owned).collect::<Vec<_>>());
+            assert_eq!(got, expected, "{name}");
+        }
     }
 }

@@ -19,6 +19,7 @@ mod migrations;
 mod openapi;
 mod passwords;
 mod permissions;
+mod reminders;
 mod reports;
 mod snapshots;
 mod storage;

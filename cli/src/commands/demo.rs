@@ -146,6 +146,7 @@ fn new_person(p: &sample::SamplePerson) -> NewPerson {
         away_location: p.away_location.map(str::to_owned),
         away_since: p.away_since,
         birth_year: p.birth_year,
+        birth_date: None,
         phone: None,
     }
 }

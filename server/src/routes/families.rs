@@ -1,13 +1,13 @@
 //! Families and their persons.
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use chrono::{Datelike, Utc};
+use chrono::Utc;
 use kinthread_shared::FamilyId;
 use kinthread_shared::api::{
     ErrorBody, Family, FamilyUpdate, FieldError, NewFamily, NewPerson, Page, Person,
 };
 use kinthread_shared::phone;
-use kinthread_shared::validate::check_name;
+use kinthread_shared::validate::{check_birth, check_name};
 
 use super::{PageQuery, id_cursor, next_cursor};
 use crate::access::{self, Action, FamilyScope, Rule, family_scope};
@@ -170,7 +170,7 @@ pub async fn update_family(
     responses((status = 201, body = Person, description = "created"),
         (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
         (status = 404, body = ErrorBody, description = "`not_found`: no such family"),
-        (status = 422, body = ErrorBody, description = "`validation_failed`: the name, birth year or phone number is not valid")),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: the name, birth year, birth date (or the two disagree) or phone number is not valid")),
     security(("bearer" = [])))]
 #[post("/families/{family_id}/persons")]
 pub async fn create_person(
@@ -182,23 +182,25 @@ pub async fn create_person(
     access::require(&user, Action::AddPerson)?;
     let family_id = path.into_inner();
     let new = body.into_inner();
-    let this_year = Utc::now().year();
     let phone = new
         .phone
         .as_deref()
         .map(|raw| phone::normalize(raw, phone::DEFAULT_COUNTRY_CODE))
         .transpose()
         .map_err(|e| ApiError::validation("phone", e.to_string()))?;
-    collect(vec![
+    // Today anywhere on earth: a child born today in the family's zone is not refused.
+    let latest_today = (Utc::now() + chrono::TimeDelta::hours(14)).date_naive();
+    let birth_year = match (
         check_name("display_name", &new.display_name, 200),
-        match new.birth_year {
-            Some(y) if !(1900..=this_year).contains(&y) => Err(FieldError {
-                field: "birth_year".into(),
-                message: format!("must be 1900 to {this_year}"),
-            }),
-            _ => Ok(()),
-        },
-    ])?;
+        check_birth(new.birth_year, new.birth_date, latest_today),
+    ) {
+        (Ok(()), Ok(birth_year)) => birth_year,
+        (name, birth) => {
+            let mut problems: Vec<FieldError> = name.err().into_iter().collect();
+            problems.extend(birth.err().unwrap_or_default());
+            return Err(ApiError::Validation(problems));
+        }
+    };
     let person = state
         .db
         .write(move |conn| {
@@ -207,6 +209,7 @@ pub async fn create_person(
                 conn,
                 family_id,
                 &new,
+                birth_year,
                 phone.as_ref().map(phone::E164::as_str),
             )?;
             store::audit::record(

@@ -90,6 +90,7 @@ pub fn export_family(
             away_location: p.away_location,
             away_since: p.away_since,
             birth_year: p.birth_year,
+            birth_date: p.birth_date,
             phone: if hides(Withheld::Phones) {
                 None
             } else {
@@ -393,6 +394,7 @@ pub fn import_family(
                 away_location: person.away_location.clone(),
                 away_since: person.away_since.map(|d| d.to_string()),
                 birth_year: person.birth_year,
+                birth_date: person.birth_date.map(|d| d.to_string()),
                 phone_e164: person.phone.clone(),
                 created_at: to_millis(person.created_at),
             };

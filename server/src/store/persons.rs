@@ -23,6 +23,8 @@ pub struct PersonRow {
     /// `YYYY-MM-DD`.
     pub away_since: Option<String>,
     pub birth_year: Option<i32>,
+    /// `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
     pub phone_e164: Option<String>,
     pub created_at: i64,
 }
@@ -36,6 +38,13 @@ impl PersonRow {
                     .map_err(|_| corrupt(format!("unreadable away_since `{s}`")))
             })
             .transpose()?;
+        let birth_date = self
+            .birth_date
+            .map(|s| {
+                s.parse::<NaiveDate>()
+                    .map_err(|_| corrupt(format!("unreadable birth_date `{s}`")))
+            })
+            .transpose()?;
         Ok(Person {
             id: self.id,
             family_id: self.family_id,
@@ -45,17 +54,21 @@ impl PersonRow {
             away_location: self.away_location,
             away_since,
             birth_year: self.birth_year,
+            birth_date,
             phone: self.phone_e164,
             created_at: from_millis(self.created_at)?,
         })
     }
 }
 
-/// Stores a person; `phone_e164` is the already normalised number.
+/// Stores a person; `phone_e164` is the already normalised number and `birth_year` the one
+/// in force (from `birth_date` where only that was given, see
+/// [`kinthread_shared::validate::check_birth`]).
 pub fn insert(
     conn: &mut DbConnection,
     family_id: FamilyId,
     new: &NewPerson,
+    birth_year: Option<i32>,
     phone_e164: Option<&str>,
 ) -> QueryResult<Person> {
     let row = PersonRow {
@@ -66,7 +79,8 @@ pub fn insert(
         lives_away: new.lives_away,
         away_location: new.away_location.clone(),
         away_since: new.away_since.map(|d| d.to_string()),
-        birth_year: new.birth_year,
+        birth_year,
+        birth_date: new.birth_date.map(|d| d.to_string()),
         phone_e164: phone_e164.map(str::to_owned),
         created_at: to_millis(Utc::now()),
     };

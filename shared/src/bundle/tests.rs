@@ -30,6 +30,7 @@ pub(super) fn sample() -> Bundle {
         away_location: None,
         away_since: None,
         birth_year: None,
+        birth_date: None,
         phone: None,
         created_at: at(1_700_000_000_000),
     };
