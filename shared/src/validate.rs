@@ -246,6 +246,39 @@ pub fn check_birth(
     Ok(birth_year.or(birth_date.map(|date| date.year())))
 }
 
+/// The most phone numbers one person may have.
+pub const MAX_PHONES_PER_PERSON: usize = 10;
+
+/// Normalises a person's numbers, each given with the field it came from (`phone`,
+/// `phones[1]`), with the default country code `86` ([`crate::phone::normalize`]): every one
+/// must be a personal phone number, none may be given twice (after normalisation), and there
+/// may be at most [`MAX_PHONES_PER_PERSON`]. The messages never repeat the number.
+pub fn check_phones<'a>(
+    numbers: impl IntoIterator<Item = (String, &'a str)>,
+) -> Result<Vec<String>, Vec<FieldError>> {
+    let mut problems = Problems::default();
+    let mut normalised: Vec<String> = Vec::new();
+    let mut count = 0;
+    for (field, raw) in numbers {
+        count += 1;
+        match crate::phone::normalize(raw, crate::phone::DEFAULT_COUNTRY_CODE) {
+            Err(e) => problems.add(&field, e.to_string()),
+            Ok(number) if normalised.iter().any(|n| n == number.as_str()) => {
+                problems.add(&field, "the same number is given twice")
+            }
+            Ok(number) => normalised.push(number.as_str().to_owned()),
+        }
+    }
+    if count > MAX_PHONES_PER_PERSON {
+        problems.add(
+            "phones",
+            format!("at most {MAX_PHONES_PER_PERSON} numbers per person"),
+        );
+    }
+    problems.finish()?;
+    Ok(normalised)
+}
+
 /// Checks a display name or similar required text.
 pub fn check_name(field: &str, value: &str, max_chars: usize) -> Result<(), FieldError> {
     let trimmed = value.trim();
@@ -444,6 +477,48 @@ mod tests {
             fields(check_new_checkin(&checkin, &children, now)),
             vec!["mood", "child_id"]
         );
+    }
+
+    #[test]
+    fn phones_are_normalised_distinct_and_few() {
+        let given = |numbers: &[&'static str]| {
+            numbers
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (format!("phones[{i}]"), *n))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            check_phones(given(&["138 0013 8000", "447700900123"])),
+            Ok(vec![
+                "+8613800138000".to_owned(),
+                "+447700900123".to_owned()
+            ])
+        );
+        let fields = |numbers: &[&'static str]| {
+            check_phones(given(numbers))
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.field)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            fields(&["13800138000", "+86 138 0013 8000", "10086"]),
+            vec!["phones[1]", "phones[2]"]
+        );
+        let many: Vec<String> = (0..11).map(|i| format!("1380013800{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let problems = check_phones(
+            many.iter()
+                .enumerate()
+                .map(|(i, n)| (format!("phones[{i}]"), *n)),
+        )
+        .err()
+        .unwrap_or_default();
+        assert_eq!(problems.len(), 1 + 1, "{problems:?}");
+        assert!(problems.iter().any(|p| p.field == "phones"));
+        assert!(check_phones(Vec::new()).is_ok_and(|v| v.is_empty()));
     }
 
     #[test]

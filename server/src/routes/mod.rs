@@ -128,6 +128,7 @@ routes! {
     families::update_family,
     families::create_person,
     families::list_persons,
+    families::update_person,
     contacts::create_contact,
     contacts::batch_contacts,
     contacts::list_contacts,

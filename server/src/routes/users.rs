@@ -36,6 +36,18 @@ pub fn check_password(field: &str, password: &str) -> Result<(), FieldError> {
     })
 }
 
+/// Whether an account of `account` role may speak for a person of `person` role: parents
+/// for mothers and fathers, caregivers for the caring relatives (an older sibling too),
+/// children for children; staff and admins for nobody.
+pub fn account_fits_person(account: AccountRole, person: FamilyRole) -> bool {
+    match account {
+        AccountRole::Parent => person.is_parent(),
+        AccountRole::Caregiver => person.is_caregiver() || person == FamilyRole::Sibling,
+        AccountRole::Child => person == FamilyRole::Child,
+        AccountRole::Staff | AccountRole::Admin => false,
+    }
+}
+
 /// Checks a new account against the records it points at.
 pub fn check_new_user(conn: &mut DbConnection, new: &NewUser) -> Result<(), ApiError> {
     let mut problems = Vec::new();
@@ -60,15 +72,7 @@ pub fn check_new_user(conn: &mut DbConnection, new: &NewUser) -> Result<(), ApiE
                 match store::persons::get(conn, family, person_id)? {
                     None => problem("person_id", "is not a person of that family"),
                     Some(person) => {
-                        let fits = match new.role {
-                            AccountRole::Parent => person.role.is_parent(),
-                            AccountRole::Caregiver => {
-                                person.role.is_caregiver() || person.role == FamilyRole::Sibling
-                            }
-                            AccountRole::Child => person.role == FamilyRole::Child,
-                            _ => false,
-                        };
-                        if !fits {
+                        if !account_fits_person(new.role, person.role) {
                             problem("role", "does not fit the person's role in the family");
                         }
                         if new.role == AccountRole::Child {

@@ -49,6 +49,16 @@ pub fn insert_row(conn: &mut DbConnection, row: &ProgramRow) -> QueryResult<()> 
         .map(drop)
 }
 
+/// Whether a program has this name (names are stored trimmed).
+pub fn name_taken(conn: &mut DbConnection, name: &str) -> QueryResult<bool> {
+    Ok(programs::table
+        .filter(programs::name.eq(name.trim()))
+        .select(programs::id)
+        .first::<ProgramId>(conn)
+        .optional()?
+        .is_some())
+}
+
 pub fn get(conn: &mut DbConnection, id: ProgramId) -> QueryResult<Option<Program>> {
     programs::table
         .filter(programs::id.eq(id))

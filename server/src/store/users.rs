@@ -264,6 +264,14 @@ pub fn end_sessions(conn: &mut DbConnection, id: UserId, now: DateTime<Utc>) -> 
         .map(drop)
 }
 
+/// The roles of the accounts that speak for a person.
+pub fn roles_of_person(conn: &mut DbConnection, person: PersonId) -> QueryResult<Vec<AccountRole>> {
+    users::table
+        .filter(users::person_id.eq(person))
+        .select(users::role)
+        .load(conn)
+}
+
 pub fn count_admins(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table
         .filter(users::role.eq(AccountRole::Admin))
