@@ -13,8 +13,20 @@ use crate::model::{ContactKind, ContactStatus};
 pub const MAX_CALL_SECONDS: i64 = 24 * 60 * 60;
 /// The longest visit: a year at home.
 pub const MAX_VISIT_DAYS: i64 = 366;
-/// How far ahead of the server's clock a phone's clock may run.
+/// How far ahead of the server's clock a phone's clock may run: a time later than this is a
+/// typing mistake or a phone set to the wrong day, and is refused with a message that says
+/// the allowance ([`future_message`]). Generous, because a phone set to the wrong time zone
+/// by hand reports its wrong local time with its real offset.
 pub const MAX_CLOCK_SKEW: Duration = Duration::hours(24);
+
+/// The refusal of a time past [`MAX_CLOCK_SKEW`].
+pub fn future_message() -> String {
+    format!(
+        "must not be in the future: at most {} hours ahead of the server's clock (the \
+         allowance for a phone's clock running fast)",
+        MAX_CLOCK_SKEW.num_hours()
+    )
+}
 /// Notes and text bodies longer than this are refused (about ten pages).
 pub const MAX_CONTENT_CHARS: usize = 20_000;
 pub const MAX_PARTICIPANTS: usize = 20;
@@ -94,7 +106,7 @@ pub fn check_new_contact(
         problems.add("started_at", "must be in the year 2000 or later");
     }
     if started > now + MAX_CLOCK_SKEW {
-        problems.add("started_at", "must not be in the future");
+        problems.add("started_at", future_message());
     }
 
     match contact.kind {
@@ -116,6 +128,13 @@ pub fn check_new_contact(
                 (ContactStatus::Completed, None) => problems.add(
                     "duration_seconds",
                     "a completed call needs its duration in seconds",
+                ),
+                // As the phone-backup import reads a call log: a call of 0 s rang out, and
+                // is missed (or declined), never completed.
+                (ContactStatus::Completed, Some(0)) => problems.add(
+                    "duration_seconds",
+                    "a completed call lasts at least a second; a call nobody talked on is \
+                     missed or declined (send that status), as imports record it",
                 ),
                 _ => {}
             }
@@ -144,8 +163,11 @@ pub fn check_new_contact(
                     "visits have an end time, not a duration",
                 );
             }
+            // A visit still going on has no end yet: it is logged now and ended later by an
+            // amendment. Until then it counts as contact at its start only
+            // ([`crate::model::counted_span`]), so a visit nobody ends cannot hide a gap.
             match contact.ended_at {
-                None => problems.add("ended_at", "a visit needs its end"),
+                None => {}
                 Some(end) => {
                     let end = end.with_timezone(&Utc);
                     if end <= started {
@@ -154,7 +176,7 @@ pub fn check_new_contact(
                         problems.add("ended_at", "a visit of more than a year is implausible");
                     }
                     if end > now + MAX_CLOCK_SKEW {
-                        problems.add("ended_at", "must not be in the future");
+                        problems.add("ended_at", future_message());
                     }
                 }
             }
@@ -187,7 +209,7 @@ pub fn check_new_checkin(
         problems.add("observed_at", "must be in the year 2000 or later");
     }
     if observed > now + MAX_CLOCK_SKEW {
-        problems.add("observed_at", "must not be in the future");
+        problems.add("observed_at", future_message());
     }
     for (field, value) in [
         ("health", &checkin.health),
@@ -409,10 +431,16 @@ mod tests {
                 "duration_seconds",
             ),
             (
-                "visit without end",
+                "completed call of no seconds",
+                |c, _| c.duration_seconds = Some(0),
+                "duration_seconds",
+            ),
+            (
+                "visit ending after the clock-skew allowance",
                 |c, _| {
                     c.kind = ContactKind::Visit;
-                    c.duration_seconds = None
+                    c.duration_seconds = None;
+                    c.ended_at = Some(at("2026-03-03T00:00:01Z"))
                 },
                 "ended_at",
             ),
@@ -439,6 +467,42 @@ mod tests {
                 got.iter().any(|f| f == field),
                 "{name}: expected {field}, got {got:?}"
             );
+        }
+    }
+
+    #[test]
+    fn times_ahead_of_the_server_only_within_the_allowance_and_said_so() {
+        let (mother, child) = (person(), person());
+        let family: HashSet<_> = [mother, child].into();
+        let now = at("2026-03-02T00:00:00Z").with_timezone(&Utc);
+        let mut contact = call(mother, child);
+        contact.started_at = (now + MAX_CLOCK_SKEW).fixed_offset();
+        assert_eq!(check_new_contact(&contact, &family, now), Ok(()));
+        contact.started_at = (now + MAX_CLOCK_SKEW + Duration::seconds(1)).fixed_offset();
+        let problems = check_new_contact(&contact, &family, now).unwrap_err();
+        assert!(
+            problems[0].message.contains("at most 24 hours ahead"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn an_ongoing_visit_and_unanswered_calls_of_no_seconds() {
+        let (mother, child) = (person(), person());
+        let family: HashSet<_> = [mother, child].into();
+        let now = at("2026-03-02T00:00:00Z").with_timezone(&Utc);
+        // Home three days ago, still there: no end yet.
+        let mut visit = call(mother, child);
+        visit.kind = ContactKind::Visit;
+        visit.duration_seconds = None;
+        visit.started_at = at("2026-02-27T09:00:00+08:00");
+        assert_eq!(check_new_contact(&visit, &family, now), Ok(()));
+        // A call that rang out: missed or declined with 0 s, like an import makes it.
+        for status in [ContactStatus::Missed, ContactStatus::Declined] {
+            let mut rang_out = call(mother, child);
+            rang_out.status = Some(status);
+            rang_out.duration_seconds = Some(0);
+            assert_eq!(check_new_contact(&rang_out, &family, now), Ok(()));
         }
     }
 

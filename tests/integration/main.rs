@@ -10,6 +10,7 @@
 mod accounts;
 mod attention;
 mod auth;
+mod bad_input;
 mod bundles;
 mod contacts;
 mod enrolment;
