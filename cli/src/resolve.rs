@@ -224,7 +224,9 @@ mod tests {
             away_location: None,
             away_since: None,
             birth_year: None,
+            birth_date: None,
             phone: None,
+            phones: vec![],
             created_at: Utc::now(),
         }
     }

@@ -23,7 +23,9 @@
 //! #     Person {
 //! #         id: PersonId::new(), family_id, display_name: String::new(), role,
 //! #         lives_away: false, away_location: None, away_since: None, birth_year: None,
-//! #         phone: phone.map(str::to_owned), created_at: chrono::Utc::now(),
+//! #         birth_date: None,
+//! #         phone: phone.map(str::to_owned), phones: phone.into_iter().map(str::to_owned).collect(),
+//! #         created_at: chrono::Utc::now(),
 //! #     }
 //! # }
 //! # let family = FamilyId::new();

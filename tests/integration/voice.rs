@@ -518,7 +518,7 @@ async fn a_program_sets_its_own_thresholds(app: TestApp) -> anyhow::Result<()> {
     let (status, body) = patch(json!({"name": "Program B"}), &world.admin).await?;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
-        (409, Some("conflict"))
+        (409, Some("duplicate_name"))
     );
     let (status, body) = patch(
         json!({"name": "河南留守儿童关爱项目", "target_cadence_days": 10}),

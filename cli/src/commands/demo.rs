@@ -147,7 +147,9 @@ fn new_person(p: &sample::SamplePerson) -> NewPerson {
         away_location: p.away_location.map(str::to_owned),
         away_since: p.away_since,
         birth_year: p.birth_year,
+        birth_date: None,
         phone: None,
+        phones: vec![],
     }
 }
 
@@ -172,6 +174,7 @@ async fn load_family(
                     share_notes_with_staff: sample.share_notes_with_staff,
                     child_feedback_visible_to_parents: false,
                 },
+                allow_duplicate: false,
             },
         )
         .await?;

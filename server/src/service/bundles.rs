@@ -95,10 +95,16 @@ pub fn export_family(
             away_location: p.away_location,
             away_since: p.away_since,
             birth_year: p.birth_year,
+            birth_date: p.birth_date,
             phone: if hides(Withheld::Phones) {
                 None
             } else {
                 p.phone
+            },
+            phones: if hides(Withheld::Phones) || p.phones.len() < 2 {
+                Vec::new()
+            } else {
+                p.phones
             },
             created_at: p.created_at,
         })
@@ -448,14 +454,20 @@ pub fn import_family(
                 away_location: person.away_location.clone(),
                 away_since: person.away_since.map(|d| d.to_string()),
                 birth_year: person.birth_year,
-                phone_e164: person.phone.clone(),
+                birth_date: person.birth_date.map(|d| d.to_string()),
                 created_at: to_millis(person.created_at),
             };
+            let phones = person.all_phones();
             match stored_persons.get(&row.id) {
-                Some(stored) if *stored == row => existing.persons += 1,
+                Some(stored)
+                    if *stored == row && persons::phones_of(conn, family_id, row.id)? == phones =>
+                {
+                    existing.persons += 1
+                }
                 Some(_) => return Err(conflict(family_id, "person", row.id)),
                 None => {
                     persons::insert_row(conn, &row)?;
+                    persons::set_phones(conn, family_id, row.id, &phones)?;
                     created.persons += 1;
                 }
             }

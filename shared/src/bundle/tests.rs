@@ -35,7 +35,9 @@ pub(super) fn sample() -> Bundle {
         away_location: None,
         away_since: None,
         birth_year: None,
+        birth_date: None,
         phone: None,
+        phones: vec![],
         created_at: at(1_700_000_000_000),
     };
     let mother = person("妈妈", FamilyRole::Mother);
