@@ -201,10 +201,20 @@ impl Api {
 
     /// Every item of a paged list, following `next_cursor` to the last page.
     pub async fn get_all<T: DeserializeOwned>(&mut self, path: &str) -> CliResult<Vec<T>> {
+        self.get_all_with(path, &[]).await
+    }
+
+    /// [`Api::get_all`] with more query parameters on every page.
+    pub async fn get_all_with<T: DeserializeOwned>(
+        &mut self,
+        path: &str,
+        extra: &[(&str, String)],
+    ) -> CliResult<Vec<T>> {
         let mut items = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
             let mut query = vec![("limit", "200".to_owned())];
+            query.extend(extra.iter().cloned());
             if let Some(c) = &cursor {
                 query.push(("cursor", c.clone()));
             }

@@ -679,7 +679,19 @@ async fn the_childs_voice_from_the_command_line(app: TestApp) -> anyhow::Result<
         .await?;
     let staff_b = Terminal::new();
     staff_b.login(&app, "staff-b");
-    let read = staff_b.csv(&["checkins", "--family", "Family G"]);
+    let unsaid = staff_b.csv(&["checkins", "--family", "Family G"]);
+    assert_eq!(
+        column(&unsaid, "worries"),
+        vec!["(withheld)"],
+        "no purpose, no text"
+    );
+    let read = staff_b.csv(&[
+        "checkins",
+        "--family",
+        "Family G",
+        "--purpose",
+        "home visit planning",
+    ]);
     assert_eq!(column(&read, "worries"), vec![caregiver_g_worry]);
 
     // Parents never read the child's voice record by record; nobody rates for the child.

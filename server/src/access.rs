@@ -60,6 +60,16 @@ pub enum Action {
     /// The child's feedback and check-ins, record by record (parents get counts in the
     /// report, where consent allows).
     ReadChildVoice,
+    /// The family's consent records.
+    ReadConsent,
+    /// Giving or withdrawing a consent record (who may give which is `service::consent`).
+    RecordConsent,
+    /// Who read the family's data (the access record).
+    ReadAccessLog,
+    /// A guardian's request that the family's data be deleted.
+    RequestDeletion,
+    /// Erasing a family and everything about it.
+    DeleteFamily,
 }
 
 impl Action {
@@ -95,6 +105,11 @@ impl Action {
         Action::GiveFeedback,
         Action::RecordChildCheckin,
         Action::ReadChildVoice,
+        Action::ReadConsent,
+        Action::RecordConsent,
+        Action::ReadAccessLog,
+        Action::RequestDeletion,
+        Action::DeleteFamily,
     ];
 
     /// What the refusal says: "you may not …".
@@ -146,6 +161,15 @@ impl Action {
             Action::ReadChildVoice => {
                 "read the child's feedback or check-ins: parents and caregivers see counts in the family report, where the guardian consented"
             }
+            Action::ReadConsent => "read this family's consent records",
+            Action::RecordConsent => "give or withdraw this family's consent",
+            Action::ReadAccessLog => {
+                "read who read this family's data: that is for its guardians, its program's staff and admins"
+            }
+            Action::RequestDeletion => {
+                "ask for this family's data to be deleted: that is for its guardians"
+            }
+            Action::DeleteFamily => "delete families: that is for admins",
         }
     }
 }
@@ -281,6 +305,29 @@ pub fn rule(role: AccountRole, action: Action) -> Rule {
             Child => OwnVoiceOnly,
             Parent | Caregiver => Deny,
         },
+        // The family's guardians and the staff who read its data see what was agreed.
+        Action::ReadConsent => match role {
+            Admin | Staff | Parent | Caregiver => Allow,
+            Child => Deny,
+        },
+        // Guardians their own consent, the child their own agreement, staff and admins a
+        // signed paper form.
+        Action::RecordConsent => match role {
+            Admin | Staff | Parent | Caregiver => Allow,
+            Child => OwnVoiceOnly,
+        },
+        Action::ReadAccessLog => match role {
+            Admin | Staff | Parent | Caregiver => Allow,
+            Child => Deny,
+        },
+        Action::RequestDeletion => match role {
+            Parent | Caregiver => Allow,
+            Admin | Staff | Child => Deny,
+        },
+        Action::DeleteFamily => match role {
+            Admin => Allow,
+            Staff | Parent | Caregiver | Child => Deny,
+        },
         Action::ReadContacts => match role {
             Admin | Staff | Parent | Caregiver => Allow,
             Child => OwnContactsOnly,
@@ -381,6 +428,9 @@ pub fn program_scope(
 pub struct FamilyScope {
     pub family: Family,
     pub user: AuthUser,
+    /// Why the reader reads, where they said (`?purpose=`): staff read note text only with
+    /// one (SPEC section 7); it goes into the access record.
+    pub purpose: Option<String>,
 }
 
 impl FamilyScope {
@@ -409,6 +459,12 @@ impl FamilyScope {
         } else {
             Err(ApiError::forbidden(action.refusal()))
         }
+    }
+
+    /// The scope with the purpose the reader stated.
+    pub fn with_purpose(mut self, purpose: Option<String>) -> Self {
+        self.purpose = purpose;
+        self
     }
 
     /// Whether this reader sees `part` of the family's records.
@@ -476,7 +532,8 @@ impl FamilyScope {
             | Rule::OwnProgramsOnly
             | Rule::OwnFamilyOnly => true,
             Rule::Deny => false,
-            Rule::IfNotesShared => consent.share_notes_with_staff,
+            // Staff read notes only with the family's consent and a stated purpose.
+            Rule::IfNotesShared => consent.share_notes_with_staff && self.purpose.is_some(),
             Rule::IfFeedbackShared => consent.child_feedback_visible_to_parents,
         }
     }
@@ -509,9 +566,16 @@ pub fn family_scope(
     if !reached {
         return Err(ApiError::forbidden("reach a family outside your programs"));
     }
+    // A child's account works only while a guardian's consent to it is in force (SPEC 3).
+    if user.role == AccountRole::Child && !family.consent.child_account {
+        return Err(ApiError::forbidden(
+            "use this child's account: a guardian's consent to it is not in force",
+        ));
+    }
     Ok(FamilyScope {
         family,
         user: *user,
+        purpose: None,
     })
 }
 
@@ -601,6 +665,14 @@ mod tests {
             Action::ReadChildVoice,
             [Allow, Allow, Deny, Deny, OwnVoiceOnly],
         ),
+        (Action::ReadConsent, [Allow, Allow, Allow, Allow, Deny]),
+        (
+            Action::RecordConsent,
+            [Allow, Allow, Allow, Allow, OwnVoiceOnly],
+        ),
+        (Action::ReadAccessLog, [Allow, Allow, Allow, Allow, Deny]),
+        (Action::RequestDeletion, [Deny, Deny, Allow, Allow, Deny]),
+        (Action::DeleteFamily, [Allow, Deny, Deny, Deny, Deny]),
     ];
 
     const PARTS: &[(Visible, [Rule; 5])] = &[
@@ -673,9 +745,12 @@ mod tests {
                     guardian_consent: true,
                     share_notes_with_staff: notes,
                     child_feedback_visible_to_parents: feedback,
+                    child_account: true,
+                    anonymous_statistics: false,
                 },
                 created_at: Utc::now(),
             },
+            purpose: Some("follow-up call".into()),
             user: AuthUser {
                 id: UserId::new(),
                 role,

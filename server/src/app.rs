@@ -4,13 +4,16 @@
 
 use std::net::SocketAddr;
 
-use actix_web::dev::Server;
-use actix_web::middleware::{ErrorHandlers, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{ErrorHandlers, Next, from_fn};
+use actix_web::{App, HttpMessage as _, HttpServer, web};
+use kinthread_shared::{AccountRole, FamilyId};
 use secrecy::SecretString;
 
 use crate::access::FamilyScope;
-use crate::auth::{PasswordCost, Passwords, Standings, TokenKeys, random_token};
+use crate::auth::{AuthUser, PasswordCost, Passwords, Standings, TokenKeys, random_token};
 use crate::config::Settings;
 use crate::db::{Db, DbError};
 use crate::error::{self, ApiError};
@@ -75,24 +78,72 @@ impl AppState {
     }
 }
 
-/// Records a staff member's read of a family's data in the audit log.
+/// Records a read of a family's data by staff or an admin in the audit log, with the purpose
+/// they stated (SPEC section 7: the family's guardians see who read their child's data). The
+/// family's own members' reads are not recorded.
 pub async fn audit_staff_read(
     state: &AppState,
     scope: &FamilyScope,
     action: &'static str,
 ) -> Result<(), ApiError> {
-    if !scope.is_staff() {
-        return Ok(());
+    match scope.role() {
+        AccountRole::Staff | AccountRole::Admin => {}
+        AccountRole::Parent | AccountRole::Caregiver | AccountRole::Child => return Ok(()),
     }
     let user = scope.user;
     let family = scope.family_id();
+    let purpose = scope.purpose.clone();
     state
         .db
         .write(move |conn| {
-            store::audit::record(conn, Some(&user), action, Some(family), None)
+            store::audit::record_read(conn, &user, action, family, purpose.as_deref())
                 .map_err(ApiError::from)
         })
         .await
+}
+
+/// The family a path under `/api/v1/families/{id}` is about.
+fn family_in_path(path: &str) -> Option<FamilyId> {
+    path.strip_prefix("/api/v1/families/")?
+        .split('/')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Records every refused attempt (403) on a family's data by a signed-in user, with the route
+/// tried (never its ids or query), so that the access record shows it too.
+async fn audit_refusals(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let family = family_in_path(req.path());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let response = next.call(req).await?;
+    if response.status() == StatusCode::FORBIDDEN
+        && let (Some(family), Some(state)) = (family, state)
+    {
+        let request = response.request();
+        let user = request.extensions().get::<AuthUser>().copied();
+        if let Some(user) = user {
+            let action = format!(
+                "refused {} {}",
+                request.method(),
+                request.match_pattern().unwrap_or_default()
+            );
+            let recorded = state
+                .db
+                .write(move |conn| {
+                    store::audit::record(conn, Some(&user), &action, Some(family), None)
+                        .map_err(ApiError::from)
+                })
+                .await;
+            if let Err(error) = recorded {
+                tracing::warn!(%error, "a refused attempt could not be audited");
+            }
+        }
+    }
+    Ok(response)
 }
 
 /// Binds the server; the returned future serves until stopped.
@@ -107,6 +158,7 @@ pub fn start(settings: &Settings, state: AppState) -> Result<(Server, SocketAddr
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .wrap(ErrorHandlers::new().default_handler(error::envelope_foreign_errors))
+            .wrap(from_fn(audit_refusals))
             // Outermost: the request id and the access log cover everything inside.
             .wrap(from_fn(request_id::middleware))
             .configure(routes::configure)

@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use actix_web::HttpMessage as _;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -195,12 +196,16 @@ impl FromRequest for AuthUser {
     /// A valid token of an account in good standing that need not change its password.
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let signed_in = signed_in(req);
+        let req = req.clone();
         Box::pin(async move {
             let claims = signed_in.await?;
             if claims.pwc {
                 return Err(ApiError::PasswordChangeRequired);
             }
-            Ok(AuthUser::of(&claims))
+            let user = AuthUser::of(&claims);
+            // For the audit of refused attempts (`app::audit_refusals`).
+            req.extensions_mut().insert(user);
+            Ok(user)
         })
     }
 }

@@ -616,6 +616,7 @@ macro_rules! multi_backend_text_ids {
 }
 
 multi_backend_text_ids!(
+    ConsentId,
     ProgramId,
     FamilyId,
     PersonId,

@@ -15,6 +15,7 @@ diesel::table! {
         target_cadence_days -> Integer,
         created_at -> BigInt,
         attention_thresholds -> Nullable<Text>,
+        retention_months -> Nullable<Integer>,
     }
 }
 
@@ -25,6 +26,8 @@ diesel::table! {
         program_id -> Nullable<Text>,
         time_zone -> Text,
         target_cadence_days -> Nullable<Integer>,
+        // A copy of the consent in force, rewritten with every change; the record is the
+        // history in `consent_records` (migration 2026-12-07-000300), which the server reads.
         guardian_consent -> Bool,
         share_notes_with_staff -> Bool,
         child_feedback_visible_to_parents -> Bool,
@@ -206,6 +209,24 @@ diesel::table! {
         action -> Text,
         family_id -> Nullable<Text>,
         target -> Nullable<Text>,
+        purpose -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    consent_records (family_id, id) {
+        family_id -> Text,
+        id -> Text,
+        kind -> Text,
+        person_id -> Nullable<Text>,
+        given_at -> BigInt,
+        given_by -> Nullable<Text>,
+        given_via -> Text,
+        reference -> Nullable<Text>,
+        withdrawn_at -> Nullable<BigInt>,
+        withdrawn_by -> Nullable<Text>,
+        withdrawn_via -> Nullable<Text>,
+        withdrawn_reference -> Nullable<Text>,
     }
 }
 

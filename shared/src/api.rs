@@ -204,7 +204,9 @@ pub struct Program {
     pub created_at: DateTime<Utc>,
 }
 
-/// What the family agreed to share (PIPL: data of children is sensitive).
+/// The consent in force (PIPL: data of children is sensitive), from the family's consent
+/// records (`GET /families/{id}/consents`). When a family is created, each `true` is recorded
+/// as given on a paper form by the admin who created it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -212,12 +214,162 @@ pub struct Consent {
     /// A guardian consented to the family's data being kept at all.
     #[serde(default)]
     pub guardian_consent: bool,
-    /// Program staff may read note and text content (scores are shown regardless).
+    /// Program staff may read note and text content, check-in text and the child's words
+    /// (scores, ratings and moods are shown regardless).
     #[serde(default)]
     pub share_notes_with_staff: bool,
-    /// Parents may see the child's feedback on contacts.
+    /// Parents and caregivers see counts of the child's feedback and check-ins: a guardian
+    /// agreed and, where a child of the family has an account, that child agreed too.
     #[serde(default)]
     pub child_feedback_visible_to_parents: bool,
+    /// A child of the family may have (and use) an account of their own.
+    #[serde(default)]
+    pub child_account: bool,
+    /// The family is counted in anonymous program statistics.
+    #[serde(default)]
+    pub anonymous_statistics: bool,
+}
+
+/// A change of consent through `PATCH /families/{id}`: only what it names changes. `true`
+/// records the caller's consent (a guardian's own account, or an admin recording a paper
+/// form), `false` withdraws every record of that kind in force.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConsentUpdate {
+    #[serde(default)]
+    pub guardian_consent: Option<bool>,
+    #[serde(default)]
+    pub share_notes_with_staff: Option<bool>,
+    #[serde(default)]
+    pub child_feedback_visible_to_parents: Option<bool>,
+    #[serde(default)]
+    pub child_account: Option<bool>,
+    #[serde(default)]
+    pub anonymous_statistics: Option<bool>,
+}
+
+impl ConsentUpdate {
+    /// The kinds it names, with the answer for each.
+    pub fn named(&self) -> Vec<(ConsentKind, bool)> {
+        [
+            (ConsentKind::DataKept, self.guardian_consent),
+            (
+                ConsentKind::ShareNotesWithStaff,
+                self.share_notes_with_staff,
+            ),
+            (
+                ConsentKind::FeedbackCountsToParents,
+                self.child_feedback_visible_to_parents,
+            ),
+            (ConsentKind::ChildAccount, self.child_account),
+            (ConsentKind::AnonymousStatistics, self.anonymous_statistics),
+        ]
+        .into_iter()
+        .filter_map(|(kind, answer)| answer.map(|a| (kind, a)))
+        .collect()
+    }
+}
+
+/// Records a consent: from a guardian's own account (`person_id` left out: the account's
+/// person), the child's own agreement from the child's account, or a paper form recorded by
+/// the program's staff or an admin (`person_id` and `reference` needed).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewConsent {
+    pub kind: ConsentKind,
+    #[serde(default)]
+    pub person_id: Option<PersonId>,
+    /// The paper form's reference (its number, where it is filed).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub reference: Option<String>,
+}
+
+/// Withdraws a consent record; staff recording a paper withdrawal give its reference.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ConsentWithdrawal {
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+    pub reference: Option<String>,
+}
+
+/// A program's anonymous statistics: how many of its families stand where, counting only the
+/// families whose guardians consented to it (`anonymous_statistics`). No family is named.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ProgramStatistics {
+    pub program_id: ProgramId,
+    pub as_of: DateTime<Utc>,
+    /// Families enrolled in the program.
+    pub families: u32,
+    /// Of those, the ones counted below (consent in force).
+    pub counted: u32,
+    /// Counted families by the gap status of their most urgent parent–child pair.
+    pub by_status: std::collections::BTreeMap<String, u32>,
+    /// Counted families by attention level.
+    pub by_attention: std::collections::BTreeMap<String, u32>,
+}
+
+/// Why a family's data is to be deleted: a guardian's request, or the family leaving the
+/// program. Kept in the deletion's tombstone; name no one in it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DeletionRequest {
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500))]
+    pub reason: Option<String>,
+}
+
+/// What deleting a family erased, as counts (the tombstone of the audit holds the same).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DeletionReport {
+    pub contacts: u64,
+    pub participants: u64,
+    pub checkins: u64,
+    pub feedback: u64,
+    pub child_checkins: u64,
+    pub follow_ups: u64,
+    pub consent_records: u64,
+    pub persons: u64,
+    pub phones: u64,
+    pub accounts: u64,
+    pub sessions: u64,
+    pub audit_entries: u64,
+}
+
+/// One consent: who agreed to what, when, through whom, and when it was withdrawn.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ConsentRecord {
+    pub id: ConsentId,
+    pub family_id: FamilyId,
+    pub kind: ConsentKind,
+    /// The guardian who agreed (the child, for their own agreement); absent for what the
+    /// family's settings said before the history was kept.
+    pub person_id: Option<PersonId>,
+    pub given_at: DateTime<Utc>,
+    /// The account that recorded it.
+    pub given_by: Option<UserId>,
+    pub given_via: ConsentVia,
+    pub reference: Option<String>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawn_by: Option<UserId>,
+    pub withdrawn_via: Option<ConsentVia>,
+    pub withdrawn_reference: Option<String>,
+}
+
+/// A family's consent: what is in force now, and every record, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ConsentHistory {
+    pub in_force: Consent,
+    pub records: Vec<ConsentRecord>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -254,8 +406,10 @@ pub struct FamilyUpdate {
     pub time_zone: Option<TimeZoneName>,
     #[serde(default)]
     pub target_cadence_days: Option<TargetCadence>,
+    /// Only the consents named change; each change is a consent record (see
+    /// `POST /families/{id}/consents`).
     #[serde(default)]
-    pub consent: Option<Consent>,
+    pub consent: Option<ConsentUpdate>,
     /// Admins: enrol the family in a program, move it to another (the program's staff then
     /// reach it, the old program's no longer) or withdraw it (`null`).
     #[serde(
@@ -685,6 +839,9 @@ pub struct AuditEntry {
     pub action: String,
     pub family_id: Option<FamilyId>,
     pub target: Option<String>,
+    /// Why the data was read, where the reader said (staff reading note text must).
+    #[serde(default)]
+    pub purpose: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

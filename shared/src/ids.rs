@@ -96,6 +96,10 @@ id_type!(
     ChildCheckinId
 );
 id_type!(
+    /// One consent record: given once, withdrawn at most once.
+    ConsentId
+);
+id_type!(
     /// A staff follow-up outcome on a family.
     FollowUpId
 );

@@ -237,6 +237,36 @@ string_enum!(
 );
 
 string_enum!(
+    /// What a guardian (or, for its own agreement, the child) consented to (SPEC section 3).
+    ConsentKind, "consent kind" {
+        /// The family's data is kept at all.
+        DataKept => "data_kept",
+        /// Program staff may read note and text content, check-in text and the child's words.
+        ShareNotesWithStaff => "share_notes_with_staff",
+        /// The child may have an account of their own.
+        ChildAccount => "child_account",
+        /// Parents and caregivers see counts of the child's feedback and check-ins.
+        FeedbackCountsToParents => "feedback_counts_to_parents",
+        /// The child's own agreement to those counts (needed where the child has an account).
+        ChildAgreesFeedbackCounts => "child_agrees_feedback_counts",
+        /// The family is counted in anonymous program statistics.
+        AnonymousStatistics => "anonymous_statistics",
+    }
+);
+
+string_enum!(
+    /// How a consent was given or withdrawn.
+    ConsentVia, "consent channel" {
+        /// By the person themself, from their own account.
+        OwnAccount => "own_account",
+        /// A signed paper form, recorded by staff or an admin with its reference.
+        PaperForm => "paper_form",
+        /// What the family's settings said before consent was kept as a history.
+        BeforeHistory => "before_history",
+    }
+);
+
+string_enum!(
     /// A staff outcome on a family.
     FollowUpOutcome, "follow-up outcome" {
         ReachedParent => "reached_parent",

@@ -320,6 +320,14 @@ async fn bundle_export_follows_the_reader(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert_eq!(status, 200);
     let staff: Bundle = app.get_ok(&path, &world.staff_a).await?;
+    assert_eq!(
+        staff.withheld,
+        vec![Withheld::Content, Withheld::Phones],
+        "notes only with a stated purpose"
+    );
+    let staff: Bundle = app
+        .get_ok(&format!("{path}?purpose=case%20review"), &world.staff_a)
+        .await?;
     assert_eq!(staff.withheld, vec![Withheld::Phones]);
     assert!(
         staff.families[0]

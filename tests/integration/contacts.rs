@@ -310,8 +310,17 @@ async fn readers_see_what_they_may(app: TestApp) -> anyhow::Result<()> {
             "evidence quotes the note, which staff may not see"
         );
     }
-    // Staff of family G's program: G consented, so the note is there.
+    // Staff of family G's program: G consented, so the note is there once they say why
+    // they read it (SPEC section 7), and the purpose goes into the family's access record.
     let seen: Page<Contact> = app.get_ok(&g_path, &world.staff_b).await?;
+    assert_eq!(seen.items[0].content, None, "no purpose, no note text");
+    assert!(seen.items[0].content_withheld);
+    let seen: Page<Contact> = app
+        .get_ok(
+            &format!("{g_path}?purpose=home%20visit%20on%20Friday"),
+            &world.staff_b,
+        )
+        .await?;
     assert_eq!(seen.items[0].content.as_deref(), Some(note));
 
     // The child sees only contacts they took part in.

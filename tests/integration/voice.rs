@@ -412,6 +412,18 @@ async fn child_unhappy_reaches_parents_only_as_counts_with_consent(
         )
         .await?;
     assert_eq!(status, 200, "{body}");
+    // The child has an account: the guardian's consent is not enough without the child's own
+    // agreement (SPEC section 2).
+    let parent: FamilyReport = app.get_ok(&report_path, &world.parent_f).await?;
+    assert_eq!(parent.child_voice, None);
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/families/{}/consents", f.id),
+            Some(&world.child_f),
+            &json!({"kind": "child_agrees_feedback_counts"}),
+        )
+        .await?;
+    assert_eq!(status, 201, "{body}");
     let parent: FamilyReport = app.get_ok(&report_path, &world.parent_f).await?;
     let voice = parent.child_voice.clone().unwrap();
     assert_eq!(

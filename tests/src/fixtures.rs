@@ -90,7 +90,8 @@ async fn family(
             &json!({
                 "display_name": name,
                 "program_id": program,
-                "consent": {"guardian_consent": true, "share_notes_with_staff": share_notes},
+                "consent": {"guardian_consent": true, "share_notes_with_staff": share_notes,
+                            "child_account": true},
             }),
             201,
         )

@@ -173,6 +173,9 @@ async fn load_family(
                     guardian_consent: true,
                     share_notes_with_staff: sample.share_notes_with_staff,
                     child_feedback_visible_to_parents: false,
+                    // The children have accounts of their own.
+                    child_account: true,
+                    anonymous_statistics: true,
                 },
                 allow_duplicate: false,
             },

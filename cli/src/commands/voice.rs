@@ -43,6 +43,9 @@ pub enum FeedbackCommand {
         /// Family id or name (default: your own family).
         #[arg(long)]
         family: Option<String>,
+        /// Why you read it (staff): the words need a purpose and the family's consent.
+        #[arg(long)]
+        purpose: Option<String>,
     },
     /// Every version of the feedback on one contact, newest first.
     History {
@@ -51,6 +54,9 @@ pub enum FeedbackCommand {
         family: Option<String>,
         #[arg(long)]
         contact: ContactId,
+        /// Why you read it (staff): the words need a purpose and the family's consent.
+        #[arg(long)]
+        purpose: Option<String>,
     },
 }
 
@@ -62,6 +68,15 @@ pub struct CheckinsArgs {
     /// The children's own check-ins instead of the caregivers'.
     #[arg(long)]
     pub child: bool,
+    /// Why you read them (staff): the text is shown only with a purpose, where the family
+    /// consented, and the purpose goes into the family's access record.
+    #[arg(long)]
+    pub purpose: Option<String>,
+}
+
+/// The query that states why a reader reads (`?purpose=`), if they said.
+fn purpose_query(purpose: Option<String>) -> Vec<(&'static str, String)> {
+    purpose.into_iter().map(|p| ("purpose", p)).collect()
 }
 
 fn parse_rating(text: &str) -> Result<ChildFeedback, String> {
@@ -136,21 +151,28 @@ pub async fn feedback(api: &mut Api, command: FeedbackCommand, format: Format) -
                 &given,
             )
         }
-        FeedbackCommand::List { family } => {
+        FeedbackCommand::List { family, purpose } => {
             let family = resolve::family(api, family.as_deref()).await?;
             let people = resolve::persons(api, family.id).await?;
             let items: Vec<Feedback> = api
-                .get_all(&format!("/families/{}/feedback", family.id))
+                .get_all_with(
+                    &format!("/families/{}/feedback", family.id),
+                    &purpose_query(purpose),
+                )
                 .await?;
             output::emit(format, &feedback_table(&items, &people), &items)
         }
-        FeedbackCommand::History { family, contact } => {
+        FeedbackCommand::History {
+            family,
+            contact,
+            purpose,
+        } => {
             let family = resolve::family(api, family.as_deref()).await?;
             let people = resolve::persons(api, family.id).await?;
             let history: FeedbackHistory = api
                 .get(
                     &format!("/families/{}/contacts/{contact}/feedback", family.id),
-                    &[],
+                    &purpose_query(purpose),
                 )
                 .await?;
             output::emit(format, &feedback_table(&history.items, &people), &history)
@@ -167,7 +189,10 @@ pub async fn checkins(api: &mut Api, args: CheckinsArgs, format: Format) -> CliR
     };
     if args.child {
         let items: Vec<ChildCheckin> = api
-            .get_all(&format!("/families/{}/child-checkins", family.id))
+            .get_all_with(
+                &format!("/families/{}/child-checkins", family.id),
+                &purpose_query(args.purpose.clone()),
+            )
             .await?;
         let mut table =
             Table::new(&["observed", "child", ">mood", "words", "!id"]).limit("words", 50);
@@ -183,7 +208,10 @@ pub async fn checkins(api: &mut Api, args: CheckinsArgs, format: Format) -> CliR
         return output::emit(format, &table, &items);
     }
     let items: Vec<Checkin> = api
-        .get_all(&format!("/families/{}/checkins", family.id))
+        .get_all_with(
+            &format!("/families/{}/checkins", family.id),
+            &purpose_query(args.purpose.clone()),
+        )
         .await?;
     let mut table = Table::new(&[
         "observed", "child", ">mood", "worries", "health", "school", "note", "!id",

@@ -8,6 +8,7 @@ use kinthread_shared::FamilyId;
 use kinthread_shared::api::ErrorBody;
 use kinthread_shared::bundle::{Bundle, BundleImportReport};
 
+use super::PurposeQuery;
 use crate::access::{self, Action, family_scope};
 use crate::app::AppState;
 use crate::auth::AuthUser;
@@ -23,7 +24,7 @@ use crate::store;
 /// unless the family consented to share notes, without note and text content. `withheld`
 /// says what was left out. Children are refused. Every export is audited.
 #[utoipa::path(get, path = "/api/v1/families/{family_id}/bundle", tag = "bundles",
-    params(("family_id" = String, Path, format = Uuid)),
+    params(("family_id" = String, Path, format = Uuid), PurposeQuery),
     responses((status = 200, body = Bundle, description = "the family's bundle; `withheld` says what was left out"),
         (status = 403, body = ErrorBody, description = "`forbidden`: a child, another family, or a family outside the reader's programs"),
         (status = 404, body = ErrorBody, description = "`not_found`: no such family")),
@@ -33,12 +34,15 @@ pub async fn export_bundle(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<FamilyId>,
+    query: web::Query<PurposeQuery>,
 ) -> Result<web::Json<Bundle>, ApiError> {
     let family_id = path.into_inner();
+    let stated = super::purpose(query.into_inner().purpose)?;
+    let audited_purpose = stated.clone();
     let bundle = state
         .db
         .read(move |conn| {
-            let scope = family_scope(conn, &user, family_id)?;
+            let scope = family_scope(conn, &user, family_id)?.with_purpose(stated);
             scope.require(Action::ExportBundle)?;
             service::export_family(conn, &scope, Utc::now())
         })
@@ -53,8 +57,11 @@ pub async fn export_bundle(
                 "bundle.export",
                 Some(family_id),
                 Some(&target),
-            )
-            .map_err(ApiError::from)
+            )?;
+            if let Some(purpose) = &audited_purpose {
+                store::audit::record_read(conn, &user, "bundle.read", family_id, Some(purpose))?;
+            }
+            Ok::<_, ApiError>(())
         })
         .await?;
     Ok(web::Json(bundle))

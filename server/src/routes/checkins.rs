@@ -93,10 +93,11 @@ pub async fn list_checkins(
         .as_deref()
         .map(decode_time_cursor::<CheckinId>)
         .transpose()?;
+    let stated = page.purpose()?;
     let (scope, rows) = state
         .db
         .read(move |conn| {
-            let scope = family_scope(conn, &user, family_id)?;
+            let scope = family_scope(conn, &user, family_id)?.with_purpose(stated);
             scope.require(Action::ReadCheckins)?;
             let rows = store::list(conn, family_id, after, limit)?;
             Ok::<_, ApiError>((scope, rows))

@@ -13,7 +13,7 @@ use kinthread_shared::{ContactId, ContactKind, FamilyId, PersonId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{decode_time_cursor, encode_time_cursor, page_limit};
+use super::{PurposeQuery, decode_time_cursor, encode_time_cursor, page_limit};
 use crate::access::{Action, FamilyScope, family_scope};
 use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
@@ -218,6 +218,9 @@ pub struct ContactListQuery {
     /// 1 to 200, default 50.
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// Why staff read the contacts (see `PageQuery::purpose`).
+    #[param(max_length = 200)]
+    pub purpose: Option<String>,
 }
 
 /// A family's contacts, newest first.
@@ -250,10 +253,11 @@ pub async fn list_contacts(
             "`from` must not be after `to`".into(),
         ));
     }
+    let stated = super::purpose(query.purpose.clone())?;
     let (scope, items, next_cursor) = state
         .db
         .read(move |conn| {
-            let scope = family_scope(conn, &user, family_id)?;
+            let scope = family_scope(conn, &user, family_id)?.with_purpose(stated);
             scope.require(Action::ReadContacts)?;
             let filter = ContactFilter {
                 person: query.person_id,
@@ -281,7 +285,7 @@ fn next_cursor_of(stored: &[store::StoredContact], limit: i64) -> Option<String>
 
 /// One contact (any version: superseded records stay readable).
 #[utoipa::path(get, path = "/api/v1/families/{family_id}/contacts/{contact_id}", tag = "contacts",
-    params(("family_id" = String, Path, format = Uuid), ("contact_id" = String, Path, format = Uuid)),
+    params(("family_id" = String, Path, format = Uuid), ("contact_id" = String, Path, format = Uuid), PurposeQuery),
     responses((status = 200, body = Contact, description = "the contact, in any version"),
         (status = 403, body = ErrorBody, description = "`forbidden`: another family, or a child's contact they did not take part in"),
         (status = 404, body = ErrorBody, description = "`not_found`: no such family, or no such contact in it")),
@@ -291,12 +295,14 @@ pub async fn get_contact(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<(FamilyId, ContactId)>,
+    query: web::Query<PurposeQuery>,
 ) -> Result<web::Json<Contact>, ApiError> {
     let (family_id, contact_id) = path.into_inner();
+    let stated = super::purpose(query.into_inner().purpose)?;
     let (scope, contact) = state
         .db
         .read(move |conn| {
-            let scope = family_scope(conn, &user, family_id)?;
+            let scope = family_scope(conn, &user, family_id)?.with_purpose(stated);
             scope.require(Action::ReadContacts)?;
             let stored =
                 store::get(conn, family_id, contact_id)?.ok_or(ApiError::NotFound("contact"))?;

@@ -57,7 +57,7 @@ pub async fn create_family(
             {
                 return Err(duplicate_family());
             }
-            let family = store::families::insert(conn, &new)?;
+            let family = store::families::insert(conn, &new, user.id)?;
             store::audit::record(conn, Some(&user), "family.create", Some(family.id), None)?;
             Ok(family)
         })
@@ -179,7 +179,7 @@ pub async fn update_family(
             if change.program_id.is_some() {
                 scope.require(Action::EnrolFamily)?;
             }
-            let before = scope.family;
+            let before = scope.family.clone();
             if let Some(Some(program)) = change.program_id
                 && store::programs::get(conn, program)?.is_none()
             {
@@ -201,6 +201,9 @@ pub async fn update_family(
                 && store::families::name_taken(conn, program, name, Some(family_id))?
             {
                 return Err(duplicate_family());
+            }
+            if let Some(consent) = &change.consent {
+                crate::service::consent::apply_update(conn, &scope, consent, chrono::Utc::now())?;
             }
             let family = store::families::update(conn, family_id, &change)?
                 .ok_or(ApiError::NotFound("family"))?;
@@ -325,6 +328,16 @@ fn family_changes(before: &Family, after: &Family) -> String {
             "child_feedback_visible_to_parents",
             before.consent.child_feedback_visible_to_parents,
             after.consent.child_feedback_visible_to_parents,
+        ),
+        (
+            "child_account",
+            before.consent.child_account,
+            after.consent.child_account,
+        ),
+        (
+            "anonymous_statistics",
+            before.consent.anonymous_statistics,
+            after.consent.anonymous_statistics,
         ),
     ];
     for (field, was, now) in consent {

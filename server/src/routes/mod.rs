@@ -4,9 +4,11 @@
 pub mod auth;
 pub mod bundles;
 pub mod checkins;
+pub mod consent;
 pub mod contacts;
 pub mod families;
 pub mod meta;
+pub mod privacy;
 pub mod programs;
 pub mod reports;
 pub mod users;
@@ -32,12 +34,48 @@ pub struct PageQuery {
     /// Items per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
+    /// Why staff read a family's records (kept in the family's access record); staff get note
+    /// text and the child's words only with one, and only where the family consented.
+    #[param(max_length = 200)]
+    pub purpose: Option<String>,
 }
 
 impl PageQuery {
     pub fn limit(&self) -> Result<i64, ApiError> {
         page_limit(self.limit)
     }
+
+    pub fn purpose(&self) -> Result<Option<String>, ApiError> {
+        purpose(self.purpose.clone())
+    }
+}
+
+/// The stated purpose of a read, alone.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PurposeQuery {
+    /// Why staff read a family's records (kept in the family's access record); staff get note
+    /// text only with one, and only where the family consented.
+    #[param(max_length = 200)]
+    pub purpose: Option<String>,
+}
+
+/// The longest purpose kept.
+pub const MAX_PURPOSE_CHARS: usize = 200;
+
+/// A stated purpose, trimmed: blank is none, and a long one is refused.
+pub fn purpose(given: Option<String>) -> Result<Option<String>, ApiError> {
+    let given = given.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
+    if given
+        .as_deref()
+        .is_some_and(|p| p.chars().count() > MAX_PURPOSE_CHARS)
+    {
+        return Err(ApiError::InvalidQuery(format!(
+            "purpose must be at most {MAX_PURPOSE_CHARS} characters"
+        )));
+    }
+    Ok(given)
 }
 
 pub fn page_limit(limit: Option<u32>) -> Result<i64, ApiError> {
@@ -124,11 +162,18 @@ routes! {
     programs::list_programs,
     programs::get_program,
     programs::update_program,
+    programs::program_statistics,
     families::create_family,
     families::list_families,
     families::get_family,
     families::update_family,
     families::create_person,
+    consent::consent_history,
+    consent::give_consent,
+    consent::withdraw_consent,
+    privacy::access_log,
+    privacy::request_deletion,
+    privacy::delete_family,
     families::list_persons,
     families::update_person,
     contacts::create_contact,

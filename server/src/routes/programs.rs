@@ -2,7 +2,13 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use kinthread_shared::ProgramId;
-use kinthread_shared::api::{ErrorBody, FieldError, NewProgram, Page, Program, ProgramUpdate};
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use kinthread_shared::FamilyId;
+use kinthread_shared::api::{
+    ErrorBody, FieldError, NewProgram, Page, Program, ProgramStatistics, ProgramUpdate,
+};
 use kinthread_shared::validate::check_name;
 
 use super::{PageQuery, id_cursor, next_cursor};
@@ -11,7 +17,10 @@ use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Json;
+use crate::service::caseload::{self, CaseloadOrder, CaseloadRequest};
+use crate::service::reports::ReportTime;
 use crate::store;
+use crate::store::reports::FamilyFilter;
 
 fn check_new_program(new: &NewProgram) -> Result<(), ApiError> {
     // The cadence was checked when the body was read (`TargetCadence`).
@@ -205,4 +214,77 @@ fn program_changes(before: &Program, after: &Program) -> String {
     } else {
         changed.join(", ")
     }
+}
+
+/// A program's anonymous statistics (admins, and staff of the program): families by gap status
+/// and attention level, counting only those whose guardians consented to it. Computed from the
+/// caseload as of now over the default window.
+#[utoipa::path(get, path = "/api/v1/programs/{program_id}/statistics", tag = "programs",
+    params(("program_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = ProgramStatistics, description = "counts, no family named"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: a family account, or staff of another program"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such program")),
+    security(("bearer" = [])))]
+#[get("/programs/{program_id}/statistics")]
+pub async fn program_statistics(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<ProgramId>,
+) -> Result<web::Json<ProgramStatistics>, ApiError> {
+    let id = path.into_inner();
+    let db = state.db.clone();
+    let statistics = state
+        .db
+        .read(move |conn| {
+            if let Some(mine) = access::program_scope(conn, &user, Action::ReadProgram)?
+                && !mine.contains(&id)
+            {
+                return Err(ApiError::forbidden("see a program you do not work in"));
+            }
+            store::programs::get(conn, id)?.ok_or(ApiError::NotFound("program"))?;
+            let time = ReportTime::parse(None, None, Utc::now())?;
+            let page = caseload::caseload(
+                &db,
+                conn,
+                &CaseloadRequest {
+                    filter: FamilyFilter::Programs(vec![id]),
+                    order: CaseloadOrder::Attention,
+                    time,
+                    include_snoozed: true,
+                    offset: 0,
+                    limit: usize::MAX,
+                    shard_from_families: caseload::SHARD_FROM_FAMILIES,
+                },
+            )?;
+            let ids: Vec<FamilyId> = page.rows.iter().map(|row| row.family_id).collect();
+            let consents = store::consent::in_force(conn, &ids)?;
+            let mut statistics = ProgramStatistics {
+                program_id: id,
+                as_of: time.as_of,
+                families: u32::try_from(page.rows.len()).unwrap_or(u32::MAX),
+                counted: 0,
+                by_status: BTreeMap::new(),
+                by_attention: BTreeMap::new(),
+            };
+            for row in &page.rows {
+                if !consents
+                    .get(&row.family_id)
+                    .is_some_and(|c| c.anonymous_statistics)
+                {
+                    continue;
+                }
+                statistics.counted += 1;
+                *statistics
+                    .by_status
+                    .entry(row.status.as_str().to_owned())
+                    .or_default() += 1;
+                *statistics
+                    .by_attention
+                    .entry(row.attention_level.as_str().to_owned())
+                    .or_default() += 1;
+            }
+            Ok(statistics)
+        })
+        .await?;
+    Ok(web::Json(statistics))
 }

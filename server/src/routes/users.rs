@@ -75,6 +75,14 @@ pub fn check_new_user(conn: &mut DbConnection, new: &NewUser) -> Result<(), ApiE
                         if !account_fits_person(new.role, person.role) {
                             problem("role", "does not fit the person's role in the family");
                         }
+                        if new.role == AccountRole::Child
+                            && !store::consent::of_family(conn, family)?.child_account
+                        {
+                            problem(
+                                "family_id",
+                                "a guardian's consent to the child's account is not in force",
+                            );
+                        }
                         if new.role == AccountRole::Child {
                             let this_year = Utc::now().year();
                             match person.birth_year {

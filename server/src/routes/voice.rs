@@ -11,7 +11,7 @@ use kinthread_shared::api::{
 };
 use kinthread_shared::{ChildCheckinId, ContactId, FamilyId, FeedbackId, PersonId};
 
-use super::{PageQuery, decode_time_cursor, encode_time_cursor, next_cursor};
+use super::{PageQuery, PurposeQuery, decode_time_cursor, encode_time_cursor, next_cursor};
 use crate::access::{Action, FamilyScope, family_scope};
 use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
@@ -24,17 +24,18 @@ use crate::store::voice::{self as store, VoiceOutcome};
 /// How many amendments a feedback follows to reach a contact's current version.
 const MAX_AMENDMENT_CHAIN: usize = 64;
 
-/// The scope of `user` in the family, with `action` required.
+/// The scope of `user` in the family, with `action` required and the purpose stated.
 async fn voice_scope(
     state: &AppState,
     user: AuthUser,
     family_id: FamilyId,
     action: Action,
+    purpose: Option<String>,
 ) -> Result<FamilyScope, ApiError> {
     state
         .db
         .read(move |conn| {
-            let scope = family_scope(conn, &user, family_id)?;
+            let scope = family_scope(conn, &user, family_id)?.with_purpose(purpose);
             scope.require(action)?;
             Ok(scope)
         })
@@ -88,7 +89,7 @@ pub async fn give_feedback(
     body: Json<NewFeedback>,
 ) -> Result<HttpResponse, ApiError> {
     let (family_id, contact_id) = path.into_inner();
-    let scope = voice_scope(&state, user, family_id, Action::GiveFeedback).await?;
+    let scope = voice_scope(&state, user, family_id, Action::GiveFeedback, None).await?;
     let child = own_person(&scope, Action::GiveFeedback)?;
     let new = body.into_inner();
     let write_scope = scope.clone();
@@ -131,7 +132,7 @@ pub async fn give_feedback(
 /// Every version of the child's feedback on one contact, newest first: staff and admins (the
 /// words only where the family consented to share them), and the child their own.
 #[utoipa::path(get, path = "/api/v1/families/{family_id}/contacts/{contact_id}/feedback", tag = "child's voice",
-    params(("family_id" = String, Path, format = Uuid), ("contact_id" = String, Path, format = Uuid)),
+    params(("family_id" = String, Path, format = Uuid), ("contact_id" = String, Path, format = Uuid), PurposeQuery),
     responses((status = 200, body = FeedbackHistory, description = "newest first"),
         (status = 403, body = ErrorBody, description = "`forbidden`: a parent or caregiver (they see counts in the family report), another family, or a family outside the reader's programs"),
         (status = 404, body = ErrorBody, description = "`not_found`: no such family, or no such contact in it")),
@@ -141,9 +142,11 @@ pub async fn feedback_history(
     state: web::Data<AppState>,
     user: AuthUser,
     path: web::Path<(FamilyId, ContactId)>,
+    query: web::Query<PurposeQuery>,
 ) -> Result<web::Json<FeedbackHistory>, ApiError> {
     let (family_id, contact_id) = path.into_inner();
-    let scope = voice_scope(&state, user, family_id, Action::ReadChildVoice).await?;
+    let stated = super::purpose(query.into_inner().purpose)?;
+    let scope = voice_scope(&state, user, family_id, Action::ReadChildVoice, stated).await?;
     let only = scope.narrowed_to_own(Action::ReadChildVoice);
     let rows = state
         .db
@@ -184,7 +187,14 @@ pub async fn list_feedback(
         .as_deref()
         .map(decode_time_cursor::<FeedbackId>)
         .transpose()?;
-    let scope = voice_scope(&state, user, family_id, Action::ReadChildVoice).await?;
+    let scope = voice_scope(
+        &state,
+        user,
+        family_id,
+        Action::ReadChildVoice,
+        page.purpose()?,
+    )
+    .await?;
     let only = scope.narrowed_to_own(Action::ReadChildVoice);
     let rows = state
         .db
@@ -221,7 +231,7 @@ pub async fn create_child_checkin(
     body: Json<NewChildCheckin>,
 ) -> Result<HttpResponse, ApiError> {
     let family_id = path.into_inner();
-    let scope = voice_scope(&state, user, family_id, Action::RecordChildCheckin).await?;
+    let scope = voice_scope(&state, user, family_id, Action::RecordChildCheckin, None).await?;
     let child = own_person(&scope, Action::RecordChildCheckin)?;
     let row = prepare_checkin(&scope, child, body.into_inner(), Utc::now())?;
     let (row, created) = state
@@ -267,7 +277,14 @@ pub async fn list_child_checkins(
         .as_deref()
         .map(decode_time_cursor::<ChildCheckinId>)
         .transpose()?;
-    let scope = voice_scope(&state, user, family_id, Action::ReadChildVoice).await?;
+    let scope = voice_scope(
+        &state,
+        user,
+        family_id,
+        Action::ReadChildVoice,
+        page.purpose()?,
+    )
+    .await?;
     let only = scope.narrowed_to_own(Action::ReadChildVoice);
     let rows = state
         .db

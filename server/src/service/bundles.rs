@@ -16,8 +16,8 @@ use kinthread_shared::bundle::{
 };
 use kinthread_shared::reports::FollowUp;
 use kinthread_shared::{
-    AccountRole, CheckinId, ChildCheckinId, ClientId, ContactId, FamilyId, FeedbackId, PersonId,
-    TargetCadence, UserId,
+    AccountRole, CheckinId, ChildCheckinId, ClientId, ConsentVia, ContactId, FamilyId, FeedbackId,
+    PersonId, TargetCadence, UserId,
 };
 
 use super::fingerprint;
@@ -38,12 +38,12 @@ use crate::store::{follow_ups, from_millis, to_millis};
 /// caregivers never get the child's feedback or check-ins record by record, nor staff
 /// follow-ups; admins get everything.
 pub fn withheld_for(scope: &FamilyScope) -> Vec<Withheld> {
-    let consent = scope.family.consent;
     let mut withheld = Vec::new();
     match scope.role() {
         AccountRole::Admin => {}
         AccountRole::Staff => {
-            if !consent.share_notes_with_staff {
+            // With the family's consent and a stated purpose only.
+            if !scope.sees_content() {
                 withheld.push(Withheld::Content);
             }
             withheld.push(Withheld::Phones);
@@ -182,7 +182,7 @@ pub fn export_family(
     bundle.programs.extend(program);
     bundle.families.push(FamilyRecord {
         family: BundleFamily {
-            consent: family.consent(),
+            consent: crate::store::consent::of_family(conn, family_id)?,
             id: family.id,
             display_name: family.display_name,
             program_id: family.program_id,
@@ -422,10 +422,14 @@ pub fn import_family(
             updated_at: to_millis(family.updated_at),
         };
         let family_is_new = match families::row(conn, family_id)? {
-            // `updated_at` moves with any change of consent; the facts must agree.
+            // `updated_at` moves with any change; the facts must agree. Consent is a history
+            // of its own here and is left as it is.
             Some(stored) => {
                 let comparable = FamilyRow {
                     updated_at: family_row.updated_at,
+                    guardian_consent: family_row.guardian_consent,
+                    share_notes_with_staff: family_row.share_notes_with_staff,
+                    child_feedback_visible_to_parents: family_row.child_feedback_visible_to_parents,
                     ..stored
                 };
                 if comparable != family_row {
@@ -435,6 +439,16 @@ pub fn import_family(
             }
             None => {
                 families::insert_row(conn, &family_row)?;
+                // The consent the bundle says was in force, as records kept from before (a
+                // bundle carries the consent in force, not its history).
+                families::record_consent(
+                    conn,
+                    family_id,
+                    &family.consent,
+                    None,
+                    ConsentVia::BeforeHistory,
+                    family.updated_at,
+                )?;
                 true
             }
         };

@@ -4,7 +4,9 @@
 pub mod bundles;
 pub mod caseload;
 pub mod checkins;
+pub mod consent;
 pub mod contacts;
+pub mod deletion;
 pub mod fingerprint;
 pub mod reports;
 pub mod voice;

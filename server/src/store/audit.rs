@@ -22,6 +22,8 @@ pub struct AuditRow {
     pub action: String,
     pub family_id: Option<FamilyId>,
     pub target: Option<String>,
+    /// Why a staff member or an admin read a family's data, where they said.
+    pub purpose: Option<String>,
 }
 
 impl AuditRow {
@@ -34,6 +36,7 @@ impl AuditRow {
             action: self.action,
             family_id: self.family_id,
             target: self.target,
+            purpose: self.purpose,
         })
     }
 }
@@ -53,6 +56,7 @@ pub fn record(
         action: action.to_owned(),
         family_id,
         target: target.map(str::to_owned),
+        purpose: None,
     };
     diesel::insert_into(audit_log::table)
         .values(&row)
@@ -75,6 +79,55 @@ pub fn list(
     if let Some(family) = family_id {
         query = query.filter(audit_log::family_id.eq(family));
     }
+    if let Some(before) = before {
+        query = query.filter(audit_log::id.lt(before));
+    }
+    query
+        .load(conn)?
+        .into_iter()
+        .map(AuditRow::into_entry)
+        .collect()
+}
+
+/// Records a read of a family's data by staff or an admin, with the purpose they stated.
+pub fn record_read(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    action: &str,
+    family_id: FamilyId,
+    purpose: Option<&str>,
+) -> QueryResult<()> {
+    let row = AuditRow {
+        id: AuditId::new(),
+        at: to_millis(Utc::now()),
+        actor_id: Some(actor.id),
+        actor_role: Some(actor.role),
+        action: action.to_owned(),
+        family_id: Some(family_id),
+        target: None,
+        purpose: purpose.map(str::to_owned),
+    };
+    diesel::insert_into(audit_log::table)
+        .values(&row)
+        .execute(conn)
+        .map(drop)
+}
+
+/// What staff and admins did with a family's data (reads with their purpose, changes, refused
+/// attempts), newest first.
+pub fn access_log(
+    conn: &mut DbConnection,
+    family_id: FamilyId,
+    before: Option<AuditId>,
+    limit: i64,
+) -> QueryResult<Vec<AuditEntry>> {
+    let mut query = audit_log::table
+        .filter(audit_log::family_id.eq(family_id))
+        .filter(audit_log::actor_role.eq_any([AccountRole::Staff, AccountRole::Admin]))
+        .select(AuditRow::as_select())
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .into_boxed();
     if let Some(before) = before {
         query = query.filter(audit_log::id.lt(before));
     }

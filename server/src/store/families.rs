@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use chrono::Utc;
 use diesel::prelude::*;
 use kinthread_shared::api::{Consent, Family, FamilyUpdate, NewFamily};
-use kinthread_shared::{FamilyId, ProgramId, TargetCadence};
+use kinthread_shared::{ConsentKind, ConsentVia, FamilyId, ProgramId, TargetCadence, UserId};
 
+use super::consent::{self, ConsentRow};
 use super::{from_millis, to_millis};
 use crate::db::DbConnection;
 use crate::schema::{families, programs};
@@ -21,6 +22,7 @@ pub struct FamilyRow {
     pub program_id: Option<ProgramId>,
     pub time_zone: kinthread_shared::TimeZoneName,
     pub target_cadence_days: Option<TargetCadence>,
+    /// A copy of the consent in force ([`sync_consent_copy`]); never read for a decision.
     pub guardian_consent: bool,
     pub share_notes_with_staff: bool,
     pub child_feedback_visible_to_parents: bool,
@@ -29,18 +31,14 @@ pub struct FamilyRow {
 }
 
 impl FamilyRow {
-    pub fn consent(&self) -> Consent {
-        Consent {
-            guardian_consent: self.guardian_consent,
-            share_notes_with_staff: self.share_notes_with_staff,
-            child_feedback_visible_to_parents: self.child_feedback_visible_to_parents,
-        }
-    }
-
-    /// The family as the API shows it, with the target in force.
-    pub fn into_family(self, program_target: Option<TargetCadence>) -> QueryResult<Family> {
+    /// The family as the API shows it, with the target and the consent in force.
+    pub fn into_family(
+        self,
+        program_target: Option<TargetCadence>,
+        consent: Consent,
+    ) -> QueryResult<Family> {
         Ok(Family {
-            consent: self.consent(),
+            consent,
             id: self.id,
             display_name: self.display_name,
             program_id: self.program_id,
@@ -75,30 +73,90 @@ fn program_targets(
 
 fn to_families(conn: &mut DbConnection, rows: Vec<FamilyRow>) -> QueryResult<Vec<Family>> {
     let targets = program_targets(conn, &rows)?;
+    let ids: Vec<FamilyId> = rows.iter().map(|row| row.id).collect();
+    let mut consents = consent::in_force(conn, &ids)?;
     rows.into_iter()
         .map(|row| {
             let program_target = row.program_id.and_then(|p| targets.get(&p)).copied();
-            row.into_family(program_target)
+            let consent = consents.remove(&row.id).unwrap_or_default();
+            row.into_family(program_target, consent)
         })
         .collect()
 }
 
-pub fn insert(conn: &mut DbConnection, new: &NewFamily) -> QueryResult<Family> {
-    let now = to_millis(Utc::now());
+/// Creates a family; each consent its creator says is in force becomes a record, as given on
+/// a paper form recorded by `by` (the admin who creates it).
+pub fn insert(conn: &mut DbConnection, new: &NewFamily, by: UserId) -> QueryResult<Family> {
+    let now = Utc::now();
     let row = FamilyRow {
         id: FamilyId::new(),
         display_name: new.display_name.trim().to_owned(),
         program_id: new.program_id,
         time_zone: new.time_zone.unwrap_or_default(),
         target_cadence_days: new.target_cadence_days,
-        guardian_consent: new.consent.guardian_consent,
-        share_notes_with_staff: new.consent.share_notes_with_staff,
-        child_feedback_visible_to_parents: new.consent.child_feedback_visible_to_parents,
-        created_at: now,
-        updated_at: now,
+        guardian_consent: false,
+        share_notes_with_staff: false,
+        child_feedback_visible_to_parents: false,
+        created_at: to_millis(now),
+        updated_at: to_millis(now),
     };
     insert_row(conn, &row)?;
+    record_consent(
+        conn,
+        row.id,
+        &new.consent,
+        Some(by),
+        ConsentVia::PaperForm,
+        now,
+    )?;
     get(conn, row.id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// A record of each kind `consent` says is in force (guardian unknown).
+pub fn record_consent(
+    conn: &mut DbConnection,
+    family: FamilyId,
+    consent: &Consent,
+    by: Option<UserId>,
+    via: ConsentVia,
+    at: chrono::DateTime<Utc>,
+) -> QueryResult<()> {
+    for (kind, given) in [
+        (ConsentKind::DataKept, consent.guardian_consent),
+        (
+            ConsentKind::ShareNotesWithStaff,
+            consent.share_notes_with_staff,
+        ),
+        (
+            ConsentKind::FeedbackCountsToParents,
+            consent.child_feedback_visible_to_parents,
+        ),
+        (ConsentKind::ChildAccount, consent.child_account),
+        (
+            ConsentKind::AnonymousStatistics,
+            consent.anonymous_statistics,
+        ),
+    ] {
+        if given {
+            let row = ConsentRow::given(family, kind, None, by, via, None, at);
+            consent::insert(conn, &row)?;
+        }
+    }
+    sync_consent_copy(conn, family)
+}
+
+/// Rewrites the family row's copy of the consent in force, after a change of its records
+/// (for readers of the table; the server decides from the records).
+pub fn sync_consent_copy(conn: &mut DbConnection, family: FamilyId) -> QueryResult<()> {
+    let now = consent::of_family(conn, family)?;
+    diesel::update(families::table.filter(families::id.eq(family)))
+        .set((
+            families::guardian_consent.eq(now.guardian_consent),
+            families::share_notes_with_staff.eq(now.share_notes_with_staff),
+            families::child_feedback_visible_to_parents.eq(now.child_feedback_visible_to_parents),
+        ))
+        .execute(conn)
+        .map(drop)
 }
 
 /// Stores a row as given (bundle imports keep their ids and times).
@@ -164,6 +222,7 @@ pub fn name_taken(
     Ok(query.first::<FamilyId>(conn).optional()?.is_some())
 }
 
+/// Changes the family's settings (consent is changed through `store::consent`).
 pub fn update(
     conn: &mut DbConnection,
     id: FamilyId,
@@ -188,16 +247,6 @@ pub fn update(
     if let Some(program) = change.program_id {
         diesel::update(target())
             .set(families::program_id.eq(program))
-            .execute(conn)?;
-    }
-    if let Some(consent) = change.consent {
-        diesel::update(target())
-            .set((
-                families::guardian_consent.eq(consent.guardian_consent),
-                families::share_notes_with_staff.eq(consent.share_notes_with_staff),
-                families::child_feedback_visible_to_parents
-                    .eq(consent.child_feedback_visible_to_parents),
-            ))
             .execute(conn)?;
     }
     diesel::update(target())

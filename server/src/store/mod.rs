@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod bundles;
 pub mod checkins;
+pub mod consent;
 pub mod contacts;
 pub mod families;
 pub mod follow_ups;

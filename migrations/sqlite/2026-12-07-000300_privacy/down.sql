@@ -1,0 +1,3 @@
+ALTER TABLE programs DROP COLUMN retention_months;
+ALTER TABLE audit_log DROP COLUMN purpose;
+DROP TABLE consent_records;
