@@ -5,5 +5,6 @@ pub mod bundles;
 pub mod caseload;
 pub mod checkins;
 pub mod contacts;
+pub mod families;
 pub mod fingerprint;
 pub mod reports;
