@@ -11,3 +11,4 @@ pub mod log;
 pub mod offline;
 pub mod reports;
 pub mod timeline;
+pub mod voice;

@@ -10,6 +10,7 @@ pub mod meta;
 pub mod programs;
 pub mod reports;
 pub mod users;
+pub mod voice;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -122,6 +123,7 @@ routes! {
     programs::create_program,
     programs::list_programs,
     programs::get_program,
+    programs::update_program,
     families::create_family,
     families::list_families,
     families::get_family,
@@ -134,6 +136,11 @@ routes! {
     contacts::list_contacts,
     contacts::get_contact,
     contacts::amend_contact,
+    voice::give_feedback,
+    voice::feedback_history,
+    voice::list_feedback,
+    voice::create_child_checkin,
+    voice::list_child_checkins,
     checkins::create_checkin,
     checkins::list_checkins,
     reports::family_report,

@@ -8,3 +8,4 @@ pub mod contacts;
 pub mod families;
 pub mod fingerprint;
 pub mod reports;
+pub mod voice;

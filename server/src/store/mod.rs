@@ -13,6 +13,7 @@ pub mod programs;
 pub mod reports;
 pub mod settings;
 pub mod users;
+pub mod voice;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use diesel::result::Error as DieselError;
