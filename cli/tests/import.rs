@@ -192,6 +192,56 @@ async fn imports_phone_backups(app: TestApp) -> anyhow::Result<()> {
         );
     }
     assert_eq!(contact_count(&app, &admin, &family).await?, before);
+
+    // The mother's second SIM, from work abroad, written without `+` in the backup: unknown
+    // until an admin adds it to her numbers, then hers.
+    let second_sim = terminal.path("calls-second-sim.xml");
+    std::fs::write(
+        &second_sim,
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n<calls count=\"1\">\n\
+         <call number=\"447700900123\" duration=\"75\" date=\"1717300000000\" type=\"1\" />\n\
+         </calls>\n",
+    )?;
+    let second = second_sim.display().to_string();
+    let import_second = || {
+        terminal.json::<Value>(&[
+            "import", &second, "--family", &family_id, "--owner", "child",
+        ])
+    };
+    let unknown = import_second();
+    assert_eq!(unknown[0]["imported"], 0, "{unknown}");
+    let persons: Page<Person> = app
+        .get_ok(&format!("/api/v1/families/{family_id}/persons"), &admin)
+        .await?;
+    let mother = persons
+        .items
+        .iter()
+        .find(|p| p.display_name == "妈妈")
+        .unwrap();
+    let (status, body) = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/families/{family_id}/persons/{}", mother.id),
+            Some(&admin),
+            Some(&json!({"phones": ["+8613800138000", "+44 7700 900123"]})),
+        )
+        .await?;
+    assert_eq!(status, 200, "{body}");
+    let matched = import_second();
+    assert_eq!(matched[0]["imported"], 1, "{matched}");
+    let latest: Page<Contact> = app
+        .get_ok(
+            &format!("/api/v1/families/{family_id}/contacts?limit=200"),
+            &admin,
+        )
+        .await?;
+    assert!(
+        latest
+            .items
+            .iter()
+            .any(|c| c.initiator == mother.id && c.duration_seconds == Some(75)),
+        "the call is the mother's"
+    );
     Ok(())
 }
 

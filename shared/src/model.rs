@@ -123,6 +123,18 @@ impl AccountRole {
             AccountRole::Parent | AccountRole::Caregiver | AccountRole::Child
         )
     }
+
+    /// Whether an account of this role may speak for a person of `person` role: parents
+    /// for mothers and fathers, caregivers for the caring relatives (an older sibling too),
+    /// children for children; staff and admins for nobody.
+    pub fn fits_person(self, person: FamilyRole) -> bool {
+        match self {
+            AccountRole::Parent => person.is_parent(),
+            AccountRole::Caregiver => person.is_caregiver() || person == FamilyRole::Sibling,
+            AccountRole::Child => person == FamilyRole::Child,
+            AccountRole::Staff | AccountRole::Admin => false,
+        }
+    }
 }
 
 string_enum!(
@@ -318,6 +330,37 @@ impl ContactEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accounts_fit_the_persons_they_speak_for() {
+        use AccountRole::{Admin, Caregiver, Child, Parent, Staff};
+        // (person, [parent, caregiver, child, staff, admin])
+        let table = [
+            (FamilyRole::Mother, [true, false, false, false, false]),
+            (FamilyRole::Father, [true, false, false, false, false]),
+            (FamilyRole::Child, [false, false, true, false, false]),
+            (FamilyRole::Grandmother, [false, true, false, false, false]),
+            (FamilyRole::Grandfather, [false, true, false, false, false]),
+            (
+                FamilyRole::OtherCaregiver,
+                [false, true, false, false, false],
+            ),
+            (FamilyRole::Sibling, [false, true, false, false, false]),
+        ];
+        assert_eq!(table.len(), FamilyRole::ALL.len());
+        for (person, fits) in table {
+            for (account, want) in [Parent, Caregiver, Child, Staff, Admin]
+                .into_iter()
+                .zip(fits)
+            {
+                assert_eq!(
+                    account.fits_person(person),
+                    want,
+                    "{account} for {person:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn enum_spellings_round_trip() {

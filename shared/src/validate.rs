@@ -7,6 +7,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 
 use crate::api::{
     FieldError, MAX_CHILD_WORDS_CHARS, NewCheckin, NewChildCheckin, NewContact, NewFeedback,
+    PersonUpdate,
 };
 use crate::ids::PersonId;
 use crate::model::{ContactKind, ContactStatus};
@@ -353,6 +354,69 @@ pub fn check_phones<'a>(
     Ok(normalised)
 }
 
+/// The longest `away_location` accepted.
+pub const MAX_LOCATION_CHARS: usize = 200;
+
+/// Checks what a change to a person says on its own (the rest needs the stored person: see
+/// [`merge_birth`]), and gives its phone numbers normalised: `None` to leave them, `Some`
+/// (maybe empty) to replace them.
+pub fn check_person_update(change: &PersonUpdate) -> Result<Option<Vec<String>>, Vec<FieldError>> {
+    let mut problems = Problems::default();
+    if let Some(name) = &change.display_name
+        && let Err(problem) = check_name("display_name", name, 200)
+    {
+        problems.0.push(problem);
+    }
+    if let Some(Some(location)) = &change.away_location
+        && location.chars().count() > MAX_LOCATION_CHARS
+    {
+        problems.add(
+            "away_location",
+            format!("at most {MAX_LOCATION_CHARS} characters"),
+        );
+    }
+    let phones = match &change.phones {
+        None => None,
+        Some(None) => Some(Vec::new()),
+        Some(Some(list)) => {
+            let given = list
+                .iter()
+                .enumerate()
+                .map(|(i, raw)| (format!("phones[{i}]"), raw.as_str()));
+            match check_phones(given) {
+                Ok(phones) => Some(phones),
+                Err(bad) => {
+                    problems.0.extend(bad);
+                    None
+                }
+            }
+        }
+    };
+    problems.finish()?;
+    Ok(phones)
+}
+
+/// A person's birth year and date after a change ([`PersonUpdate::birth_year`] and
+/// [`PersonUpdate::birth_date`]; `None` leaves a field, `Some(None)` clears it), checked by
+/// [`check_birth`]: a date alone sets the year; a year alone keeps the stored date only if
+/// they agree. Gives the year and the date to store.
+pub fn merge_birth(
+    stored: (Option<i32>, Option<NaiveDate>),
+    year: Option<Option<i32>>,
+    date: Option<Option<NaiveDate>>,
+    today: NaiveDate,
+) -> Result<(Option<i32>, Option<NaiveDate>), Vec<FieldError>> {
+    let (stored_year, stored_date) = stored;
+    let new_date = date.unwrap_or(stored_date);
+    let year_given = match (year, date) {
+        (Some(year), _) => year,
+        (None, Some(Some(_))) => None,
+        (None, _) => stored_year,
+    };
+    let new_year = check_birth(year_given, new_date, today)?;
+    Ok((new_year, new_date))
+}
+
 /// Checks a display name or similar required text.
 pub fn check_name(field: &str, value: &str, max_chars: usize) -> Result<(), FieldError> {
     let trimmed = value.trim();
@@ -593,6 +657,66 @@ mod tests {
             fields(check_new_checkin(&checkin, &children, now)),
             vec!["mood", "child_id"]
         );
+    }
+
+    #[test]
+    fn birth_changes_merge_with_what_is_stored() {
+        let today: NaiveDate = "2026-12-07".parse().unwrap();
+        let date = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let stored = (Some(2013), Some(date("2013-05-20")));
+        /// (year change, date change, stored after, or the fields refused)
+        type Case = (
+            Option<Option<i32>>,
+            Option<Option<NaiveDate>>,
+            Result<(Option<i32>, Option<NaiveDate>), Vec<&'static str>>,
+        );
+        let cases: [Case; 6] = [
+            (None, None, Ok(stored)),
+            (
+                None,
+                Some(Some(date("2012-01-02"))),
+                Ok((Some(2012), Some(date("2012-01-02")))),
+            ),
+            (Some(Some(2012)), None, Err(vec!["birth_year"])),
+            (Some(Some(2012)), Some(None), Ok((Some(2012), None))),
+            (None, Some(None), Ok((Some(2013), None))),
+            (Some(None), Some(None), Ok((None, None))),
+        ];
+        for (year, birth_date, want) in cases {
+            let got = merge_birth(stored, year, birth_date, today)
+                .map_err(|e| e.into_iter().map(|f| f.field).collect::<Vec<_>>());
+            let want =
+                want.map_err(|fields| fields.into_iter().map(str::to_owned).collect::<Vec<_>>());
+            assert_eq!(got, want, "{year:?} {birth_date:?}");
+        }
+    }
+
+    #[test]
+    fn a_person_update_is_checked_on_its_own() {
+        let change =
+            |json: serde_json::Value| -> PersonUpdate { serde_json::from_value(json).unwrap() };
+        assert_eq!(
+            check_person_update(&change(serde_json::json!({}))),
+            Ok(None)
+        );
+        assert_eq!(
+            check_person_update(&change(serde_json::json!({"phones": null}))),
+            Ok(Some(vec![]))
+        );
+        assert_eq!(
+            check_person_update(&change(serde_json::json!({"phones": ["85291234567"]}))),
+            Ok(Some(vec!["+85291234567".to_owned()]))
+        );
+        let refused = check_person_update(&change(serde_json::json!({
+            "display_name": " ", "away_location": "x".repeat(201), "phones": ["CMCC"]
+        })))
+        .unwrap_err();
+        let fields: Vec<&str> = refused.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, vec!["display_name", "away_location", "phones[0]"]);
+        // Absent, null and a value are three different things.
+        let cleared = change(serde_json::json!({"away_location": null}));
+        assert_eq!(cleared.away_location, Some(None));
+        assert_eq!(change(serde_json::json!({})).away_location, None);
     }
 
     #[test]

@@ -11,9 +11,19 @@ use serde_json::{Value, json};
 
 use crate::call;
 
-/// Family F with some history: notes, an amendment, a check-in and a staff follow-up.
+/// Family F with some history: notes, an amendment, a check-in, a staff follow-up, and a
+/// mother with two numbers.
 async fn history(app: &TestApp, world: &World) -> anyhow::Result<()> {
     let f = &world.f;
+    let (status, body) = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/families/{}/persons/{}", f.id, f.mother),
+            Some(&world.admin),
+            Some(&json!({"phones": ["+86 138 0013 8000", "447700900123"]})),
+        )
+        .await?;
+    anyhow::ensure!(status == 200, "{body}");
     let contacts = format!("/api/v1/families/{}/contacts", f.id);
     let notes = [
         Some("想你了，别难过"),
@@ -138,6 +148,13 @@ async fn bundle_round_trip(app: TestApp) -> anyhow::Result<()> {
             .map(|t| t.unhappy_min_bad_feedbacks),
         Some(1)
     );
+    let mother = record
+        .persons
+        .iter()
+        .find(|p| p.id == world.f.mother)
+        .unwrap();
+    assert_eq!(mother.phones, vec!["+8613800138000", "+447700900123"]);
+    assert_eq!(mother.phone.as_deref(), Some("+8613800138000"));
 
     // The schema in the repository describes what the server writes.
     let schema: Value = serde_json::from_str(include_str!("../../docs/bundle.schema.json"))?;
@@ -231,6 +248,23 @@ async fn bundle_round_trip(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert_eq!(listed["items"][0]["rating"], "bad");
     assert_eq!(listed["items"][0]["child_id"], json!(world.f.child));
+
+    // A person whose numbers differ is a conflict.
+    let mut renumbered = exported.clone();
+    for person in &mut renumbered.families[0].persons {
+        if person.id == world.f.mother {
+            person.phones.reverse();
+            person.phone = person.phones.first().cloned();
+        }
+    }
+    let (status, body) = other
+        .post("/api/v1/bundles", Some(&other_admin), &renumbered)
+        .await?;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "{body}"
+    );
 
     // A record that differs is a conflict, and nothing of the family is written.
     let mut changed = exported.clone();

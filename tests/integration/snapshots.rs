@@ -52,6 +52,7 @@ const OPAQUE_FIELDS: &[&str] = &[
     "refresh_token",
     "next_cursor",
     "request_hash",
+    "one_time_password",
 ];
 
 /// A report's `as_of` and the contacts' times: far enough in the past for any server clock.
@@ -486,6 +487,80 @@ async fn every_response_type(app: TestApp) -> anyhow::Result<()> {
         .await?;
     assert_eq!(response.status(), 415);
     snapshot("error_unsupported_media_type", &response.json().await?);
+
+    // A person changed, and the errors of names and passwords.
+    let person = expect(
+        &app,
+        Method::PATCH,
+        &format!("{family}/persons/{}", f.mother),
+        Some(&world.admin),
+        Some(&json!({"lives_away": false, "away_location": null,
+                     "phones": ["+86 138 0013 8000", "447700900123"]})),
+        200,
+    )
+    .await?;
+    snapshot("person", &person);
+    let duplicate = expect(
+        &app,
+        post.clone(),
+        "/api/v1/programs",
+        Some(&world.admin),
+        Some(&json!({"name": "Program A"})),
+        409,
+    )
+    .await?;
+    snapshot("error_duplicate_name", &duplicate);
+    let wrong = expect(
+        &app,
+        post.clone(),
+        "/api/v1/me/password",
+        Some(&world.parent_f),
+        Some(&json!({"old_password": "not the password", "new_password": "a new long passphrase"})),
+        403,
+    )
+    .await?;
+    snapshot("error_wrong_password", &wrong);
+    let me_child = expect(
+        &app,
+        get.clone(),
+        "/api/v1/auth/me",
+        Some(&world.child_f),
+        None,
+        200,
+    )
+    .await?;
+    let reset = expect(
+        &app,
+        post.clone(),
+        &format!(
+            "/api/v1/users/{}/password-reset",
+            me_child["id"].as_str().unwrap_or_default()
+        ),
+        Some(&world.admin),
+        None,
+        200,
+    )
+    .await?;
+    snapshot("password_reset", &reset);
+    let limited = expect(
+        &app,
+        post.clone(),
+        "/api/v1/auth/login",
+        None,
+        Some(&json!({"username": "child-f", "password": reset["one_time_password"]})),
+        200,
+    )
+    .await?;
+    let required = expect(
+        &app,
+        get.clone(),
+        &contacts,
+        limited["access_token"].as_str(),
+        None,
+        403,
+    )
+    .await?;
+    snapshot("error_password_change_required", &required);
     Ok(())
 }
 

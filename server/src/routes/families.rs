@@ -5,7 +5,7 @@ use chrono::Utc;
 use kinthread_shared::api::{
     ErrorBody, Family, FamilyUpdate, FieldError, NewFamily, NewPerson, Page, Person, PersonUpdate,
 };
-use kinthread_shared::validate::{check_birth, check_name, check_phones};
+use kinthread_shared::validate::{check_birth, check_name, check_person_update, check_phones};
 use kinthread_shared::{FamilyId, PersonId};
 
 use super::{PageQuery, id_cursor, next_cursor};
@@ -14,7 +14,7 @@ use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Json;
-use crate::store;
+use crate::{service, store};
 
 fn collect(results: Vec<Result<(), FieldError>>) -> Result<(), ApiError> {
     let problems: Vec<FieldError> = results.into_iter().filter_map(Result::err).collect();
@@ -55,7 +55,7 @@ pub async fn create_family(
                 && !new.allow_duplicate
                 && store::families::name_taken(conn, program, &new.display_name, None)?
             {
-                return Err(duplicate_family());
+                return Err(service::families::duplicate_family());
             }
             let family = store::families::insert(conn, &new, user.id)?;
             store::audit::record(conn, Some(&user), "family.create", Some(family.id), None)?;
@@ -124,13 +124,6 @@ pub async fn get_family(
     Ok(web::Json(scope.family))
 }
 
-fn duplicate_family() -> ApiError {
-    ApiError::DuplicateName(
-        "a family of that name is in this program already; send allow_duplicate: true to have both"
-            .into(),
-    )
-}
-
 /// Changes a family. Admins may change anything, and enrol the family in a program, move it
 /// or withdraw it (`program_id`); the family's parents and caregivers may change its consent
 /// (they are the guardians). The audit records what changed.
@@ -179,44 +172,7 @@ pub async fn update_family(
             if change.program_id.is_some() {
                 scope.require(Action::EnrolFamily)?;
             }
-            let before = scope.family.clone();
-            if let Some(Some(program)) = change.program_id
-                && store::programs::get(conn, program)?.is_none()
-            {
-                return Err(ApiError::validation("program_id", "no such program"));
-            }
-            let program = change.program_id.unwrap_or(before.program_id);
-            let name = change
-                .display_name
-                .as_deref()
-                .unwrap_or(&before.display_name);
-            let renamed = change
-                .display_name
-                .as_deref()
-                .is_some_and(|n| n.trim() != before.display_name);
-            let moved = program != before.program_id;
-            if let Some(program) = program
-                && (renamed || moved)
-                && !change.allow_duplicate
-                && store::families::name_taken(conn, program, name, Some(family_id))?
-            {
-                return Err(duplicate_family());
-            }
-            if let Some(consent) = &change.consent {
-                crate::service::consent::apply_update(conn, &scope, consent, chrono::Utc::now())?;
-            }
-            let family = store::families::update(conn, family_id, &change)?
-                .ok_or(ApiError::NotFound("family"))?;
-            store::audit::record(
-                conn,
-                Some(&user),
-                "family.update",
-                Some(family_id),
-                Some(&format!(
-                    "{family_id}: {}",
-                    family_changes(&before, &family)
-                )),
-            )?;
+            let family = service::families::update_family(conn, &scope, &change)?;
             Ok::<_, ApiError>(family)
         })
         .await?;
@@ -281,75 +237,6 @@ pub async fn create_person(
         })
         .await?;
     Ok(HttpResponse::Created().json(person))
-}
-
-/// What the audit says changed of a family, e.g. `program_id none -> 0193…; time_zone
-/// Asia/Shanghai -> Europe/Madrid`. The name is personal: only that it changed.
-fn family_changes(before: &Family, after: &Family) -> String {
-    let mut changes = Vec::new();
-    if before.display_name != after.display_name {
-        changes.push("display_name".to_owned());
-    }
-    let program =
-        |p: Option<kinthread_shared::ProgramId>| p.map_or("none".to_owned(), |p| p.to_string());
-    if before.program_id != after.program_id {
-        changes.push(format!(
-            "program_id {} -> {}",
-            program(before.program_id),
-            program(after.program_id)
-        ));
-    }
-    if before.time_zone != after.time_zone {
-        changes.push(format!(
-            "time_zone {} -> {}",
-            before.time_zone.name(),
-            after.time_zone.name()
-        ));
-    }
-    if before.target_cadence_days != after.target_cadence_days {
-        changes.push(format!(
-            "target_cadence_days {} -> {}",
-            before.target_cadence_days.days(),
-            after.target_cadence_days.days()
-        ));
-    }
-    let consent = [
-        (
-            "guardian_consent",
-            before.consent.guardian_consent,
-            after.consent.guardian_consent,
-        ),
-        (
-            "share_notes_with_staff",
-            before.consent.share_notes_with_staff,
-            after.consent.share_notes_with_staff,
-        ),
-        (
-            "child_feedback_visible_to_parents",
-            before.consent.child_feedback_visible_to_parents,
-            after.consent.child_feedback_visible_to_parents,
-        ),
-        (
-            "child_account",
-            before.consent.child_account,
-            after.consent.child_account,
-        ),
-        (
-            "anonymous_statistics",
-            before.consent.anonymous_statistics,
-            after.consent.anonymous_statistics,
-        ),
-    ];
-    for (field, was, now) in consent {
-        if was != now {
-            changes.push(format!("consent.{field} {was} -> {now}"));
-        }
-    }
-    if changes.is_empty() {
-        "nothing".to_owned()
-    } else {
-        changes.join("; ")
-    }
 }
 
 fn present_person(scope: &FamilyScope, mut person: Person) -> Person {
@@ -418,138 +305,14 @@ pub async fn update_person(
     access::require(&user, Action::UpdatePerson)?;
     let (family_id, person_id) = path.into_inner();
     let change = body.into_inner();
-    let mut problems = Vec::new();
-    if let Some(name) = &change.display_name
-        && let Err(problem) = check_name("display_name", name, 200)
-    {
-        problems.push(problem);
-    }
-    if let Some(Some(location)) = &change.away_location
-        && location.chars().count() > 200
-    {
-        problems.push(FieldError {
-            field: "away_location".into(),
-            message: "at most 200 characters".into(),
-        });
-    }
-    let phones = match &change.phones {
-        None => None,
-        Some(None) => Some(Vec::new()),
-        Some(Some(list)) => {
-            let given = list
-                .iter()
-                .enumerate()
-                .map(|(i, raw)| (format!("phones[{i}]"), raw.as_str()));
-            match check_phones(given) {
-                Ok(phones) => Some(phones),
-                Err(bad) => {
-                    problems.extend(bad);
-                    None
-                }
-            }
-        }
-    };
-    if !problems.is_empty() {
-        return Err(ApiError::Validation(problems));
-    }
-    // Today anywhere on earth, as on creation.
-    let latest_today = (Utc::now() + chrono::TimeDelta::hours(14)).date_naive();
+    let phones = check_person_update(&change).map_err(ApiError::Validation)?;
     let person = state
         .db
         .write(move |conn| {
-            family_scope(conn, &user, family_id)?.require(Action::UpdatePerson)?;
-            let before = store::persons::get(conn, family_id, person_id)?
-                .ok_or(ApiError::NotFound("person"))?;
-            // A date alone sets the year; a year alone keeps the date only if they agree.
-            let birth_date = change.birth_date.unwrap_or(before.birth_date);
-            let year_given = match (change.birth_year, change.birth_date) {
-                (Some(year), _) => year,
-                (None, Some(Some(_))) => None,
-                (None, _) => before.birth_year,
-            };
-            let birth_year =
-                check_birth(year_given, birth_date, latest_today).map_err(ApiError::Validation)?;
-            if let Some(role) = change.role
-                && role != before.role
-            {
-                for account in store::users::roles_of_person(conn, person_id)? {
-                    if !super::users::account_fits_person(account, role) {
-                        return Err(ApiError::validation(
-                            "role",
-                            format!(
-                                "the person's {account} account does not fit the role {}",
-                                role.as_str()
-                            ),
-                        ));
-                    }
-                }
-            }
-            let person_change = store::persons::PersonChange {
-                display_name: change.display_name.clone(),
-                role: change.role,
-                lives_away: change.lives_away,
-                away_location: change.away_location.clone(),
-                away_since: change.away_since,
-                birth_year: Some(birth_year),
-                birth_date: change.birth_date,
-                phones,
-            };
-            store::persons::update(conn, family_id, person_id, &person_change)?;
-            let after = store::persons::get(conn, family_id, person_id)?
-                .ok_or(ApiError::NotFound("person"))?;
-            store::audit::record(
-                conn,
-                Some(&user),
-                "person.update",
-                Some(family_id),
-                Some(&format!("{person_id}: {}", person_changes(&before, &after))),
-            )?;
-            Ok::<_, ApiError>(after)
+            let scope = family_scope(conn, &user, family_id)?;
+            scope.require(Action::UpdatePerson)?;
+            service::families::update_person(conn, &scope, person_id, &change, phones, Utc::now())
         })
         .await?;
     Ok(web::Json(person))
-}
-
-/// What the audit says changed of a person: roles and flags with their values, personal
-/// fields by name only, phone numbers by count.
-fn person_changes(before: &Person, after: &Person) -> String {
-    let mut changes = Vec::new();
-    if before.display_name != after.display_name {
-        changes.push("display_name".to_owned());
-    }
-    if before.role != after.role {
-        changes.push(format!(
-            "role {} -> {}",
-            before.role.as_str(),
-            after.role.as_str()
-        ));
-    }
-    if before.lives_away != after.lives_away {
-        changes.push(format!(
-            "lives_away {} -> {}",
-            before.lives_away, after.lives_away
-        ));
-    }
-    for (field, changed) in [
-        ("away_location", before.away_location != after.away_location),
-        ("away_since", before.away_since != after.away_since),
-        ("birth_year", before.birth_year != after.birth_year),
-        ("birth_date", before.birth_date != after.birth_date),
-    ] {
-        if changed {
-            changes.push(field.to_owned());
-        }
-    }
-    if before.phones != after.phones {
-        changes.push(format!(
-            "phones ({} -> {} numbers)",
-            before.phones.len(),
-            after.phones.len()
-        ));
-    }
-    if changes.is_empty() {
-        "nothing".to_owned()
-    } else {
-        changes.join("; ")
-    }
 }

@@ -6,7 +6,7 @@ use kinthread_shared::api::{
     ErrorBody, FieldError, NewUser, Page, PasswordReset, User, UserUpdate,
 };
 use kinthread_shared::validate::check_name;
-use kinthread_shared::{AccountRole, FamilyRole, UserId, Username};
+use kinthread_shared::{AccountRole, UserId, Username};
 
 use super::{PageQuery, id_cursor, next_cursor};
 use crate::access::{self, Action};
@@ -36,18 +36,6 @@ pub fn check_password(field: &str, password: &str) -> Result<(), FieldError> {
     })
 }
 
-/// Whether an account of `account` role may speak for a person of `person` role: parents
-/// for mothers and fathers, caregivers for the caring relatives (an older sibling too),
-/// children for children; staff and admins for nobody.
-pub fn account_fits_person(account: AccountRole, person: FamilyRole) -> bool {
-    match account {
-        AccountRole::Parent => person.is_parent(),
-        AccountRole::Caregiver => person.is_caregiver() || person == FamilyRole::Sibling,
-        AccountRole::Child => person == FamilyRole::Child,
-        AccountRole::Staff | AccountRole::Admin => false,
-    }
-}
-
 /// Checks a new account against the records it points at.
 pub fn check_new_user(conn: &mut DbConnection, new: &NewUser) -> Result<(), ApiError> {
     let mut problems = Vec::new();
@@ -72,7 +60,7 @@ pub fn check_new_user(conn: &mut DbConnection, new: &NewUser) -> Result<(), ApiE
                 match store::persons::get(conn, family, person_id)? {
                     None => problem("person_id", "is not a person of that family"),
                     Some(person) => {
-                        if !account_fits_person(new.role, person.role) {
+                        if !new.role.fits_person(person.role) {
                             problem("role", "does not fit the person's role in the family");
                         }
                         if new.role == AccountRole::Child

@@ -7,6 +7,7 @@ pub mod checkins;
 pub mod consent;
 pub mod contacts;
 pub mod deletion;
+pub mod families;
 pub mod fingerprint;
 pub mod reports;
 pub mod voice;

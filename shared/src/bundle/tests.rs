@@ -268,6 +268,17 @@ fn refusals_say_why() {
     let text = message(&json).unwrap_or_default();
     assert!(text.contains("child_checkins[0].mood"), "{text}");
     assert!(text.contains("feedback[0].contact_id"), "{text}");
+    // Several numbers: each in E.164, none twice, `phone` the first.
+    let mut numbers = sample();
+    numbers.families[0].persons[0].phone = Some("+8613800138000".into());
+    numbers.families[0].persons[0].phones = vec!["+8613800138000".into(), "00447700900123".into()];
+    numbers.families[0].persons[1].phone = Some("+8613900139000".into());
+    numbers.families[0].persons[1].phones = vec!["+8613800138000".into(), "+8613800138000".into()];
+    let json = serde_json::to_vec(&numbers).unwrap_or_default();
+    let text = message(&json).unwrap_or_default();
+    assert!(text.contains("persons[0].phones[1]"), "{text}");
+    assert!(text.contains("must be the first of phones"), "{text}");
+    assert!(text.contains("a number appears twice"), "{text}");
     let mut nul = sample();
     nul.families[0].family.display_name = "a\0b".into();
     let json = serde_json::to_vec(&nul).unwrap_or_default();
