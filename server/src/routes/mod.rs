@@ -8,6 +8,7 @@ pub mod contacts;
 pub mod families;
 pub mod meta;
 pub mod programs;
+pub mod reminders;
 pub mod reports;
 pub mod users;
 
@@ -137,6 +138,7 @@ routes! {
     reports::caseload,
     reports::create_follow_up,
     reports::list_follow_ups,
+    reminders::my_reminders,
     bundles::export_bundle,
     bundles::import_bundle,
 }

@@ -6,4 +6,5 @@ pub mod caseload;
 pub mod checkins;
 pub mod contacts;
 pub mod fingerprint;
+pub mod reminders;
 pub mod reports;
