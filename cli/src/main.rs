@@ -21,7 +21,9 @@ use clap::{Parser, Subcommand};
 
 #[cfg(feature = "demo")]
 use crate::commands::demo;
-use crate::commands::{auth, export, family, follow_up, import, log, offline, reports, timeline};
+use crate::commands::{
+    auth, export, family, follow_up, import, log, offline, reminders, reports, timeline,
+};
 use crate::error::CliResult;
 use crate::output::Format;
 use crate::session::SessionStore;
@@ -76,6 +78,8 @@ enum Command {
     /// Log a call, text, visit or check-in.
     #[command(subcommand)]
     Log(log::LogCommand),
+    /// Parents: your reminders (children to get in touch with, birthdays, a topic to talk about).
+    Reminders(reminders::RemindersArgs),
     /// Staff outcomes on a family (reached the parent, remind later, ...).
     #[command(subcommand, name = "follow-up")]
     FollowUp(follow_up::FollowUpCommand),
@@ -179,6 +183,7 @@ async fn run(cli: Cli) -> CliResult<()> {
             reports::depth(&mut api()?, args, format).await
         }
         Command::Log(command) => log::run(&mut api()?, command, format).await,
+        Command::Reminders(args) => reminders::run(&mut api()?, args, format).await,
         Command::FollowUp(command) => follow_up::run(&mut api()?, command, format).await,
         Command::Timeline(args) => timeline::run(&mut api()?, args).await,
         Command::Import(args) => import::run(&mut api()?, args, format).await,

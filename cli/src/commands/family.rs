@@ -138,7 +138,12 @@ pub async fn show(api: &mut Api, family: Option<&str>, format: Format) -> CliRes
                     person.role.to_string(),
                     yes_no(person.lives_away),
                     person.away_location.clone().unwrap_or_default(),
-                    person.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+                    // The date where known, else the year.
+                    person
+                        .birth_date
+                        .map(|d| d.to_string())
+                        .or(person.birth_year.map(|y| y.to_string()))
+                        .unwrap_or_default(),
                     person.id.to_string(),
                 ]);
             }

@@ -9,5 +9,6 @@ pub mod follow_up;
 pub mod import;
 pub mod log;
 pub mod offline;
+pub mod reminders;
 pub mod reports;
 pub mod timeline;
