@@ -209,6 +209,16 @@ impl Api {
         self.request(Method::POST, path, &[], Some(&body)).await
     }
 
+    pub async fn patch<T: DeserializeOwned>(
+        &mut self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> CliResult<T> {
+        let body =
+            serde_json::to_value(body).map_err(|e| CliError::other("internal", e.to_string()))?;
+        self.request(Method::PATCH, path, &[], Some(&body)).await
+    }
+
     /// Revokes the refresh token on the server. The caller forgets the session either way.
     pub async fn logout(&mut self) -> CliResult<()> {
         let body = RefreshRequest {

@@ -10,6 +10,7 @@ mod depth;
 mod error;
 mod output;
 mod resolve;
+mod roster;
 #[cfg(feature = "demo")]
 mod sample;
 mod session;
@@ -22,7 +23,7 @@ use clap::{Parser, Subcommand};
 #[cfg(feature = "demo")]
 use crate::commands::demo;
 use crate::commands::{
-    auth, export, family, follow_up, import, log, offline, reminders, reports, timeline,
+    admin, auth, export, family, follow_up, import, log, offline, reminders, reports, timeline,
 };
 use crate::error::CliResult;
 use crate::output::Format;
@@ -70,6 +71,12 @@ enum Command {
     /// Families you may see.
     #[command(subcommand)]
     Family(FamilyCommand),
+    /// Programs you may see; admins create them.
+    #[command(subcommand)]
+    Program(admin::ProgramCommand),
+    /// For the deployer (admins): programs, families, persons, accounts, a CSV roster.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
     /// Contact gaps: the staff caseload, or one family's pairs with --family.
     Gaps(reports::GapsArgs),
     /// Conversation depth.
@@ -178,6 +185,8 @@ async fn run(cli: Cli) -> CliResult<()> {
         Command::Family(FamilyCommand::Show { family }) => {
             family::show(&mut api()?, family.as_deref(), format).await
         }
+        Command::Program(command) => admin::program(&mut api()?, command, format).await,
+        Command::Admin(command) => admin::run(&mut api()?, command, format).await,
         Command::Gaps(args) => reports::gaps(&mut api()?, args, format).await,
         Command::Depth(DepthCommand::Report(args)) => {
             reports::depth(&mut api()?, args, format).await
