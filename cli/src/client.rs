@@ -199,6 +199,24 @@ impl Api {
         self.request(Method::GET, path, query, None).await
     }
 
+    /// Every item of a paged list, following `next_cursor` to the last page.
+    pub async fn get_all<T: DeserializeOwned>(&mut self, path: &str) -> CliResult<Vec<T>> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = vec![("limit", "200".to_owned())];
+            if let Some(c) = &cursor {
+                query.push(("cursor", c.clone()));
+            }
+            let page: kinthread_shared::api::Page<T> = self.get(path, &query).await?;
+            items.extend(page.items);
+            match page.next_cursor {
+                Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
+                _ => return Ok(items),
+            }
+        }
+    }
+
     pub async fn post<T: DeserializeOwned>(
         &mut self,
         path: &str,

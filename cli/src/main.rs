@@ -24,6 +24,7 @@ use clap::{Parser, Subcommand};
 use crate::commands::demo;
 use crate::commands::{
     admin, auth, export, family, follow_up, import, log, offline, reminders, reports, timeline,
+    voice,
 };
 use crate::error::CliResult;
 use crate::output::Format;
@@ -92,6 +93,13 @@ enum Command {
     FollowUp(follow_up::FollowUpCommand),
     /// Draw a family's contact timeline as SVG.
     Timeline(timeline::TimelineArgs),
+    /// The child's own feedback on contacts: give it (a child's account), list it, or see its
+    /// history (staff, admins).
+    #[command(subcommand)]
+    Feedback(voice::FeedbackCommand),
+    /// A family's check-ins: the caregivers' (staff see the text where the family consented),
+    /// or with --child the children's own.
+    Checkins(voice::CheckinsArgs),
     /// Import SMS Backup & Restore exports (calls and texts of a phone) or a kinthread bundle.
     Import(import::ImportArgs),
     /// Write a family, or a program's families, to a bundle file (docs/bundle.md).
@@ -195,6 +203,8 @@ async fn run(cli: Cli) -> CliResult<()> {
         Command::Reminders(args) => reminders::run(&mut api()?, args, format).await,
         Command::FollowUp(command) => follow_up::run(&mut api()?, command, format).await,
         Command::Timeline(args) => timeline::run(&mut api()?, args).await,
+        Command::Feedback(command) => voice::feedback(&mut api()?, command, format).await,
+        Command::Checkins(args) => voice::checkins(&mut api()?, args, format).await,
         Command::Import(args) => import::run(&mut api()?, args, format).await,
         Command::Export(args) => export::run(&mut api()?, args).await,
         // Handled before: they need no login.

@@ -12,7 +12,7 @@
 //! demo turns them into API requests.
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Offset, Utc};
-use kinthread_shared::{ContactKind, ContactStatus, FamilyRole, TalkedMost};
+use kinthread_shared::{ChildFeedback, ContactKind, ContactStatus, FamilyRole, TalkedMost};
 
 /// Length of the generated history (ten months), a little more where that brings in the last
 /// Spring Festival.
@@ -85,6 +85,16 @@ pub struct SampleContact {
     pub ended_at: Option<DateTime<FixedOffset>>,
     pub content: Option<String>,
     pub talked_most: Option<TalkedMost>,
+    /// The child's own feedback on it, given from the child's account after the call.
+    pub feedback: Option<(ChildFeedback, Option<&'static str>)>,
+}
+
+/// A child's own weekly check-in (the family's one child's).
+#[derive(Clone, Debug)]
+pub struct SampleChildCheckin {
+    pub observed_at: DateTime<FixedOffset>,
+    pub mood: i32,
+    pub words: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
@@ -103,6 +113,8 @@ pub struct SampleFamily {
     pub persons: Vec<SamplePerson>,
     pub contacts: Vec<SampleContact>,
     pub checkins: Vec<SampleCheckin>,
+    /// The child's own check-ins (the child has an account: 14 years old).
+    pub child_checkins: Vec<SampleChildCheckin>,
 }
 
 /// Spring Festival (Chinese New Year's Day) of the years the demo may run in.
@@ -176,6 +188,7 @@ fn call(
         ended_at: None,
         content: note,
         talked_most,
+        feedback: None,
     }
 }
 
@@ -195,6 +208,7 @@ fn unanswered(
         ended_at: None,
         content: None,
         talked_most: None,
+        feedback: None,
     }
 }
 
@@ -214,6 +228,7 @@ fn text(
         ended_at: None,
         content: Some(body.to_owned()),
         talked_most: None,
+        feedback: None,
     }
 }
 
@@ -234,6 +249,7 @@ fn visit(
         ended_at: Some((start + Duration::days(days)).with_timezone(&cst())),
         content: Some(note.to_owned()),
         talked_most: None,
+        feedback: None,
     }
 }
 
@@ -433,6 +449,7 @@ fn family_a(rng: &mut Rng, start: DateTime<Utc>, end: DateTime<Utc>) -> SampleFa
         persons,
         contacts,
         checkins,
+        child_checkins: Vec::new(),
     }
 }
 
@@ -590,6 +607,90 @@ fn family_b(rng: &mut Rng, start: DateTime<Utc>, end: DateTime<Utc>) -> SampleFa
         persons,
         contacts,
         checkins,
+        child_checkins: Vec::new(),
+    }
+}
+
+/// The weeks back from `end` that the children's own check-ins cover.
+const CHILD_CHECKIN_WEEKS: i64 = 12;
+
+/// The girl rates some of her mother's recent calls, mostly as bad, and checks in weekly with
+/// low moods and few words.
+fn girls_voice(family: &mut SampleFamily, rng: &mut Rng, end: DateTime<Utc>) {
+    let recent = end - Duration::days(120);
+    // Every third answered call, two of three of them bad: counted, not drawn, so that every
+    // seed and every day tells the same story.
+    for (index, contact) in family
+        .contacts
+        .iter_mut()
+        .filter(|c| {
+            c.kind == ContactKind::Call
+                && c.status == ContactStatus::Completed
+                && c.others.contains(&"girl")
+                && c.started_at.with_timezone(&Utc) > recent
+        })
+        .enumerate()
+    {
+        if index % 3 == 0 {
+            contact.feedback = Some(if (index / 3) % 3 != 2 {
+                (
+                    ChildFeedback::Bad,
+                    Some(rng.pick(&["又是问成绩", "She only asks about my grades.", "不想说话"])),
+                )
+            } else {
+                (ChildFeedback::Okay, None)
+            });
+        }
+    }
+    for week in 1..=CHILD_CHECKIN_WEEKS {
+        let at = (end - Duration::days(7 * week) + Duration::hours(2)).with_timezone(&cst());
+        family.child_checkins.push(SampleChildCheckin {
+            observed_at: at,
+            mood: if rng.chance(0.6) { 2 } else { 3 },
+            words: rng
+                .chance(0.4)
+                .then(|| rng.pick(&["没什么", "想妈妈，但不想告诉她", "一个人走夜路回家有点怕"])),
+        });
+    }
+}
+
+/// The boy's mother sends the month's allowance as a red packet with a line of routine advice,
+/// which he never answers; he rates a few calls as okay and checks in now and then.
+fn boys_voice(family: &mut SampleFamily, rng: &mut Rng, start: DateTime<Utc>, end: DateTime<Utc>) {
+    let days = (end - start).num_days();
+    let mut day = days - 150;
+    while day < days {
+        let at = evening(start, day, rng.range(0, 60));
+        if at.with_timezone(&Utc) < end {
+            let body = rng.pick(&[
+                "[红包] 生活费，别乱花钱",
+                "[红包] 这个月的生活费，好好学习，听外婆的话",
+                "[红包] 天冷了多穿衣服，按时吃饭",
+                "[红包] allowance for the month, study hard and don't waste money",
+            ]);
+            family.contacts.push(text("mother", "boy", at, body));
+        }
+        day += rng.range(28, 32);
+    }
+    let recent = end - Duration::days(90);
+    for contact in family.contacts.iter_mut().filter(|c| {
+        c.kind == ContactKind::Call
+            && c.others.contains(&"boy")
+            && c.started_at.with_timezone(&Utc) > recent
+    }) {
+        if rng.chance(0.4) {
+            contact.feedback = Some((ChildFeedback::Okay, None));
+        }
+    }
+    for week in (1..=CHILD_CHECKIN_WEEKS).step_by(2) {
+        let at = (end - Duration::days(7 * week) + Duration::hours(3)).with_timezone(&cst());
+        family.child_checkins.push(SampleChildCheckin {
+            observed_at: at,
+            mood: 3,
+            words: rng
+                .chance(0.3)
+                .then(|| rng.pick(&["还行", "外婆做的饭好吃"])),
+        });
     }
 }
 
@@ -599,6 +700,10 @@ pub fn families(seed: u64, end: DateTime<Utc>) -> Vec<SampleFamily> {
     // One generator per family, so that one family's story does not shift the other's.
     let mut a = family_a(&mut Rng::new(seed), start, end);
     let mut b = family_b(&mut Rng::new(seed ^ 0x5EED_B0B0), start, end);
+    // The children's own voice draws on generators of its own, so that adding it left the
+    // calls of the story as they were.
+    girls_voice(&mut a, &mut Rng::new(seed ^ 0x0A11_CE00), end);
+    boys_voice(&mut b, &mut Rng::new(seed ^ 0x0B0B_0B0B), start, end);
     for family in [&mut a, &mut b] {
         family.contacts.retain(|c| {
             let last = c.ended_at.unwrap_or(c.started_at).with_timezone(&Utc);
@@ -631,6 +736,27 @@ mod tests {
                 .collect()
         };
         assert_eq!(starts(&first), starts(&second));
+    }
+
+    #[test]
+    fn the_children_speak_for_themselves() {
+        for offset in (0..730).step_by(29) {
+            let end = end() - Duration::days(offset);
+            let all = families(2021, end);
+            let recent =
+                |c: &&SampleContact| c.started_at.with_timezone(&Utc) > end - Duration::days(85);
+            let ratings = |f: &SampleFamily, rating| {
+                f.contacts
+                    .iter()
+                    .filter(recent)
+                    .filter(|c| c.feedback.is_some_and(|(r, _)| r == rating))
+                    .count()
+            };
+            assert!(ratings(&all[0], ChildFeedback::Bad) >= 2, "{offset}");
+            assert!(all[0].child_checkins.len() >= 10, "{offset}");
+            assert_eq!(ratings(&all[1], ChildFeedback::Bad), 0, "{offset}");
+            assert!(!all[1].child_checkins.is_empty(), "{offset}");
+        }
     }
 
     #[test]

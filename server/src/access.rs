@@ -10,7 +10,7 @@
 //! `scope.require(Action::…)`; actions outside a family go through [`require`].
 
 use kinthread_shared::api::Family;
-use kinthread_shared::{AccountRole, FamilyId, PersonId, ProgramId};
+use kinthread_shared::{AccountRole, FamilyId, PersonId, ProgramId, UserId};
 
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
@@ -24,6 +24,7 @@ pub enum Action {
     CreateProgram,
     ListPrograms,
     ReadProgram,
+    ChangeProgram,
     CreateFamily,
     ListFamilies,
     ManageAccounts,
@@ -47,6 +48,13 @@ pub enum Action {
     RecordFollowUp,
     ReadFollowUps,
     ExportBundle,
+    /// The child's feedback on a contact they took part in.
+    GiveFeedback,
+    /// The child's own weekly check-in.
+    RecordChildCheckin,
+    /// The child's feedback and check-ins, record by record (parents get counts in the
+    /// report, where consent allows).
+    ReadChildVoice,
 }
 
 impl Action {
@@ -54,6 +62,7 @@ impl Action {
         Action::CreateProgram,
         Action::ListPrograms,
         Action::ReadProgram,
+        Action::ChangeProgram,
         Action::CreateFamily,
         Action::ListFamilies,
         Action::ManageAccounts,
@@ -75,6 +84,9 @@ impl Action {
         Action::RecordFollowUp,
         Action::ReadFollowUps,
         Action::ExportBundle,
+        Action::GiveFeedback,
+        Action::RecordChildCheckin,
+        Action::ReadChildVoice,
     ];
 
     /// What the refusal says: "you may not …".
@@ -83,6 +95,7 @@ impl Action {
             Action::CreateProgram => "create programs",
             Action::ListPrograms => "list programs",
             Action::ReadProgram => "see this program",
+            Action::ChangeProgram => "change programs",
             Action::CreateFamily => "create families",
             Action::ListFamilies => "list families",
             Action::ManageAccounts => "manage accounts",
@@ -114,6 +127,15 @@ impl Action {
             Action::ExportBundle => {
                 "export the family's record: that is for its parents, caregivers, staff and admins"
             }
+            Action::GiveFeedback => {
+                "give feedback on a contact: that is for the child who took part, from their own account"
+            }
+            Action::RecordChildCheckin => {
+                "record a child's check-in: that is for the child, from their own account"
+            }
+            Action::ReadChildVoice => {
+                "read the child's feedback or check-ins: parents and caregivers see counts in the family report, where the guardian consented"
+            }
         }
     }
 }
@@ -123,8 +145,13 @@ impl Action {
 pub enum Visible {
     /// Note and text content of contacts, check-in text.
     NoteText,
-    /// The child's feedback on contacts.
+    /// The child's rating of each contact, record by record.
     ChildFeedback,
+    /// The child's own words, in feedback and check-ins.
+    ChildWords,
+    /// Counts of the child's feedback and check-ins in the family report (and the
+    /// `child_unhappy` signal built on them).
+    ChildVoiceCounts,
     PhoneNumbers,
     /// Staff follow-ups in a family's bundle.
     FollowUps,
@@ -134,6 +161,8 @@ impl Visible {
     pub const ALL: &'static [Visible] = &[
         Visible::NoteText,
         Visible::ChildFeedback,
+        Visible::ChildWords,
+        Visible::ChildVoiceCounts,
         Visible::PhoneNumbers,
         Visible::FollowUps,
     ];
@@ -150,6 +179,10 @@ pub enum Rule {
     IfFeedbackShared,
     /// Only the records the child took part in.
     OwnContactsOnly,
+    /// Only the records the user recorded themself.
+    OwnRecordsOnly,
+    /// Only the child's own feedback and check-ins.
+    OwnVoiceOnly,
     /// Only the programs the staff member works in (a staff member reaches a family
     /// through the programs it is enrolled in).
     OwnProgramsOnly,
@@ -169,9 +202,12 @@ pub fn reach(role: AccountRole) -> Rule {
 /// The table of actions: what `role` may do.
 pub fn rule(role: AccountRole, action: Action) -> Rule {
     use AccountRole::{Admin, Caregiver, Child, Parent, Staff};
-    use Rule::{Allow, Deny, OwnContactsOnly, OwnFamilyOnly, OwnProgramsOnly};
+    use Rule::{
+        Allow, Deny, OwnContactsOnly, OwnFamilyOnly, OwnProgramsOnly, OwnRecordsOnly, OwnVoiceOnly,
+    };
     match action {
         Action::CreateProgram
+        | Action::ChangeProgram
         | Action::CreateFamily
         | Action::ManageAccounts
         | Action::ReadAuditLog
@@ -199,11 +235,32 @@ pub fn rule(role: AccountRole, action: Action) -> Rule {
             Admin | Parent | Caregiver => Allow,
             Staff | Child => Deny,
         },
-        Action::LogContact | Action::AmendContact => match role {
+        Action::LogContact => match role {
             Admin | Parent | Caregiver => Allow,
-            // A child logs and amends only contacts they took part in.
+            // A child logs only contacts they took part in.
             Child => OwnContactsOnly,
             Staff => Deny,
+        },
+        // A contact is corrected by whoever recorded it (a child records only contacts they
+        // took part in), never by another member of the family.
+        Action::AmendContact => match role {
+            Admin => Allow,
+            Parent | Caregiver | Child => OwnRecordsOnly,
+            Staff => Deny,
+        },
+        // The child's voice is the child's: nobody gives it for them.
+        Action::GiveFeedback => match role {
+            Child => OwnContactsOnly,
+            Admin | Staff | Parent | Caregiver => Deny,
+        },
+        Action::RecordChildCheckin => match role {
+            Child => OwnVoiceOnly,
+            Admin | Staff | Parent | Caregiver => Deny,
+        },
+        Action::ReadChildVoice => match role {
+            Admin | Staff => Allow,
+            Child => OwnVoiceOnly,
+            Parent | Caregiver => Deny,
         },
         Action::ReadContacts => match role {
             Admin | Staff | Parent | Caregiver => Allow,
@@ -246,7 +303,18 @@ pub fn visibility(role: AccountRole, part: Visible) -> Rule {
             Admin | Parent | Caregiver | Child => Allow,
             Staff => IfNotesShared,
         },
+        // Parents and caregivers never see the child's feedback record by record, only
+        // counts, and those only with the guardian's consent (SPEC section 2).
         Visible::ChildFeedback => match role {
+            Admin | Staff | Child => Allow,
+            Parent | Caregiver => Deny,
+        },
+        Visible::ChildWords => match role {
+            Admin | Child => Allow,
+            Staff => IfNotesShared,
+            Parent | Caregiver => Deny,
+        },
+        Visible::ChildVoiceCounts => match role {
             Admin | Staff | Child => Allow,
             Parent | Caregiver => IfFeedbackShared,
         },
@@ -270,6 +338,8 @@ pub fn require(user: &AuthUser, action: Action) -> Result<(), ApiError> {
         | Rule::IfNotesShared
         | Rule::IfFeedbackShared
         | Rule::OwnContactsOnly
+        | Rule::OwnRecordsOnly
+        | Rule::OwnVoiceOnly
         | Rule::OwnProgramsOnly
         | Rule::OwnFamilyOnly => Ok(()),
     }
@@ -288,6 +358,8 @@ pub fn program_scope(
         | Rule::IfNotesShared
         | Rule::IfFeedbackShared
         | Rule::OwnContactsOnly
+        | Rule::OwnRecordsOnly
+        | Rule::OwnVoiceOnly
         | Rule::OwnFamilyOnly => Err(ApiError::forbidden(action.refusal())),
     }
 }
@@ -347,14 +419,36 @@ impl FamilyScope {
 
     /// The person whose own contacts are all this reader may read or write (a child).
     pub fn only_own_contacts(&self) -> Option<PersonId> {
-        match rule(self.role(), Action::ReadContacts) {
-            Rule::OwnContactsOnly => self.user.person_id,
+        self.narrowed_to_own(Action::ReadContacts)
+    }
+
+    /// The person whose own records are all this reader may `action` (a child's own contacts,
+    /// feedback or check-ins), or `None` when the action is not narrowed to one person.
+    pub fn narrowed_to_own(&self, action: Action) -> Option<PersonId> {
+        match rule(self.role(), action) {
+            Rule::OwnContactsOnly | Rule::OwnVoiceOnly => self.user.person_id,
             Rule::Allow
             | Rule::Deny
             | Rule::IfNotesShared
             | Rule::IfFeedbackShared
+            | Rule::OwnRecordsOnly
             | Rule::OwnProgramsOnly
             | Rule::OwnFamilyOnly => None,
+        }
+    }
+
+    /// Whether this user may amend a contact that `recorded_by` recorded.
+    pub fn may_amend(&self, recorded_by: UserId) -> bool {
+        match rule(self.role(), Action::AmendContact) {
+            Rule::Allow => true,
+            Rule::OwnRecordsOnly => recorded_by == self.user.id,
+            Rule::Deny
+            | Rule::IfNotesShared
+            | Rule::IfFeedbackShared
+            | Rule::OwnContactsOnly
+            | Rule::OwnVoiceOnly
+            | Rule::OwnProgramsOnly
+            | Rule::OwnFamilyOnly => false,
         }
     }
 
@@ -363,9 +457,12 @@ impl FamilyScope {
     fn resolve(&self, rule: Rule) -> bool {
         let consent = self.family.consent;
         match rule {
-            Rule::Allow | Rule::OwnContactsOnly | Rule::OwnProgramsOnly | Rule::OwnFamilyOnly => {
-                true
-            }
+            Rule::Allow
+            | Rule::OwnContactsOnly
+            | Rule::OwnRecordsOnly
+            | Rule::OwnVoiceOnly
+            | Rule::OwnProgramsOnly
+            | Rule::OwnFamilyOnly => true,
             Rule::Deny => false,
             Rule::IfNotesShared => consent.share_notes_with_staff,
             Rule::IfFeedbackShared => consent.child_feedback_visible_to_parents,
@@ -390,7 +487,12 @@ pub fn family_scope(
             let programs = store::programs::of_staff(conn, user.id)?;
             family.program_id.is_some_and(|p| programs.contains(&p))
         }
-        Rule::Deny | Rule::IfNotesShared | Rule::IfFeedbackShared | Rule::OwnContactsOnly => false,
+        Rule::Deny
+        | Rule::IfNotesShared
+        | Rule::IfFeedbackShared
+        | Rule::OwnContactsOnly
+        | Rule::OwnRecordsOnly
+        | Rule::OwnVoiceOnly => false,
     };
     if !reached {
         return Err(ApiError::forbidden("reach a family outside your programs"));
@@ -407,7 +509,7 @@ mod tests {
     use AccountRole::{Admin, Caregiver, Child, Parent, Staff};
     use Rule::{
         Allow, Deny, IfFeedbackShared, IfNotesShared, OwnContactsOnly, OwnFamilyOnly,
-        OwnProgramsOnly,
+        OwnProgramsOnly, OwnRecordsOnly, OwnVoiceOnly,
     };
 
     const ROLES: [AccountRole; 5] = [Admin, Staff, Parent, Caregiver, Child];
@@ -423,6 +525,7 @@ mod tests {
             Action::ReadProgram,
             [Allow, OwnProgramsOnly, Deny, Deny, Deny],
         ),
+        (Action::ChangeProgram, [Allow, Deny, Deny, Deny, Deny]),
         (Action::CreateFamily, [Allow, Deny, Deny, Deny, Deny]),
         (
             Action::ListFamilies,
@@ -459,7 +562,7 @@ mod tests {
         ),
         (
             Action::AmendContact,
-            [Allow, Deny, Allow, Allow, OwnContactsOnly],
+            [Allow, Deny, OwnRecordsOnly, OwnRecordsOnly, OwnRecordsOnly],
         ),
         (Action::RecordCheckin, [Allow, Deny, Deny, Allow, Deny]),
         (Action::ReadCheckins, [Allow, Allow, Allow, Allow, Deny]),
@@ -471,6 +574,18 @@ mod tests {
         (Action::RecordFollowUp, [Allow, Allow, Deny, Deny, Deny]),
         (Action::ReadFollowUps, [Allow, Allow, Deny, Deny, Deny]),
         (Action::ExportBundle, [Allow, Allow, Allow, Allow, Deny]),
+        (
+            Action::GiveFeedback,
+            [Deny, Deny, Deny, Deny, OwnContactsOnly],
+        ),
+        (
+            Action::RecordChildCheckin,
+            [Deny, Deny, Deny, Deny, OwnVoiceOnly],
+        ),
+        (
+            Action::ReadChildVoice,
+            [Allow, Allow, Deny, Deny, OwnVoiceOnly],
+        ),
     ];
 
     const PARTS: &[(Visible, [Rule; 5])] = &[
@@ -478,8 +593,13 @@ mod tests {
             Visible::NoteText,
             [Allow, IfNotesShared, Allow, Allow, Allow],
         ),
+        (Visible::ChildFeedback, [Allow, Allow, Deny, Deny, Allow]),
         (
-            Visible::ChildFeedback,
+            Visible::ChildWords,
+            [Allow, IfNotesShared, Deny, Deny, Allow],
+        ),
+        (
+            Visible::ChildVoiceCounts,
             [Allow, Allow, IfFeedbackShared, IfFeedbackShared, Allow],
         ),
         (Visible::PhoneNumbers, [Allow, Deny, Allow, Allow, Deny]),
@@ -554,8 +674,12 @@ mod tests {
     fn consent_rules_follow_the_family() {
         assert!(!scope(Staff, false, false).sees(Visible::NoteText));
         assert!(scope(Staff, true, false).sees(Visible::NoteText));
-        assert!(!scope(Parent, true, false).sees(Visible::ChildFeedback));
-        assert!(scope(Parent, false, true).sees(Visible::ChildFeedback));
+        assert!(!scope(Parent, true, true).sees(Visible::ChildFeedback));
+        assert!(!scope(Parent, true, true).sees(Visible::ChildWords));
+        assert!(!scope(Parent, true, false).sees(Visible::ChildVoiceCounts));
+        assert!(scope(Parent, false, true).sees(Visible::ChildVoiceCounts));
+        assert!(!scope(Staff, false, true).sees(Visible::ChildWords));
+        assert!(scope(Staff, true, false).sees(Visible::ChildWords));
         assert!(scope(Child, false, false).only_own_contacts().is_some());
         assert!(scope(Parent, false, false).only_own_contacts().is_none());
         assert!(

@@ -616,8 +616,18 @@ macro_rules! multi_backend_text_ids {
 }
 
 multi_backend_text_ids!(
-    ProgramId, FamilyId, PersonId, ContactId, CheckinId, UserId, FollowUpId, ClientId, AuditId,
-    SessionId
+    ProgramId,
+    FamilyId,
+    PersonId,
+    ContactId,
+    CheckinId,
+    UserId,
+    FollowUpId,
+    ClientId,
+    AuditId,
+    SessionId,
+    FeedbackId,
+    ChildCheckinId
 );
 
 #[cfg(test)]

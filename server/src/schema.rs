@@ -14,6 +14,7 @@ diesel::table! {
         name -> Text,
         target_cadence_days -> Integer,
         created_at -> BigInt,
+        attention_thresholds -> Nullable<Text>,
     }
 }
 
@@ -139,6 +140,40 @@ diesel::table! {
 }
 
 diesel::table! {
+    contact_feedback (family_id, id) {
+        family_id -> Text,
+        id -> Text,
+        client_id -> Text,
+        request_hash -> Text,
+        contact_id -> Text,
+        child_id -> Text,
+        rating -> Text,
+        words -> Nullable<Text>,
+        given_at -> BigInt,
+        utc_offset_seconds -> Integer,
+        recorded_by -> Text,
+        recorded_at -> BigInt,
+        replaced_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    child_checkins (family_id, id) {
+        family_id -> Text,
+        id -> Text,
+        client_id -> Text,
+        request_hash -> Text,
+        child_id -> Text,
+        observed_at -> BigInt,
+        utc_offset_seconds -> Integer,
+        mood -> Integer,
+        words -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_at -> BigInt,
+    }
+}
+
+diesel::table! {
     follow_ups (family_id, id) {
         family_id -> Text,
         id -> Text,
@@ -175,6 +210,8 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     checkins,
+    child_checkins,
+    contact_feedback,
     contacts,
     contact_participants,
     families,

@@ -7,6 +7,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::attention::Thresholds;
 use crate::ids::*;
 use crate::model::*;
 use crate::values::{TargetCadence, TimeZoneName};
@@ -149,12 +150,32 @@ pub struct NewProgram {
     pub target_cadence_days: Option<TargetCadence>,
 }
 
+/// A change to a program (admins); absent fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ProgramUpdate {
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub name: Option<String>,
+    /// The default target for the program's families that set none of their own.
+    #[serde(default)]
+    pub target_cadence_days: Option<TargetCadence>,
+    /// The attention thresholds (SPEC 4a), replacing the program's: fields left out take the
+    /// defaults, so `{}` restores every default.
+    #[serde(default)]
+    pub attention_thresholds: Option<Thresholds>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Program {
     pub id: ProgramId,
     pub name: String,
     pub target_cadence_days: TargetCadence,
+    /// The thresholds in force for the program's families (the defaults unless changed).
+    #[serde(default)]
+    pub attention_thresholds: Thresholds,
     pub created_at: DateTime<Utc>,
 }
 
@@ -446,6 +467,93 @@ pub struct Checkin {
     pub note: Option<String>,
     pub content_withheld: bool,
     pub recorded_by: UserId,
+    pub recorded_at: DateTime<Utc>,
+}
+
+// ---- the child's voice ------------------------------------------------------------------------
+
+/// The most characters a child's optional words may hold.
+pub const MAX_CHILD_WORDS_CHARS: usize = 2_000;
+
+/// A child's one-tap feedback on a contact they took part in ("how did the call feel?"),
+/// given from their own account at the time of the contact or later. Giving it again changes
+/// it: the earlier version stays in the history. Idempotent on `client_id`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewFeedback {
+    pub client_id: Uuid,
+    pub rating: ChildFeedback,
+    /// Optional words of the child's own; parents never receive them.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub words: Option<String>,
+    /// When the child gave it, with the phone's offset; default: when the server receives it.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub given_at: Option<DateTime<FixedOffset>>,
+}
+
+/// One version of a child's feedback on a contact, as the reader may see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Feedback {
+    pub id: FeedbackId,
+    pub family_id: FamilyId,
+    pub client_id: Uuid,
+    /// The current version of the contact (an amendment of the contact carries it on).
+    pub contact_id: ContactId,
+    pub child_id: PersonId,
+    pub rating: ChildFeedback,
+    /// Absent where the reader may not read the child's words (`words_withheld`).
+    pub words: Option<String>,
+    pub words_withheld: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub given_at: DateTime<FixedOffset>,
+    pub recorded_at: DateTime<Utc>,
+    /// The version that changed this one; absent on the version in force.
+    pub replaced_by: Option<FeedbackId>,
+}
+
+/// The child's feedback on one contact: every version, newest first; those without
+/// `replaced_by` are in force (one per child who took part).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct FeedbackHistory {
+    pub contact_id: ContactId,
+    pub items: Vec<Feedback>,
+}
+
+/// A child's own weekly "how are you", from their own account. Idempotent on `client_id`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewChildCheckin {
+    pub client_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub observed_at: DateTime<FixedOffset>,
+    /// 1 (very low) to 5 (very good).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 5))]
+    pub mood: i32,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub words: Option<String>,
+}
+
+/// A child's check-in, as the reader may see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ChildCheckin {
+    pub id: ChildCheckinId,
+    pub family_id: FamilyId,
+    pub client_id: Uuid,
+    pub child_id: PersonId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub observed_at: DateTime<FixedOffset>,
+    pub mood: i32,
+    /// Absent where the reader may not read the child's words (`words_withheld`).
+    pub words: Option<String>,
+    pub words_withheld: bool,
     pub recorded_at: DateTime<Utc>,
 }
 

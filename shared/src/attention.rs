@@ -222,6 +222,35 @@ pub struct ChildFeedbackEntry {
     pub rating: ChildFeedback,
 }
 
+/// The child's feedback on one contact as the reports read it: whose, on a contact with which
+/// participants, when and the rating (never the words).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackFact {
+    pub child: PersonId,
+    /// The participants of the contact it is about (its current version).
+    pub participants: Vec<PersonId>,
+    pub entry: ChildFeedbackEntry,
+}
+
+impl FeedbackFact {
+    /// The feedback `child` gave on contacts that `parent` took part in too.
+    pub fn for_pair(
+        facts: &[FeedbackFact],
+        parent: PersonId,
+        child: PersonId,
+    ) -> Vec<ChildFeedbackEntry> {
+        facts
+            .iter()
+            .filter(|fact| {
+                fact.child == child
+                    && fact.participants.contains(&parent)
+                    && fact.participants.contains(&child)
+            })
+            .map(|fact| fact.entry)
+            .collect()
+    }
+}
+
 /// What one parent–child pair's signals are computed from.
 #[derive(Clone, Copy, Debug)]
 pub struct PairEvidence<'a> {

@@ -17,14 +17,17 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::api::{Consent, Family, FieldError};
-use crate::attention::CaregiverCheckin;
+use crate::attention::{CaregiverCheckin, ChildFeedbackEntry, FeedbackFact, Thresholds};
 use crate::gaps::GapError;
-use crate::ids::{CheckinId, ContactId, FamilyId, FollowUpId, PersonId, ProgramId, UserId};
+use crate::ids::{
+    CheckinId, ChildCheckinId, ContactId, FamilyId, FeedbackId, FollowUpId, PersonId, ProgramId,
+    UserId,
+};
 use crate::model::{
     ChildFeedback, ContactEvent, ContactKind, ContactSource, ContactStatus, DepthLevel, FamilyRole,
     FollowUpOutcome, TalkedMost,
 };
-use crate::reports::assemble::{self, FamilyReportInput};
+use crate::reports::assemble::{self, ChildVoiceView, FamilyReportInput};
 use crate::reports::{FamilyReport, FollowUp, PersonSummary};
 use crate::values::{TargetCadence, TimeZoneName};
 
@@ -33,9 +36,13 @@ use utoipa::ToSchema;
 
 /// The value of `format` in every bundle.
 pub const BUNDLE_FORMAT: &str = "kinthread-bundle";
-/// The version this code writes and reads. A reader refuses a newer version rather than
-/// dropping what it does not know.
-pub const BUNDLE_VERSION: u32 = 1;
+/// The version this code writes. A reader refuses a newer version rather than dropping what
+/// it does not know. Version 2 added the child's own voice (feedback records with their
+/// history, the child's check-ins) and a program's attention thresholds.
+pub const BUNDLE_VERSION: u32 = 2;
+/// The oldest version this code reads: a version-1 file has the child's feedback as a field
+/// of each contact, read as the first version of a feedback record.
+pub const OLDEST_BUNDLE_VERSION: u32 = 1;
 /// One bundle file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -43,7 +50,7 @@ pub const BUNDLE_VERSION: u32 = 1;
 pub struct Bundle {
     /// Always `kinthread-bundle`.
     pub format: String,
-    /// Always 1 for this layout.
+    /// 2 for this layout; 1 is still read.
     pub version: u32,
     pub exported_at: DateTime<Utc>,
     /// What the exporter was not allowed to see and left out. An empty list means the bundle
@@ -63,7 +70,8 @@ pub struct Bundle {
 pub enum Withheld {
     /// Note and text content of contacts, free text of check-ins (staff without consent).
     Content,
-    /// The child's feedback on contacts (parents and caregivers without the family's consent).
+    /// The child's own voice: feedback on contacts and the child's check-ins (parents and
+    /// caregivers, who never read them record by record).
     ChildFeedback,
     /// Persons' phone numbers (staff).
     Phones,
@@ -91,6 +99,9 @@ pub struct BundleProgram {
     pub name: String,
     pub target_cadence_days: i32,
     pub created_at: DateTime<Utc>,
+    /// The program's own attention thresholds; absent: the defaults (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attention_thresholds: Option<Thresholds>,
 }
 
 /// One family and everything recorded about it.
@@ -104,6 +115,12 @@ pub struct FamilyRecord {
     pub contacts: Vec<BundleContact>,
     pub checkins: Vec<BundleCheckin>,
     pub follow_ups: Vec<BundleFollowUp>,
+    /// The child's feedback on contacts, every version, oldest first (version 2).
+    #[serde(default)]
+    pub feedback: Vec<BundleFeedback>,
+    /// The child's own check-ins, oldest first (version 2).
+    #[serde(default)]
+    pub child_checkins: Vec<BundleChildCheckin>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -172,6 +189,9 @@ pub struct BundleContact {
     pub ended_at: Option<DateTime<FixedOffset>>,
     pub content: Option<String>,
     pub talked_most: Option<TalkedMost>,
+    /// Version 1 only: the child's feedback as a field of the contact. Version 2 writes it as
+    /// a record of `feedback` and leaves this absent.
+    #[serde(default)]
     pub child_feedback: Option<ChildFeedback>,
     pub depth: Option<BundleDepth>,
     pub source: ContactSource,
@@ -201,6 +221,47 @@ pub struct BundleCheckin {
     pub recorded_at: DateTime<Utc>,
 }
 
+/// One version of a child's feedback on a contact, as stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BundleFeedback {
+    pub id: FeedbackId,
+    pub client_id: Uuid,
+    #[serde(default)]
+    pub request_hash: Option<String>,
+    pub contact_id: ContactId,
+    pub child_id: PersonId,
+    pub rating: ChildFeedback,
+    /// Absent when there were none, or when withheld (`content`).
+    pub words: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub given_at: DateTime<FixedOffset>,
+    pub recorded_by: UserId,
+    pub recorded_at: DateTime<Utc>,
+    /// The version that changed this one; absent on the version in force.
+    pub replaced_by: Option<FeedbackId>,
+}
+
+/// A child's own check-in, as stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BundleChildCheckin {
+    pub id: ChildCheckinId,
+    pub client_id: Uuid,
+    #[serde(default)]
+    pub request_hash: Option<String>,
+    pub child_id: PersonId,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub observed_at: DateTime<FixedOffset>,
+    pub mood: i32,
+    /// Absent when there were none, or when withheld (`content`).
+    pub words: Option<String>,
+    pub recorded_by: UserId,
+    pub recorded_at: DateTime<Utc>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -223,6 +284,10 @@ pub struct ImportCounts {
     pub contacts: u32,
     pub checkins: u32,
     pub follow_ups: u32,
+    #[serde(default)]
+    pub feedback: u32,
+    #[serde(default)]
+    pub child_checkins: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -311,11 +376,12 @@ impl Bundle {
             return Err(BundleError::NotABundle);
         }
         match value.get("version").and_then(serde_json::Value::as_u64) {
-            Some(v) if v == u64::from(BUNDLE_VERSION) => {}
+            Some(v)
+                if (u64::from(OLDEST_BUNDLE_VERSION)..=u64::from(BUNDLE_VERSION)).contains(&v) => {}
             Some(v) if v > u64::from(BUNDLE_VERSION) => {
                 return Err(BundleError::UnsupportedVersion(v));
             }
-            _ => return Err(BundleError::Shape("`version` must be 1".into())),
+            _ => return Err(BundleError::Shape("`version` must be 1 or 2".into())),
         }
         let bundle: Bundle =
             serde_json::from_value(value).map_err(|e| BundleError::Shape(e.to_string()))?;
@@ -341,8 +407,10 @@ impl Bundle {
                 });
             }
         };
-        if self.format != BUNDLE_FORMAT || self.version != BUNDLE_VERSION {
-            problem("format".into(), "must be kinthread-bundle version 1");
+        if self.format != BUNDLE_FORMAT
+            || !(OLDEST_BUNDLE_VERSION..=BUNDLE_VERSION).contains(&self.version)
+        {
+            problem("format".into(), "must be kinthread-bundle version 1 or 2");
         }
         // serde_json writes a NUL as \u0000; PostgreSQL text cannot hold one.
         if serde_json::to_string(self).is_ok_and(|json| json.contains("\\u0000")) {
@@ -384,6 +452,14 @@ impl Bundle {
                 && !program_ids.contains(&program)
             {
                 problem(at("family.program_id"), "names no program of the bundle");
+            }
+            if self.version < 2
+                && (!record.feedback.is_empty() || !record.child_checkins.is_empty())
+            {
+                problem(
+                    at("feedback"),
+                    "version 1 bundles carry no feedback records",
+                );
             }
             let mut persons = HashSet::new();
             for (i, person) in record.persons.iter().enumerate() {
@@ -463,6 +539,61 @@ impl Bundle {
                     problem(at(&format!("checkins[{i}].mood")), "must be 1 to 5");
                 }
             }
+            let feedback_ids: HashSet<FeedbackId> = record.feedback.iter().map(|f| f.id).collect();
+            let feedback_clients: HashSet<Uuid> =
+                record.feedback.iter().map(|f| f.client_id).collect();
+            if feedback_ids.len() != record.feedback.len()
+                || feedback_clients.len() != record.feedback.len()
+            {
+                problem(at("feedback"), "a feedback id or client id appears twice");
+            }
+            let mut in_force = HashSet::new();
+            for (i, feedback) in record.feedback.iter().enumerate() {
+                let at = |what: &str| format!("families[{f}].feedback[{i}].{what}");
+                if !contact_ids.contains(&feedback.contact_id) {
+                    problem(at("contact_id"), "names no contact of the family");
+                }
+                if !persons.contains(&feedback.child_id) {
+                    problem(at("child_id"), "names a person not in the family");
+                }
+                match feedback.replaced_by {
+                    Some(newer) if newer == feedback.id || !feedback_ids.contains(&newer) => {
+                        problem(at("replaced_by"), "names no other feedback of the family");
+                    }
+                    Some(_) => {}
+                    None => {
+                        if !in_force.insert((feedback.contact_id, feedback.child_id)) {
+                            problem(
+                                at("replaced_by"),
+                                "a second version in force for the same contact and child",
+                            );
+                        }
+                    }
+                }
+            }
+            let child_checkin_ids: HashSet<ChildCheckinId> =
+                record.child_checkins.iter().map(|c| c.id).collect();
+            let child_checkin_clients: HashSet<Uuid> =
+                record.child_checkins.iter().map(|c| c.client_id).collect();
+            if child_checkin_ids.len() != record.child_checkins.len()
+                || child_checkin_clients.len() != record.child_checkins.len()
+            {
+                problem(
+                    at("child_checkins"),
+                    "a child check-in id or client id appears twice",
+                );
+            }
+            for (i, checkin) in record.child_checkins.iter().enumerate() {
+                if !persons.contains(&checkin.child_id) {
+                    problem(
+                        at(&format!("child_checkins[{i}].child_id")),
+                        "names a person not in the family",
+                    );
+                }
+                if !(1..=5).contains(&checkin.mood) {
+                    problem(at(&format!("child_checkins[{i}].mood")), "must be 1 to 5");
+                }
+            }
             let follow_up_ids: HashSet<FollowUpId> =
                 record.follow_ups.iter().map(|f| f.id).collect();
             if follow_up_ids.len() != record.follow_ups.len() {
@@ -522,6 +653,23 @@ impl Bundle {
                 )
             })
             .collect();
+        let thresholds = self
+            .program(record.family.program_id)
+            .and_then(|p| p.attention_thresholds.clone())
+            .unwrap_or_default();
+        let feedbacks = record.feedback_facts();
+        let child_checkins: Vec<(DateTime<Utc>, i32)> = record
+            .child_checkins
+            .iter()
+            .map(|c| (c.observed_at.with_timezone(&Utc), c.mood))
+            .collect();
+        // The bundle holds what its exporter could read: one without the child's voice gives
+        // the report its exporter (a parent) would get from the server.
+        let child_voice = if self.withheld.contains(&Withheld::ChildFeedback) {
+            ChildVoiceView::Withheld
+        } else {
+            ChildVoiceView::Full
+        };
         assemble::family_report(FamilyReportInput {
             family: self.family(record),
             persons: &persons,
@@ -530,6 +678,10 @@ impl Bundle {
             latest_follow_up: record.latest_follow_up(as_of),
             as_of,
             window_days,
+            thresholds: &thresholds,
+            feedbacks: &feedbacks,
+            child_checkins: &child_checkins,
+            child_voice,
         })
     }
 
@@ -605,6 +757,60 @@ impl FamilyRecord {
                 }
             })
             .collect()
+    }
+
+    /// The child's feedback in force, as the reports read it: the feedback records of a
+    /// version-2 bundle, or the contacts' own field in a version-1 one (given by the contact's
+    /// one child participant, at the contact's start).
+    pub fn feedback_facts(&self) -> Vec<FeedbackFact> {
+        let contacts = self.contacts_by_id();
+        let participants_of = |id: ContactId| {
+            contacts.get(&id).map(|c| {
+                let mut participants = c.participants.clone();
+                participants.sort();
+                participants
+            })
+        };
+        let mut facts: Vec<FeedbackFact> = self
+            .feedback
+            .iter()
+            .filter(|f| f.replaced_by.is_none())
+            .filter_map(|f| {
+                Some(FeedbackFact {
+                    child: f.child_id,
+                    participants: participants_of(f.contact_id)?,
+                    entry: ChildFeedbackEntry {
+                        given_at: f.given_at.with_timezone(&Utc),
+                        rating: f.rating,
+                    },
+                })
+            })
+            .collect();
+        if self.feedback.is_empty() {
+            let children: HashSet<PersonId> = self
+                .persons
+                .iter()
+                .filter(|p| p.role == FamilyRole::Child)
+                .map(|p| p.id)
+                .collect();
+            for contact in self.contacts.iter().filter(|c| c.superseded_by.is_none()) {
+                let Some(rating) = contact.child_feedback else {
+                    continue;
+                };
+                let mut child = contact.participants.iter().filter(|p| children.contains(p));
+                if let (Some(&child), None) = (child.next(), child.next()) {
+                    facts.push(FeedbackFact {
+                        child,
+                        participants: participants_of(contact.id).unwrap_or_default(),
+                        entry: ChildFeedbackEntry {
+                            given_at: contact.started_at.with_timezone(&Utc),
+                            rating,
+                        },
+                    });
+                }
+            }
+        }
+        facts
     }
 
     /// The latest follow-up recorded up to `as_of` (ties: the larger id, as the server).

@@ -88,6 +88,14 @@ id_type!(
     UserId
 );
 id_type!(
+    /// One version of a child's feedback on a contact (a change is a new version).
+    FeedbackId
+);
+id_type!(
+    /// A child's own weekly check-in.
+    ChildCheckinId
+);
+id_type!(
     /// A staff follow-up outcome on a family.
     FollowUpId
 );

@@ -83,6 +83,23 @@ pub struct CheckinSummary {
     pub latest_observed_at: Option<DateTime<Utc>>,
 }
 
+/// The child's own voice over the report window, as counts (SPEC section 2): staff, admins and
+/// the child see it; parents and caregivers only where the guardian consented, and then
+/// without the moods. Never the words.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ChildVoiceSummary {
+    /// Feedback in force on the window's contacts, by rating.
+    pub feedback_good: u32,
+    pub feedback_okay: u32,
+    pub feedback_bad: u32,
+    /// The children's own check-ins in the window.
+    pub checkins: u32,
+    /// Their mean mood (1 to 5), one decimal; absent without check-ins, and for parents and
+    /// caregivers, who see counts only.
+    pub mean_mood: Option<f64>,
+}
+
 /// Everything staff and the family see about one family's contact.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -100,6 +117,9 @@ pub struct FamilyReport {
     #[serde(default)]
     pub attention_level: AttentionLevel,
     pub checkins: CheckinSummary,
+    /// The child's feedback and check-ins as counts; absent where the reader may not see them.
+    #[serde(default)]
+    pub child_voice: Option<ChildVoiceSummary>,
     pub latest_follow_up: Option<FollowUp>,
 }
 

@@ -206,7 +206,7 @@ async fn amendments_keep_history(app: TestApp) -> anyhow::Result<()> {
     let amended: Contact = app
         .post_ok(
             &format!("{path}/{}/amend", original.id),
-            Some(&world.caregiver_f),
+            Some(&world.parent_f),
             &correction,
             201,
         )
@@ -238,7 +238,7 @@ async fn amendments_keep_history(app: TestApp) -> anyhow::Result<()> {
     let retry: Contact = app
         .post_ok(
             &format!("{path}/{}/amend", original.id),
-            Some(&world.caregiver_f),
+            Some(&world.parent_f),
             &correction,
             200,
         )

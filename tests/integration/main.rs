@@ -22,6 +22,7 @@ mod reminders;
 mod reports;
 mod snapshots;
 mod storage;
+mod voice;
 
 use chrono::{DateTime, Duration, Utc};
 use kinthread_shared::PersonId;

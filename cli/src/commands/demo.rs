@@ -15,8 +15,9 @@ use kinthread_server::config::Settings;
 use kinthread_server::db::DatabaseUrl;
 use kinthread_server::store;
 use kinthread_shared::api::{
-    BatchResponse, Checkin, ContactBatch, Family, NewCheckin, NewContact, NewFamily, NewPerson,
-    NewProgram, NewUser, Person, Program, User,
+    BatchResponse, Checkin, ChildCheckin, ContactBatch, Family, Feedback, NewCheckin,
+    NewChildCheckin, NewContact, NewFamily, NewFeedback, NewPerson, NewProgram, NewUser, Person,
+    Program, User,
 };
 use kinthread_shared::reports::FamilyReport;
 use kinthread_shared::{AccountRole, ContactSource, PersonId, TargetCadence, TimeZoneName};
@@ -151,11 +152,13 @@ fn new_person(p: &sample::SamplePerson) -> NewPerson {
     }
 }
 
-/// Creates one sample family through the API and uploads its history in batches.
+/// Creates one sample family through the API and uploads its history in batches; the child
+/// then gives their own feedback and check-ins from an account of their own, kept in `dir`.
 async fn load_family(
     admin: &mut Api,
     program: &Program,
     sample: &SampleFamily,
+    dir: &std::path::Path,
 ) -> CliResult<(Family, usize)> {
     let family: Family = admin
         .post(
@@ -208,6 +211,7 @@ async fn load_family(
         });
     }
     let mut stored = 0;
+    let mut contact_ids = Vec::with_capacity(uploads.len());
     for chunk in uploads.chunks(500) {
         let answer: BatchResponse = admin
             .post(
@@ -227,6 +231,7 @@ async fn load_family(
             ));
         }
         stored += answer.created + answer.existing;
+        contact_ids.extend(answer.results.iter().map(|r| r.contact_id));
     }
     for c in &sample.checkins {
         let _: Checkin = admin
@@ -245,7 +250,76 @@ async fn load_family(
             )
             .await?;
     }
+    childs_voice(admin, &family, sample, &id_of, &contact_ids, dir).await?;
     Ok((family, stored))
+}
+
+/// The child's own account gives the sample's feedback (just after each call) and check-ins.
+async fn childs_voice(
+    admin: &mut Api,
+    family: &Family,
+    sample: &SampleFamily,
+    id_of: &dyn Fn(&str) -> CliResult<PersonId>,
+    contact_ids: &[Option<kinthread_shared::ContactId>],
+    dir: &std::path::Path,
+) -> CliResult<()> {
+    let Some(child) = sample
+        .persons
+        .iter()
+        .find(|p| p.role == kinthread_shared::FamilyRole::Child)
+    else {
+        return Ok(());
+    };
+    let username = format!("demo-child-{}", family.id.as_uuid().simple());
+    let password = Uuid::new_v4().simple().to_string();
+    let _: User = admin
+        .post(
+            "/users",
+            &NewUser {
+                username: username.clone(),
+                password: password.clone(),
+                role: AccountRole::Child,
+                display_name: Some(child.display_name.to_owned()),
+                family_id: Some(family.id),
+                person_id: Some(id_of(child.key)?),
+                program_ids: Vec::new(),
+            },
+        )
+        .await?;
+    let server = admin.session().server.clone();
+    let mut account = sign_in(&server, dir.join(&username), &username, &password).await?;
+    for (contact, id) in sample.contacts.iter().zip(contact_ids) {
+        let (Some((rating, words)), Some(id)) = (contact.feedback, id) else {
+            continue;
+        };
+        let after_call = contact.started_at
+            + chrono::Duration::seconds(contact.duration_seconds.unwrap_or(0) + 300);
+        let _: Feedback = account
+            .post(
+                &format!("/families/{}/contacts/{id}/feedback", family.id),
+                &NewFeedback {
+                    client_id: Uuid::now_v7(),
+                    rating,
+                    words: words.map(str::to_owned),
+                    given_at: Some(after_call),
+                },
+            )
+            .await?;
+    }
+    for c in &sample.child_checkins {
+        let _: ChildCheckin = account
+            .post(
+                &format!("/families/{}/child-checkins", family.id),
+                &NewChildCheckin {
+                    client_id: Uuid::now_v7(),
+                    observed_at: c.observed_at,
+                    mood: c.mood,
+                    words: c.words.map(str::to_owned),
+                },
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -313,12 +387,18 @@ pub async fn run(args: DemoArgs, format: Format) -> CliResult<()> {
     let end = as_of - chrono::Duration::hours(1);
     let history_days = (end - sample::study_start(end)).num_days();
     for sample in sample::families(args.seed, end) {
-        let (family, stored) = load_family(&mut admin, &program, &sample).await?;
+        let (family, stored) = load_family(&mut admin, &program, &sample, dir.path()).await?;
+        let feedback = sample
+            .contacts
+            .iter()
+            .filter(|c| c.feedback.is_some())
+            .count();
         say(format!(
-            "loaded {} through the API: {} persons, {stored} contacts over {history_days} days, {} check-ins",
+            "loaded {} through the API: {} persons, {stored} contacts over {history_days} days, {} check-ins; the child's own feedback on {feedback} calls and {} check-ins",
             family.display_name,
             sample.persons.len(),
-            sample.checkins.len()
+            sample.checkins.len(),
+            sample.child_checkins.len()
         ));
     }
 

@@ -2,7 +2,6 @@
 
 use clap::Subcommand;
 use kinthread_shared::FollowUpOutcome;
-use kinthread_shared::api::Page;
 use kinthread_shared::reports::{FollowUp, NewFollowUp};
 
 use crate::client::Api;
@@ -70,22 +69,9 @@ pub async fn run(api: &mut Api, command: FollowUpCommand, format: Format) -> Cli
         }
         FollowUpCommand::List { family } => {
             let family = resolve::family(api, Some(&family)).await?;
-            let mut items = Vec::new();
-            let mut cursor: Option<String> = None;
-            loop {
-                let mut query = vec![("limit", "200".to_owned())];
-                if let Some(c) = &cursor {
-                    query.push(("cursor", c.clone()));
-                }
-                let page: Page<FollowUp> = api
-                    .get(&format!("/families/{}/follow-ups", family.id), &query)
-                    .await?;
-                items.extend(page.items);
-                match page.next_cursor {
-                    Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
-                    _ => break,
-                }
-            }
+            let items: Vec<FollowUp> = api
+                .get_all(&format!("/families/{}/follow-ups", family.id))
+                .await?;
             output::emit(format, &table(&items), &items)
         }
     }

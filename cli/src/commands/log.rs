@@ -1,10 +1,12 @@
-//! `kinthread log call|text|visit|checkin`: quick entries, each with a fresh client id (UUID
+//! `kinthread log call|text|visit|checkin|child-checkin`: quick entries, each with a fresh client id (UUID
 //! v7) and source `cli`.
 
 use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use chrono_tz::Tz;
 use clap::{Args, Subcommand};
-use kinthread_shared::api::{Checkin, Contact, NewCheckin, NewContact, Person};
+use kinthread_shared::api::{
+    Checkin, ChildCheckin, Contact, NewCheckin, NewChildCheckin, NewContact, Person,
+};
 use kinthread_shared::{ContactKind, ContactSource, ContactStatus, FamilyRole, TalkedMost};
 use uuid::Uuid;
 
@@ -23,6 +25,22 @@ pub enum LogCommand {
     Visit(VisitArgs),
     /// A caregiver's check-in about the child.
     Checkin(CheckinArgs),
+    /// From a child's own account: the weekly "how are you" (your parents never see it).
+    #[command(name = "child-checkin")]
+    ChildCheckin(ChildCheckinArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ChildCheckinArgs {
+    /// Family id or name (default: your own family).
+    #[arg(long)]
+    pub family: Option<String>,
+    /// 1 (very low) to 5 (very good).
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1..=5))]
+    pub mood: i32,
+    /// Optional words of your own.
+    #[arg(long)]
+    pub words: Option<String>,
 }
 
 /// Who, and when.
@@ -306,7 +324,37 @@ pub async fn run(api: &mut Api, command: LogCommand, format: Format) -> CliResul
             upload(api, &p, new, format).await
         }
         LogCommand::Checkin(args) => checkin(api, args, format).await,
+        LogCommand::ChildCheckin(args) => child_checkin(api, args, format).await,
     }
+}
+
+async fn child_checkin(api: &mut Api, args: ChildCheckinArgs, format: Format) -> CliResult<()> {
+    let family = resolve::family(api, args.family.as_deref()).await?;
+    let tz = resolve::time_zone(&family);
+    let new = NewChildCheckin {
+        client_id: Uuid::now_v7(),
+        observed_at: moment(None, None, tz)?,
+        mood: args.mood,
+        words: args.words,
+    };
+    let checkin: ChildCheckin = api
+        .post(&format!("/families/{}/child-checkins", family.id), &new)
+        .await?;
+    if format != Format::Table {
+        let mut table = Table::new(&["id", "observed_at", "mood"]);
+        table.push(vec![
+            checkin.id.to_string(),
+            checkin.observed_at.to_rfc3339(),
+            checkin.mood.to_string(),
+        ]);
+        return output::emit(format, &table, &checkin);
+    }
+    output::print(&format!(
+        "checked in: mood {} at {}  [{}]\n",
+        checkin.mood,
+        checkin.observed_at.to_rfc3339(),
+        checkin.id
+    ))
 }
 
 async fn checkin(api: &mut Api, args: CheckinArgs, format: Format) -> CliResult<()> {

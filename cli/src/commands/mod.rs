@@ -14,3 +14,4 @@ pub mod reminders;
 pub mod reports;
 pub mod roster;
 pub mod timeline;
+pub mod voice;

@@ -19,7 +19,7 @@ use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Json;
-use crate::service::contacts::{prepare, present};
+use crate::service::contacts::{prepare, present, present_all};
 use crate::store::contacts::{
     self as store, AmendOutcome, ContactCursor, ContactFilter, InsertOutcome, StoredContact,
 };
@@ -55,11 +55,14 @@ async fn load_presented(
     ids: Vec<ContactId>,
 ) -> Result<Vec<Contact>, ApiError> {
     let family_id = scope.family_id();
-    let stored = state
+    let scope = scope.clone();
+    state
         .db
-        .read(move |conn| store::get_many(conn, family_id, &ids).map_err(ApiError::from))
-        .await?;
-    stored.into_iter().map(|s| present(scope, s)).collect()
+        .read(move |conn| {
+            let stored = store::get_many(conn, family_id, &ids)?;
+            present_all(conn, &scope, stored)
+        })
+        .await
 }
 
 /// Logs one contact. The same `client_id` sent again returns the first record (200) instead
@@ -87,6 +90,7 @@ pub async fn create_contact(
         row: prepared.row.clone(),
         participants: prepared.participants.clone(),
     };
+    let rating = prepared.feedback.as_ref().map(|f| f.rating);
     let family_id = scope.family_id();
     let outcome = state
         .db
@@ -96,7 +100,7 @@ pub async fn create_contact(
         .await?;
     match outcome.first() {
         Some(InsertOutcome::Created(_)) => {
-            Ok(HttpResponse::Created().json(present(&scope, stored)?))
+            Ok(HttpResponse::Created().json(present(&scope, stored, rating)?))
         }
         Some(InsertOutcome::Existing(id)) => {
             let contact = load_presented(&state, &scope, vec![*id])
@@ -246,7 +250,7 @@ pub async fn list_contacts(
             "`from` must not be after `to`".into(),
         ));
     }
-    let (scope, stored) = state
+    let (scope, items, next_cursor) = state
         .db
         .read(move |conn| {
             let scope = family_scope(conn, &user, family_id)?;
@@ -260,15 +264,12 @@ pub async fn list_contacts(
                 visible_to_participant: scope.only_own_contacts(),
             };
             let stored = store::list(conn, family_id, &filter, after.as_ref(), limit)?;
-            Ok::<_, ApiError>((scope, stored))
+            let next_cursor = next_cursor_of(&stored, limit);
+            let items = present_all(conn, &scope, stored)?;
+            Ok::<_, ApiError>((scope, items, next_cursor))
         })
         .await?;
     audit_staff_read(&state, &scope, "contacts.list").await?;
-    let next_cursor = next_cursor_of(&stored, limit);
-    let items = stored
-        .into_iter()
-        .map(|s| present(&scope, s))
-        .collect::<Result<_, _>>()?;
     Ok(web::Json(Page { items, next_cursor }))
 }
 
@@ -292,25 +293,28 @@ pub async fn get_contact(
     path: web::Path<(FamilyId, ContactId)>,
 ) -> Result<web::Json<Contact>, ApiError> {
     let (family_id, contact_id) = path.into_inner();
-    let (scope, stored) = state
+    let (scope, contact) = state
         .db
         .read(move |conn| {
             let scope = family_scope(conn, &user, family_id)?;
             scope.require(Action::ReadContacts)?;
             let stored =
                 store::get(conn, family_id, contact_id)?.ok_or(ApiError::NotFound("contact"))?;
-            Ok::<_, ApiError>((scope, stored))
+            if let Some(me) = scope.only_own_contacts()
+                && !stored.participants.contains(&me)
+            {
+                return Err(ApiError::forbidden(
+                    "read a contact you did not take part in",
+                ));
+            }
+            let contact = present_all(conn, &scope, vec![stored])?
+                .pop()
+                .ok_or(ApiError::NotFound("contact"))?;
+            Ok::<_, ApiError>((scope, contact))
         })
         .await?;
-    if let Some(me) = scope.only_own_contacts()
-        && !stored.participants.contains(&me)
-    {
-        return Err(ApiError::forbidden(
-            "read a contact you did not take part in",
-        ));
-    }
     audit_staff_read(&state, &scope, "contact.read").await?;
-    Ok(web::Json(present(&scope, stored)?))
+    Ok(web::Json(contact))
 }
 
 /// Corrects a contact: the body is the whole corrected contact, with a new `client_id`. The
@@ -320,7 +324,7 @@ pub async fn get_contact(
     params(("family_id" = String, Path, format = Uuid), ("contact_id" = String, Path, format = Uuid)),
     responses((status = 201, body = Contact, description = "the correction, stored"),
         (status = 200, body = Contact, description = "sent before: the first correction"),
-        (status = 403, body = ErrorBody, description = "`forbidden`: staff, another family, or a child's contact they did not take part in"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: staff, another family, or a contact someone else recorded (only its recorder or an admin corrects it)"),
         (status = 404, body = ErrorBody, description = "`not_found`: no such family, or no such contact in it"),
         (status = 409, body = ErrorBody, description = "`conflict`: the contact was amended already; `idempotency_conflict`: the client id was sent before with different content"),
         (status = 422, body = ErrorBody, description = "`validation_failed`: participants, times, duration or content do not fit; `fields` says which")),
@@ -334,17 +338,15 @@ pub async fn amend_contact(
 ) -> Result<HttpResponse, ApiError> {
     let (family_id, original) = path.into_inner();
     let (scope, people) = upload_scope(&state, user, family_id, Action::AmendContact).await?;
-    if let Some(me) = scope.only_own_contacts() {
-        let stored = state
-            .db
-            .read(move |conn| store::get(conn, family_id, original).map_err(ApiError::from))
-            .await?
-            .ok_or(ApiError::NotFound("contact"))?;
-        if !stored.participants.contains(&me) {
-            return Err(ApiError::forbidden(
-                "amend a contact you did not take part in",
-            ));
-        }
+    let stored = state
+        .db
+        .read(move |conn| store::get(conn, family_id, original).map_err(ApiError::from))
+        .await?
+        .ok_or(ApiError::NotFound("contact"))?;
+    if !scope.may_amend(stored.row.recorded_by) {
+        return Err(ApiError::forbidden(
+            "amend a contact someone else recorded: ask them, or an administrator, to correct it",
+        ));
     }
     let prepared = prepare(&scope, &people, body.into_inner(), Utc::now())?;
     let outcome = state

@@ -11,6 +11,7 @@ pub mod programs;
 pub mod reminders;
 pub mod reports;
 pub mod users;
+pub mod voice;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -121,6 +122,7 @@ routes! {
     programs::create_program,
     programs::list_programs,
     programs::get_program,
+    programs::update_program,
     families::create_family,
     families::list_families,
     families::get_family,
@@ -132,6 +134,11 @@ routes! {
     contacts::list_contacts,
     contacts::get_contact,
     contacts::amend_contact,
+    voice::give_feedback,
+    voice::feedback_history,
+    voice::list_feedback,
+    voice::create_child_checkin,
+    voice::list_child_checkins,
     checkins::create_checkin,
     checkins::list_checkins,
     reports::family_report,

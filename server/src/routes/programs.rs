@@ -1,8 +1,8 @@
 //! Programs: admins create them; staff see their own.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use kinthread_shared::ProgramId;
-use kinthread_shared::api::{ErrorBody, NewProgram, Page, Program};
+use kinthread_shared::api::{ErrorBody, FieldError, NewProgram, Page, Program, ProgramUpdate};
 use kinthread_shared::validate::check_name;
 
 use super::{PageQuery, id_cursor, next_cursor};
@@ -101,4 +101,102 @@ pub async fn get_program(
         })
         .await?;
     Ok(web::Json(program))
+}
+
+/// Renames a program, sets its default cadence or its attention thresholds (admins only).
+/// Audited with what changed.
+#[utoipa::path(patch, path = "/api/v1/programs/{program_id}", tag = "programs",
+    request_body = ProgramUpdate,
+    params(("program_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Program, description = "the program as changed"),
+        (status = 400, body = ErrorBody, description = "`invalid_body`: a cadence out of range or an unknown field"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such program"),
+        (status = 409, body = ErrorBody, description = "`conflict`: another program has that name"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: the name is empty or too long, or a threshold makes no sense; `fields` says which")),
+    security(("bearer" = [])))]
+#[patch("/programs/{program_id}")]
+pub async fn update_program(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<ProgramId>,
+    body: Json<ProgramUpdate>,
+) -> Result<web::Json<Program>, ApiError> {
+    access::require(&user, Action::ChangeProgram)?;
+    let id = path.into_inner();
+    let change = body.into_inner();
+    let mut problems = Vec::new();
+    if let Some(name) = &change.name
+        && let Err(problem) = check_name("name", name, 200)
+    {
+        problems.push(problem);
+    }
+    if let Some(thresholds) = &change.attention_thresholds
+        && let Err(errors) = thresholds.validate()
+    {
+        problems.extend(errors.0.iter().map(|error| FieldError {
+            field: format!("attention_thresholds.{}", error.field()),
+            message: error.to_string(),
+        }));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    let program = state
+        .db
+        .write(move |conn| {
+            if let Some(name) = &change.name
+                && store::programs::name_taken(conn, name.trim(), Some(id))?
+            {
+                return Err(ApiError::Conflict(
+                    "another program has that name".to_owned(),
+                ));
+            }
+            let (before, after) =
+                store::programs::update(conn, id, &change)?.ok_or(ApiError::NotFound("program"))?;
+            let changed = program_changes(&before, &after);
+            store::audit::record(
+                conn,
+                Some(&user),
+                "program.update",
+                None,
+                Some(&format!("{id}: {changed}")),
+            )?;
+            Ok(after)
+        })
+        .await?;
+    Ok(web::Json(program))
+}
+
+/// What an update changed, for the audit: field names with old and new values (a rename
+/// keeps both names; thresholds are named by the fields that changed).
+fn program_changes(before: &Program, after: &Program) -> String {
+    let mut changed = Vec::new();
+    if before.name != after.name {
+        changed.push(format!("name {:?} -> {:?}", before.name, after.name));
+    }
+    if before.target_cadence_days != after.target_cadence_days {
+        changed.push(format!(
+            "target_cadence_days {} -> {}",
+            before.target_cadence_days.days(),
+            after.target_cadence_days.days()
+        ));
+    }
+    let (old, new) = (
+        serde_json::to_value(&before.attention_thresholds).unwrap_or_default(),
+        serde_json::to_value(&after.attention_thresholds).unwrap_or_default(),
+    );
+    if let (Some(old), Some(new)) = (old.as_object(), new.as_object()) {
+        for (field, value) in new {
+            if old.get(field) != Some(value) {
+                let was = old.get(field).map(ToString::to_string).unwrap_or_default();
+                changed.push(format!("attention_thresholds.{field} {was} -> {value}"));
+            }
+        }
+    }
+    if changed.is_empty() {
+        "nothing".to_owned()
+    } else {
+        changed.join(", ")
+    }
 }

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use diesel::Connection as _;
 use kinthread_shared::api::{ErrorBody, Page};
+use kinthread_shared::reports::assemble::ChildVoiceView;
 use kinthread_shared::reports::{
     CaseloadReport, DEFAULT_CASELOAD_LIMIT, FamilyReport, FollowUp, MAX_CASELOAD_LIMIT, NewFollowUp,
 };
@@ -71,9 +72,16 @@ pub async fn family_report(
     audit_staff_read(&state, &scope, "family.report").await?;
     let family = scope.family.clone();
     let with_follow_up = scope.sees(Visible::FollowUps);
+    let child_voice = if !scope.sees(Visible::ChildVoiceCounts) {
+        ChildVoiceView::Withheld
+    } else if scope.sees(Visible::ChildFeedback) {
+        ChildVoiceView::Full
+    } else {
+        ChildVoiceView::CountsOnly
+    };
     let report = state
         .db
-        .read(move |conn| service::family_report(conn, family, time, with_follow_up))
+        .read(move |conn| service::family_report(conn, family, time, with_follow_up, child_voice))
         .await?;
     Ok(web::Json(report))
 }

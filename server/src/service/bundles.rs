@@ -8,13 +8,16 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use diesel::Connection;
 use kinthread_shared::api::NewContact;
+use kinthread_shared::attention::Thresholds;
 use kinthread_shared::bundle::{
-    Bundle, BundleCheckin, BundleContact, BundleDepth, BundleFamily, BundleFollowUp, BundlePerson,
-    BundleProgram, FamilyImportResult, FamilyImportStatus, FamilyRecord, ImportCounts, Withheld,
+    Bundle, BundleCheckin, BundleChildCheckin, BundleContact, BundleDepth, BundleFamily,
+    BundleFeedback, BundleFollowUp, BundlePerson, BundleProgram, FamilyImportResult,
+    FamilyImportStatus, FamilyRecord, ImportCounts, Withheld,
 };
 use kinthread_shared::reports::FollowUp;
 use kinthread_shared::{
-    AccountRole, CheckinId, ClientId, ContactId, FamilyId, PersonId, TargetCadence, UserId,
+    AccountRole, CheckinId, ChildCheckinId, ClientId, ContactId, FamilyId, FeedbackId, PersonId,
+    TargetCadence, UserId,
 };
 
 use super::fingerprint;
@@ -27,11 +30,13 @@ use crate::store::contacts::{self, ContactRow, ParticipantRow, participant_list}
 use crate::store::families::{self, FamilyRow};
 use crate::store::persons::{self, PersonRow};
 use crate::store::programs::{self, ProgramRow};
+use crate::store::voice::{self, ChildCheckinRow, FeedbackRow};
 use crate::store::{follow_ups, from_millis, to_millis};
 
 /// What a reader's bundle leaves out (SPEC section 2): staff never get phone numbers and get
-/// content only with the family's consent; parents and caregivers get the child's feedback
-/// only with consent and no staff follow-ups; admins get everything.
+/// content (the child's words included) only with the family's consent; parents and
+/// caregivers never get the child's feedback or check-ins record by record, nor staff
+/// follow-ups; admins get everything.
 pub fn withheld_for(scope: &FamilyScope) -> Vec<Withheld> {
     let consent = scope.family.consent;
     let mut withheld = Vec::new();
@@ -44,9 +49,7 @@ pub fn withheld_for(scope: &FamilyScope) -> Vec<Withheld> {
             withheld.push(Withheld::Phones);
         }
         AccountRole::Parent | AccountRole::Caregiver | AccountRole::Child => {
-            if !consent.child_feedback_visible_to_parents {
-                withheld.push(Withheld::ChildFeedback);
-            }
+            withheld.push(Withheld::ChildFeedback);
             withheld.push(Withheld::FollowUps);
         }
     }
@@ -75,6 +78,8 @@ pub fn export_family(
             name: p.name,
             target_cadence_days: i32::try_from(p.target_cadence_days.days()).unwrap_or(7),
             created_at: p.created_at,
+            attention_thresholds: (p.attention_thresholds != Thresholds::default())
+                .then_some(p.attention_thresholds),
         }),
         None => None,
     };
@@ -111,6 +116,46 @@ pub fn export_family(
         .into_iter()
         .map(|row| bundle_checkin(row, &withheld))
         .collect::<Result<Vec<_>, ApiError>>()?;
+    let (feedback, child_checkins) = if hides(Withheld::ChildFeedback) {
+        (Vec::new(), Vec::new())
+    } else {
+        let words = |words: Option<String>| words.filter(|_| !hides(Withheld::Content));
+        let feedback = voice::all_feedback_rows(conn, family_id)?
+            .into_iter()
+            .map(|row| {
+                Ok(BundleFeedback {
+                    given_at: row.given()?,
+                    recorded_at: from_millis(row.recorded_at)?,
+                    id: row.id,
+                    client_id: row.client_id.as_uuid(),
+                    request_hash: withheld.is_empty().then_some(row.request_hash),
+                    contact_id: row.contact_id,
+                    child_id: row.child_id,
+                    rating: row.rating,
+                    words: words(row.words),
+                    recorded_by: row.recorded_by,
+                    replaced_by: row.replaced_by,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let checkins = voice::all_checkin_rows(conn, family_id)?
+            .into_iter()
+            .map(|row| {
+                Ok(BundleChildCheckin {
+                    observed_at: row.observed()?,
+                    recorded_at: from_millis(row.recorded_at)?,
+                    id: row.id,
+                    client_id: row.client_id.as_uuid(),
+                    request_hash: withheld.is_empty().then_some(row.request_hash),
+                    child_id: row.child_id,
+                    mood: row.mood,
+                    words: words(row.words),
+                    recorded_by: row.recorded_by,
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        (feedback, checkins)
+    };
     let follow_ups = if hides(Withheld::FollowUps) {
         Vec::new()
     } else {
@@ -147,6 +192,8 @@ pub fn export_family(
         contacts,
         checkins,
         follow_ups,
+        feedback,
+        child_checkins,
     });
     Ok(bundle)
 }
@@ -178,9 +225,8 @@ fn bundle_contact(
             .content
             .filter(|_| !withheld.contains(&Withheld::Content)),
         talked_most: row.talked_most,
-        child_feedback: row
-            .child_feedback
-            .filter(|_| !withheld.contains(&Withheld::ChildFeedback)),
+        // Version 2 carries the child's feedback as records of its own.
+        child_feedback: None,
         source: row.source,
         recorded_by: row.recorded_by,
         supersedes: row.supersedes,
@@ -340,6 +386,15 @@ pub fn import_family(
                     name: program.name.clone(),
                     target_cadence_days: cadence(program.target_cadence_days)?,
                     created_at: to_millis(program.created_at),
+                    attention_thresholds: match &program.attention_thresholds {
+                        Some(thresholds) => {
+                            thresholds.validate().map_err(|e| {
+                                ApiError::validation("programs.attention_thresholds", e.to_string())
+                            })?;
+                            programs::stored_thresholds(thresholds)?
+                        }
+                        None => None,
+                    },
                 },
             )?;
         }
@@ -483,6 +538,8 @@ pub fn import_family(
             }
         }
 
+        import_voice(conn, record, &mut created, &mut existing, &mut linked)?;
+
         let staff: Vec<UserId> = record.follow_ups.iter().map(|f| f.staff_id).collect();
         let known = store::existing_users(conn, &staff)?;
         let mut placed = Vec::new();
@@ -543,4 +600,164 @@ pub fn import_family(
             existing,
         })
     })
+}
+
+/// The feedback records a bundle brings: its own (version 2), or the first versions made
+/// from its contacts' feedback field (version 1), as the migration that introduced the
+/// records made them.
+fn bundle_feedback_rows(record: &FamilyRecord) -> Vec<FeedbackRow> {
+    let family_id = record.family.id;
+    if !record.feedback.is_empty() {
+        return record
+            .feedback
+            .iter()
+            .map(|f| FeedbackRow {
+                family_id,
+                id: f.id,
+                client_id: ClientId(f.client_id),
+                request_hash: f
+                    .request_hash
+                    .clone()
+                    .unwrap_or_else(|| "imported".to_owned()),
+                contact_id: f.contact_id,
+                child_id: f.child_id,
+                rating: f.rating,
+                words: f.words.clone(),
+                given_at: to_millis(f.given_at.to_utc()),
+                utc_offset_seconds: f.given_at.offset().local_minus_utc(),
+                recorded_by: f.recorded_by,
+                recorded_at: to_millis(f.recorded_at),
+                replaced_by: f.replaced_by,
+            })
+            .collect();
+    }
+    let facts = record.feedback_facts();
+    record
+        .contacts
+        .iter()
+        .filter(|c| c.superseded_by.is_none() && c.child_feedback.is_some())
+        .filter_map(|c| {
+            let fact = facts.iter().find(|fact| {
+                fact.entry.given_at == c.started_at.to_utc() && c.participants.contains(&fact.child)
+            })?;
+            Some(FeedbackRow {
+                family_id,
+                id: FeedbackId(c.id.as_uuid()),
+                client_id: ClientId(c.id.as_uuid()),
+                request_hash: "v0:moved".to_owned(),
+                contact_id: c.id,
+                child_id: fact.child,
+                rating: fact.entry.rating,
+                words: None,
+                given_at: to_millis(c.started_at.to_utc()),
+                utc_offset_seconds: c.started_at.offset().local_minus_utc(),
+                recorded_by: c.recorded_by,
+                recorded_at: to_millis(c.recorded_at),
+                replaced_by: None,
+            })
+        })
+        .collect()
+}
+
+/// Imports the child's feedback and check-ins of one family (inside its transaction).
+fn import_voice(
+    conn: &mut DbConnection,
+    record: &FamilyRecord,
+    created: &mut ImportCounts,
+    existing: &mut ImportCounts,
+    linked: &mut u32,
+) -> Result<(), ApiError> {
+    let family_id = record.family.id;
+    let stored: HashMap<FeedbackId, FeedbackRow> = voice::all_feedback_rows(conn, family_id)?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect();
+    let mut new_rows = Vec::new();
+    for row in bundle_feedback_rows(record) {
+        match stored.get(&row.id) {
+            Some(here) => {
+                let mut comparable = here.clone();
+                if record.feedback.iter().all(|f| f.request_hash.is_none()) {
+                    comparable.request_hash = row.request_hash.clone();
+                }
+                if comparable.replaced_by.is_none() {
+                    comparable.replaced_by = row.replaced_by;
+                }
+                if comparable != row {
+                    return Err(conflict(family_id, "feedback", row.id));
+                }
+                existing.feedback += 1;
+                if here.replaced_by.is_none()
+                    && let Some(newer) = row.replaced_by
+                {
+                    voice::set_replaced_by(conn, family_id, row.id, newer)?;
+                    *linked += 1;
+                }
+            }
+            None => {
+                if stored.values().any(|s| s.client_id == row.client_id) {
+                    return Err(conflict(family_id, "the client id of feedback", row.id));
+                }
+                new_rows.push(row);
+            }
+        }
+    }
+    // Replaced versions first, so that one version in force per contact and child holds at
+    // every step.
+    new_rows.sort_by_key(|row| row.replaced_by.is_none());
+    for row in &new_rows {
+        voice::insert_feedback_row(conn, row)?;
+        created.feedback += 1;
+    }
+
+    let stored_checkins: HashMap<ChildCheckinId, ChildCheckinRow> =
+        voice::all_checkin_rows(conn, family_id)?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
+    for c in &record.child_checkins {
+        let row = ChildCheckinRow {
+            family_id,
+            id: c.id,
+            client_id: ClientId(c.client_id),
+            request_hash: c
+                .request_hash
+                .clone()
+                .unwrap_or_else(|| "imported".to_owned()),
+            child_id: c.child_id,
+            observed_at: to_millis(c.observed_at.to_utc()),
+            utc_offset_seconds: c.observed_at.offset().local_minus_utc(),
+            mood: c.mood,
+            words: c.words.clone(),
+            recorded_by: c.recorded_by,
+            recorded_at: to_millis(c.recorded_at),
+        };
+        match stored_checkins.get(&row.id) {
+            Some(here) => {
+                let mut comparable = here.clone();
+                if c.request_hash.is_none() {
+                    comparable.request_hash = row.request_hash.clone();
+                }
+                if comparable != row {
+                    return Err(conflict(family_id, "child check-in", row.id));
+                }
+                existing.child_checkins += 1;
+            }
+            None => {
+                if stored_checkins
+                    .values()
+                    .any(|s| s.client_id == row.client_id)
+                {
+                    return Err(conflict(
+                        family_id,
+                        "the client id of child check-in",
+                        row.id,
+                    ));
+                }
+                voice::insert_checkin_row(conn, &row)?;
+                created.child_checkins += 1;
+            }
+        }
+    }
+    Ok(())
 }

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use kinthread_shared::attention::{
-    AttentionLevel, AttentionRank, CaregiverCheckin, FeedbackVisibility, PairEvidence,
-    PairStanding, Signal, Thresholds, family_rank, pair_signals,
+    AttentionLevel, AttentionRank, CaregiverCheckin, FeedbackFact, FeedbackVisibility,
+    PairEvidence, PairStanding, Signal, family_rank, pair_signals,
 };
 use kinthread_shared::depth::summary::summarize;
 use kinthread_shared::gaps::{
@@ -33,7 +33,7 @@ use crate::error::ApiError;
 use crate::store::reports::{
     self as reports_store, CaseloadFamily, EventRange, FamilyFilter, Shard,
 };
-use crate::store::{self, follow_ups};
+use crate::store::{self, follow_ups, voice};
 use crate::store::{from_millis, to_millis};
 
 /// The order of a caseload.
@@ -372,6 +372,14 @@ fn gather_shard<'f>(
         to_millis(earliest),
         to_millis(time.as_of),
     )?;
+    let feedbacks = voice::feedback_facts_in(
+        conn,
+        &request.filter,
+        shard,
+        None,
+        to_millis(earliest),
+        to_millis(time.as_of),
+    )?;
     let across = EventRange::VisitsAcross { before: cut };
     for (family, visits) in reports_store::events(conn, &request.filter, shard, None, across)? {
         events.entry(family).or_default().extend(visits);
@@ -423,7 +431,7 @@ fn gather_shard<'f>(
 
     // Every family's most urgent pair, enough to order and filter.
     let no_checkins = Vec::new();
-    let thresholds = Thresholds::default();
+    let no_feedbacks = Vec::new();
     let mut ranked = Vec::with_capacity(families.len());
     let mut snoozed_hidden = 0_u32;
     for (index, family) in families.iter().enumerate() {
@@ -435,6 +443,8 @@ fn gather_shard<'f>(
         let target = family.target;
         let people = persons.get(&family.id).unwrap_or(&no_persons);
         let family_checkins = checkins.get(&family.id).unwrap_or(&no_checkins);
+        let family_feedbacks = feedbacks.get(&family.id).unwrap_or(&no_feedbacks);
+        let thresholds = &*family.thresholds;
         let mut worst: Option<ShownPair> = None;
         let mut standings = Vec::new();
         let mut family_signals = Vec::new();
@@ -455,11 +465,13 @@ fn gather_shard<'f>(
                 child: child_person.id,
                 contacts: log,
                 checkins: &about_child,
-                // The child's own feedback is not read into the caseload yet (counts of it
-                // are shown where the SPEC allows, with the child's-voice records).
-                feedbacks: &[],
+                feedbacks: &FeedbackFact::for_pair(
+                    family_feedbacks,
+                    parent_person.id,
+                    child_person.id,
+                ),
             };
-            let signals = pair_signals(&evidence, &window, &thresholds)
+            let signals = pair_signals(&evidence, &window, thresholds)
                 .map_err(|e| ApiError::internal(format!("attention signals: {e}")))?;
             let standing = PairStanding {
                 parent_lives_away: parent_person.lives_away,

@@ -11,9 +11,9 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, FixedOffset};
-use kinthread_shared::ContactSource;
-use kinthread_shared::api::{NewCheckin, NewContact};
+use kinthread_shared::api::{NewCheckin, NewChildCheckin, NewContact, NewFeedback};
 use kinthread_shared::validate::effective_status;
+use kinthread_shared::{ContactId, ContactSource};
 use sha2::{Digest, Sha256};
 
 /// The version tag that starts every fingerprint of this scheme.
@@ -100,6 +100,27 @@ pub fn checkin(new: &NewCheckin) -> String {
         .text("school", new.school.as_deref())
         .text("worries", new.worries.as_deref())
         .text("note", new.note.as_deref())
+        .finish()
+}
+
+/// A child's feedback on `contact`. A `given_at` left to the server is not part of it, so a
+/// retry sent later is still the same feedback.
+pub fn feedback(contact: ContactId, new: &NewFeedback) -> String {
+    Canonical::new("feedback")
+        .field("client_id", new.client_id)
+        .field("contact", contact)
+        .field("rating", new.rating)
+        .text("words", new.words.as_deref())
+        .instant("given_at", new.given_at.as_ref())
+        .finish()
+}
+
+pub fn child_checkin(new: &NewChildCheckin) -> String {
+    Canonical::new("child_checkin")
+        .field("client_id", new.client_id)
+        .instant("observed_at", Some(&new.observed_at))
+        .field("mood", new.mood)
+        .text("words", new.words.as_deref())
         .finish()
 }
 

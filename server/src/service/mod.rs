@@ -8,3 +8,4 @@ pub mod contacts;
 pub mod fingerprint;
 pub mod reminders;
 pub mod reports;
+pub mod voice;

@@ -7,16 +7,17 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 use kinthread_shared::api::Family;
+use kinthread_shared::attention::Thresholds;
 use kinthread_shared::gaps::{DEFAULT_WINDOW_DAYS, GapError, Window};
-use kinthread_shared::reports::assemble::{self, FamilyReportInput};
+use kinthread_shared::reports::assemble::{self, ChildVoiceView, FamilyReportInput};
 use kinthread_shared::reports::{FamilyReport, MAX_WINDOW_DAYS};
 use kinthread_shared::validate::{MAX_CLOCK_SKEW, earliest_plausible};
 
 use crate::db::DbConnection;
 use crate::error::ApiError;
-use crate::store::follow_ups;
 use crate::store::reports::{self as store, EventRange, FamilyFilter};
 use crate::store::to_millis;
+use crate::store::{follow_ups, programs, voice};
 
 /// When a report is computed and over how many days.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +72,7 @@ pub fn family_report(
     family: Family,
     time: ReportTime,
     with_follow_up: bool,
+    child_voice: ChildVoiceView,
 ) -> Result<FamilyReport, ApiError> {
     let window = time.window(family.time_zone.tz())?;
     let persons = store::persons_of(conn, family.id)?;
@@ -95,6 +97,22 @@ pub fn family_report(
     )?
     .remove(&family.id)
     .unwrap_or_default();
+    let (from, to) = (to_millis(window.from), to_millis(window.as_of));
+    let (feedbacks, child_checkins) = if child_voice == ChildVoiceView::Withheld {
+        (Vec::new(), Vec::new())
+    } else {
+        let all = FamilyFilter::All;
+        let feedbacks = voice::feedback_facts_in(conn, &all, None, Some(family.id), from, to)?
+            .remove(&family.id)
+            .unwrap_or_default();
+        (feedbacks, voice::checkin_moods(conn, family.id, from, to)?)
+    };
+    let thresholds = match family.program_id {
+        Some(program) => programs::get(conn, program)?
+            .map(|p| p.attention_thresholds)
+            .unwrap_or_default(),
+        None => Thresholds::default(),
+    };
     let latest_follow_up = if with_follow_up {
         follow_ups::latest(conn, family.id, to_millis(time.as_of))?
     } else {
@@ -109,6 +127,10 @@ pub fn family_report(
         latest_follow_up,
         as_of: time.as_of,
         window_days: time.window_days,
+        thresholds: &thresholds,
+        feedbacks: &feedbacks,
+        child_checkins: &child_checkins,
+        child_voice,
     })
     .map_err(gap_error)
 }

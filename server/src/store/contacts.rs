@@ -17,6 +17,7 @@ use kinthread_shared::{
 
 use chrono::{DateTime, FixedOffset};
 
+use super::voice::{self, FeedbackRow};
 use super::{corrupt, from_millis, with_offset};
 use crate::db::DbConnection;
 use crate::schema::{contact_participants, contacts};
@@ -138,6 +139,9 @@ pub struct StoredContact {
 pub struct PreparedContact {
     pub row: ContactRow,
     pub participants: Vec<PersonId>,
+    /// The child's feedback given with the upload (a child logging their own contact): the
+    /// first version of a feedback record, stored with the contact when it is new.
+    pub feedback: Option<FeedbackRow>,
 }
 
 impl PreparedContact {
@@ -203,6 +207,11 @@ pub fn insert_idempotent(
                 .flat_map(|item| item.participant_rows())
                 .collect();
             insert_participants(conn, &participants)?;
+            for item in created {
+                if let Some(feedback) = &item.feedback {
+                    voice::give_feedback(conn, feedback)?;
+                }
+            }
         }
         Ok(outcomes)
     })
@@ -368,6 +377,11 @@ pub fn amend(
         }
         let participants: Vec<ParticipantRow> = amendment.participant_rows().collect();
         insert_rows(conn, std::slice::from_ref(&amendment.row), &participants)?;
+        // What the child said about the contact stays with it through the correction.
+        voice::follow_amendment(conn, family_id, original, new_id)?;
+        if let Some(feedback) = &amendment.feedback {
+            voice::give_feedback(conn, feedback)?;
+        }
         Ok(AmendOutcome::Created(new_id))
     })
 }

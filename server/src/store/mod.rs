@@ -14,6 +14,7 @@ pub mod prompt_history;
 pub mod reports;
 pub mod settings;
 pub mod users;
+pub mod voice;
 
 use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use diesel::result::Error as DieselError;

@@ -2,7 +2,8 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
-use kinthread_shared::api::{NewProgram, Program};
+use kinthread_shared::api::{NewProgram, Program, ProgramUpdate};
+use kinthread_shared::attention::Thresholds;
 use kinthread_shared::{ProgramId, TargetCadence, UserId};
 
 use super::{from_millis, to_millis};
@@ -16,11 +17,14 @@ pub struct ProgramRow {
     pub name: String,
     pub target_cadence_days: TargetCadence,
     pub created_at: i64,
+    /// JSON of [`Thresholds`]; `None` keeps the defaults.
+    pub attention_thresholds: Option<String>,
 }
 
 impl ProgramRow {
     pub fn into_program(self) -> QueryResult<Program> {
         Ok(Program {
+            attention_thresholds: thresholds(self.attention_thresholds.as_deref())?,
             id: self.id,
             name: self.name,
             target_cadence_days: self.target_cadence_days,
@@ -29,12 +33,36 @@ impl ProgramRow {
     }
 }
 
+/// The thresholds a stored value stands for (the defaults for `None`).
+pub fn thresholds(stored: Option<&str>) -> QueryResult<Thresholds> {
+    match stored {
+        None => Ok(Thresholds::default()),
+        Some(json) => Thresholds::from_json(json).map_err(|e| {
+            diesel::result::Error::DeserializationError(
+                format!("a program's stored attention thresholds: {e}").into(),
+            )
+        }),
+    }
+}
+
+/// The stored form of `thresholds`: `None` for the defaults, so that a program that never
+/// changed them follows later changes of the defaults.
+pub fn stored_thresholds(thresholds: &Thresholds) -> QueryResult<Option<String>> {
+    if *thresholds == Thresholds::default() {
+        return Ok(None);
+    }
+    serde_json::to_string(thresholds)
+        .map(Some)
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+}
+
 pub fn insert(conn: &mut DbConnection, new: &NewProgram) -> QueryResult<Program> {
     let row = ProgramRow {
         id: ProgramId::new(),
         name: new.name.trim().to_owned(),
         target_cadence_days: new.target_cadence_days.unwrap_or_default(),
         created_at: to_millis(Utc::now()),
+        attention_thresholds: None,
     };
     insert_row(conn, &row)?;
     // Read back so the answer carries exactly what was stored (millisecond precision).
@@ -98,4 +126,49 @@ pub fn existing(conn: &mut DbConnection, ids: &[ProgramId]) -> QueryResult<Vec<P
         .filter(programs::id.eq_any(ids))
         .select(programs::id)
         .load(conn)
+}
+
+/// Whether another program than `except` is called `name`.
+pub fn name_taken(
+    conn: &mut DbConnection,
+    name: &str,
+    except: Option<ProgramId>,
+) -> QueryResult<bool> {
+    let mut query = programs::table
+        .filter(programs::name.eq(name))
+        .select(programs::id)
+        .into_boxed();
+    if let Some(except) = except {
+        query = query.filter(programs::id.ne(except));
+    }
+    Ok(query.first::<ProgramId>(conn).optional()?.is_some())
+}
+
+/// Applies `update` (its name trimmed and its thresholds checked already); answers the
+/// program as it was and as it is, or `None` when there is no such program.
+pub fn update(
+    conn: &mut DbConnection,
+    id: ProgramId,
+    update: &ProgramUpdate,
+) -> QueryResult<Option<(Program, Program)>> {
+    let Some(before) = get(conn, id)? else {
+        return Ok(None);
+    };
+    if let Some(name) = &update.name {
+        diesel::update(programs::table.filter(programs::id.eq(id)))
+            .set(programs::name.eq(name.trim()))
+            .execute(conn)?;
+    }
+    if let Some(days) = update.target_cadence_days {
+        diesel::update(programs::table.filter(programs::id.eq(id)))
+            .set(programs::target_cadence_days.eq(days))
+            .execute(conn)?;
+    }
+    if let Some(thresholds) = &update.attention_thresholds {
+        diesel::update(programs::table.filter(programs::id.eq(id)))
+            .set(programs::attention_thresholds.eq(stored_thresholds(thresholds)?))
+            .execute(conn)?;
+    }
+    let after = get(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+    Ok(Some((before, after)))
 }

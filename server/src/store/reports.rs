@@ -9,12 +9,12 @@
 //! (`superseded_by IS NULL`).
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
-use kinthread_shared::attention::CaregiverCheckin;
+use kinthread_shared::attention::{CaregiverCheckin, Thresholds};
 use kinthread_shared::reports::PersonSummary;
 use kinthread_shared::{
     ContactEvent, ContactKind, ContactStatus, DepthLevel, EndRule, FamilyId, FamilyRole, PersonId,
@@ -36,7 +36,7 @@ pub enum FamilyFilter {
 }
 
 impl FamilyFilter {
-    fn programs(&self) -> Option<&[ProgramId]> {
+    pub(crate) fn programs(&self) -> Option<&[ProgramId]> {
         match self {
             FamilyFilter::All => None,
             FamilyFilter::Programs(ids) => Some(ids),
@@ -55,7 +55,7 @@ pub struct Shard {
 impl Shard {
     /// The id bounds; without a shard, bounds around every id (the smallest and the largest
     /// UUID, whose stored texts sort around every other).
-    fn bounds(shard: Option<&Shard>) -> (FamilyId, FamilyId) {
+    pub(crate) fn bounds(shard: Option<&Shard>) -> (FamilyId, FamilyId) {
         shard.map_or(
             (FamilyId(uuid::Uuid::nil()), FamilyId(uuid::Uuid::max())),
             |s| (s.first, s.last),
@@ -89,6 +89,8 @@ macro_rules! in_families {
     }};
 }
 
+pub(crate) use in_families;
+
 /// What the caseload needs of a family.
 #[derive(Clone, Debug)]
 pub struct CaseloadFamily {
@@ -98,6 +100,9 @@ pub struct CaseloadFamily {
     pub time_zone: TimeZoneName,
     /// The target in force: the family's own, else its program's, else weekly.
     pub target: TargetCadence,
+    /// The attention thresholds of its program (the defaults without one), shared by the
+    /// program's families.
+    pub thresholds: Arc<Thresholds>,
 }
 
 /// id, display name, program, time zone, own target.
@@ -114,11 +119,19 @@ pub fn families_in(
     conn: &mut DbConnection,
     filter: &FamilyFilter,
 ) -> QueryResult<Vec<CaseloadFamily>> {
-    let targets: HashMap<ProgramId, TargetCadence> = programs::table
-        .select((programs::id, programs::target_cadence_days))
-        .load::<(ProgramId, TargetCadence)>(conn)?
-        .into_iter()
-        .collect();
+    let mut targets: HashMap<ProgramId, (TargetCadence, Arc<Thresholds>)> = HashMap::new();
+    for (id, target, stored) in programs::table
+        .select((
+            programs::id,
+            programs::target_cadence_days,
+            programs::attention_thresholds,
+        ))
+        .load::<(ProgramId, TargetCadence, Option<String>)>(conn)?
+    {
+        let thresholds = super::programs::thresholds(stored.as_deref())?;
+        targets.insert(id, (target, Arc::new(thresholds)));
+    }
+    let defaults = Arc::new(Thresholds::default());
     let mut query = families::table
         .select((
             families::id,
@@ -136,13 +149,14 @@ pub fn families_in(
     Ok(rows
         .into_iter()
         .map(|(id, display_name, program_id, time_zone, own)| {
-            let program_target = program_id.and_then(|p| targets.get(&p)).copied();
+            let program = program_id.and_then(|p| targets.get(&p));
             CaseloadFamily {
                 id,
                 display_name,
                 program_id,
                 time_zone,
-                target: TargetCadence::in_force(own, program_target),
+                target: TargetCadence::in_force(own, program.map(|(target, _)| *target)),
+                thresholds: program.map_or_else(|| defaults.clone(), |(_, t)| t.clone()),
             }
         })
         .collect())

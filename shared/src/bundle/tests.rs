@@ -5,6 +5,7 @@ use chrono::TimeZone;
 use proptest::prelude::*;
 
 use super::*;
+use crate::attention::SignalCode;
 
 fn at(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
@@ -21,6 +22,10 @@ pub(super) fn sample() -> Bundle {
         name: "Program".into(),
         target_cadence_days: 14,
         created_at: at(1_700_000_000_000),
+        attention_thresholds: Some(Thresholds {
+            unhappy_min_bad_feedbacks: 1,
+            ..Thresholds::default()
+        }),
     };
     let person = |name: &str, role| BundlePerson {
         id: PersonId::new(),
@@ -101,6 +106,39 @@ pub(super) fn sample() -> Bundle {
             recheck_at: None,
             created_at: at(1_717_225_300_000),
         }],
+        // The child rated the call bad, then changed it to okay, then back to bad.
+        feedback: {
+            let versions = [FeedbackId::new(), FeedbackId::new(), FeedbackId::new()];
+            let version = |i: usize, rating, replaced_by| BundleFeedback {
+                id: versions[i],
+                client_id: Uuid::new_v4(),
+                request_hash: None,
+                contact_id: second,
+                child_id: child.id,
+                rating,
+                words: (i == 0).then(|| "只问成绩".to_owned()),
+                given_at: local(1_717_226_000_000 + i as i64 * 1_000),
+                recorded_by: recorder,
+                recorded_at: at(1_717_226_000_000 + i as i64 * 1_000),
+                replaced_by,
+            };
+            vec![
+                version(0, ChildFeedback::Bad, Some(versions[1])),
+                version(1, ChildFeedback::Okay, Some(versions[2])),
+                version(2, ChildFeedback::Bad, None),
+            ]
+        },
+        child_checkins: vec![BundleChildCheckin {
+            id: ChildCheckinId::new(),
+            client_id: Uuid::new_v4(),
+            request_hash: None,
+            child_id: child.id,
+            observed_at: local(1_717_227_000_000),
+            mood: 2,
+            words: Some("想妈妈".into()),
+            recorded_by: recorder,
+            recorded_at: at(1_717_227_000_000),
+        }],
         persons: vec![mother, child],
     };
     let mut bundle = Bundle::new(at(1_717_300_000_000));
@@ -131,6 +169,63 @@ fn offline_report_uses_the_current_version_and_the_program_target() {
     assert_eq!(report.pairs[0].gaps.talk_seconds, 7 * 60);
     assert_eq!(report.checkins.low_mood_count, 1);
     assert!(report.latest_follow_up.is_some());
+    // The child's voice: the version in force only, and the program's own threshold (one bad
+    // feedback is enough there).
+    let voice = report.child_voice.clone().unwrap_or_default();
+    assert_eq!((voice.feedback_bad, voice.feedback_okay), (1, 0));
+    assert_eq!((voice.checkins, voice.mean_mood), (1, Some(2.0)));
+    let codes: Vec<SignalCode> = report.pairs[0].signals.iter().map(|s| s.code).collect();
+    assert_eq!(codes, vec![SignalCode::ChildUnhappy]);
+    // A parent's bundle holds none of it, and its report shows none of it.
+    let mut parents = sample();
+    parents.withheld.push(Withheld::ChildFeedback);
+    parents.families[0].feedback.clear();
+    parents.families[0].child_checkins.clear();
+    let report = parents
+        .family_report(&parents.families[0], at(1_717_300_000_000), 30)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.child_voice, None);
+    assert!(report.pairs[0].signals.is_empty());
+}
+
+#[test]
+fn version_1_bundles_still_read_with_their_feedback_field() {
+    let mut old = sample();
+    old.version = 1;
+    old.programs[0].attention_thresholds = None;
+    let record = &mut old.families[0];
+    record.feedback.clear();
+    record.child_checkins.clear();
+    for contact in &mut record.contacts {
+        contact.child_feedback = Some(ChildFeedback::Bad);
+    }
+    let mut json: serde_json::Value = serde_json::to_value(&old).unwrap_or_default();
+    // A version-1 file has neither field at all.
+    for family in json["families"].as_array_mut().into_iter().flatten() {
+        if let Some(record) = family.as_object_mut() {
+            record.remove("feedback");
+            record.remove("child_checkins");
+        }
+    }
+    let read = Bundle::parse(&serde_json::to_vec(&json).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let facts = read.families[0].feedback_facts();
+    // The current version's field only, given by the contact's one child.
+    assert_eq!(facts.len(), 1, "{facts:?}");
+    assert_eq!(facts[0].entry.rating, ChildFeedback::Bad);
+    let child = read.families[0].persons[1].id;
+    assert_eq!(facts[0].child, child);
+    // Feedback records in a version-1 file are refused: that file cannot have them.
+    let mut mixed = sample();
+    mixed.version = 1;
+    let text = Bundle::parse(&serde_json::to_vec(&mixed).unwrap_or_default())
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        text.contains("version 1 bundles carry no feedback"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -146,7 +241,7 @@ fn refusals_say_why() {
         Some("not a kinthread bundle (`format` is not \"kinthread-bundle\")")
     );
     assert!(
-        message(br#"{"format":"kinthread-bundle","version":2}"#)
+        message(br#"{"format":"kinthread-bundle","version":3}"#)
             .unwrap_or_default()
             .contains("newer")
     );
@@ -154,6 +249,7 @@ fn refusals_say_why() {
     broken.families[0].contacts[0].participants.truncate(1);
     broken.families[0].checkins[0].mood = 9;
     broken.families[0].persons[0].phone = Some("138 0013 8000".into());
+    broken.families[0].feedback[1].replaced_by = None;
     if let Some(depth) = broken.families[0].contacts[1].depth.as_mut() {
         depth.score = 101.0;
     }
@@ -163,6 +259,14 @@ fn refusals_say_why() {
     assert!(text.contains("checkins[0].mood"), "{text}");
     assert!(text.contains("persons[0].phone"), "{text}");
     assert!(text.contains("contacts[1].depth.score"), "{text}");
+    assert!(text.contains("a second version in force"), "{text}");
+    let mut voice = sample();
+    voice.families[0].child_checkins[0].mood = 0;
+    voice.families[0].feedback[0].contact_id = ContactId::new();
+    let json = serde_json::to_vec(&voice).unwrap_or_default();
+    let text = message(&json).unwrap_or_default();
+    assert!(text.contains("child_checkins[0].mood"), "{text}");
+    assert!(text.contains("feedback[0].contact_id"), "{text}");
     let mut nul = sample();
     nul.families[0].family.display_name = "a\0b".into();
     let json = serde_json::to_vec(&nul).unwrap_or_default();

@@ -6,15 +6,18 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::{CheckinSummary, FamilyReport, FollowUp, PairKind, PairReport, PersonSummary};
+use super::{
+    CheckinSummary, ChildVoiceSummary, FamilyReport, FollowUp, PairKind, PairReport, PersonSummary,
+};
 use crate::api::Family;
 use crate::attention::{
-    AttentionError, CaregiverCheckin, FeedbackVisibility, PairEvidence, PairStanding, Thresholds,
-    family_level, pair_signals,
+    AttentionError, CaregiverCheckin, FeedbackFact, FeedbackVisibility, PairEvidence, PairStanding,
+    Thresholds, family_level, pair_signals,
 };
 use crate::depth::summary::{DepthSummary, summarize};
 use crate::gaps::{GapError, Pair, PairGaps, Window, pair_gaps};
 use crate::ids::PersonId;
+use crate::model::ChildFeedback;
 use crate::model::{ContactEvent, FamilyRole};
 use crate::values::TargetCadence;
 
@@ -102,6 +105,69 @@ pub struct FamilyReportInput<'a> {
     pub latest_follow_up: Option<FollowUp>,
     pub as_of: DateTime<Utc>,
     pub window_days: u32,
+    /// The thresholds of the family's program (the defaults without one).
+    pub thresholds: &'a Thresholds,
+    /// The child's feedback in force on the family's contacts; those given outside the window
+    /// are left out here.
+    pub feedbacks: &'a [FeedbackFact],
+    /// `(observed_at, mood)` of the children's own check-ins; those outside the window are
+    /// left out here.
+    pub child_checkins: &'a [(DateTime<Utc>, i32)],
+    /// How much of the child's voice the reader may see.
+    pub child_voice: ChildVoiceView,
+}
+
+/// How much of the child's voice a report's reader sees (the server decides it from the
+/// permission table and the consent in force).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildVoiceView {
+    /// Counts and moods, and `child_unhappy` among the signals (staff, admins, the child).
+    Full,
+    /// Counts only (parents and caregivers, with the guardian's consent).
+    CountsOnly,
+    /// Nothing: no counts, and `child_unhappy` neither shown nor weighed.
+    Withheld,
+}
+
+impl ChildVoiceView {
+    fn feedback_visibility(self) -> FeedbackVisibility {
+        match self {
+            ChildVoiceView::Full | ChildVoiceView::CountsOnly => FeedbackVisibility::Included,
+            ChildVoiceView::Withheld => FeedbackVisibility::Withheld,
+        }
+    }
+}
+
+/// The child's voice over the window, as `view` allows.
+fn child_voice_summary(
+    feedbacks: &[FeedbackFact],
+    checkins: &[(DateTime<Utc>, i32)],
+    window: &Window,
+    view: ChildVoiceView,
+) -> Option<ChildVoiceSummary> {
+    if view == ChildVoiceView::Withheld {
+        return None;
+    }
+    let inside = |at: DateTime<Utc>| window.from <= at && at <= window.as_of;
+    let mut summary = ChildVoiceSummary::default();
+    for fact in feedbacks.iter().filter(|fact| inside(fact.entry.given_at)) {
+        match fact.entry.rating {
+            ChildFeedback::Good => summary.feedback_good += 1,
+            ChildFeedback::Okay => summary.feedback_okay += 1,
+            ChildFeedback::Bad => summary.feedback_bad += 1,
+        }
+    }
+    let moods: Vec<i32> = checkins
+        .iter()
+        .filter(|(at, _)| inside(*at))
+        .map(|(_, mood)| *mood)
+        .collect();
+    summary.checkins = u32::try_from(moods.len()).unwrap_or(u32::MAX);
+    if view == ChildVoiceView::Full && !moods.is_empty() {
+        let total: i64 = moods.iter().map(|mood| i64::from(*mood)).sum();
+        summary.mean_mood = Some((total as f64 / moods.len() as f64 * 10.0).round() / 10.0);
+    }
+    Some(summary)
 }
 
 /// The report on one family: every pair's gaps and depth over the window, check-in figures.
@@ -109,7 +175,8 @@ pub fn family_report(input: FamilyReportInput<'_>) -> Result<FamilyReport, GapEr
     let tz = input.family.time_zone.tz();
     let window = Window::days_up_to(input.as_of, input.window_days, tz)?;
     let target = input.family.target_cadence_days;
-    let thresholds = Thresholds::default();
+    let thresholds = input.thresholds;
+    let visibility = input.child_voice.feedback_visibility();
     let mut pairs = Vec::new();
     let mut standings = Vec::new();
     for (kind, a, b) in report_pairs(input.persons) {
@@ -130,16 +197,20 @@ pub fn family_report(input: FamilyReportInput<'_>) -> Result<FamilyReport, GapEr
                     child: b.id,
                     contacts: input.events,
                     checkins: &about_child,
-                    // The child's own feedback joins with the child's-voice records.
-                    feedbacks: &[],
+                    feedbacks: &FeedbackFact::for_pair(input.feedbacks, a.id, b.id),
                 };
-                let raised =
-                    pair_signals(&evidence, &window, &thresholds).map_err(|e| match e {
+                let mut raised =
+                    pair_signals(&evidence, &window, thresholds).map_err(|e| match e {
                         AttentionError::Window(gap) => gap,
                         AttentionError::SamePerson { .. } | AttentionError::Thresholds(_) => {
                             GapError::SamePerson { person: a.id }
                         }
                     })?;
+                if visibility == FeedbackVisibility::Withheld {
+                    raised
+                        .signals
+                        .retain(|signal| !signal.code.is_childs_voice());
+                }
                 standings.push(PairStanding {
                     parent_lives_away: a.lives_away,
                     status: gaps.status,
@@ -172,8 +243,14 @@ pub fn family_report(input: FamilyReportInput<'_>) -> Result<FamilyReport, GapEr
         window,
         target_days: target.days(),
         pairs,
-        attention_level: family_level(&standings, FeedbackVisibility::Included),
+        attention_level: family_level(&standings, visibility),
         checkins: checkin_summary(&moods),
+        child_voice: child_voice_summary(
+            input.feedbacks,
+            input.child_checkins,
+            &window,
+            input.child_voice,
+        ),
         latest_follow_up: input.latest_follow_up,
     })
 }
