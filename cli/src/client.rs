@@ -111,6 +111,13 @@ impl Api {
         &self.session.user
     }
 
+    /// Takes a new token pair the server answered with (a password change ends every other
+    /// session, this one's old tokens included) and saves it.
+    pub fn adopt(&mut self, tokens: TokenResponse) -> CliResult<()> {
+        self.session = session_from(self.session.server.clone(), tokens);
+        self.store.save(&self.session)
+    }
+
     /// Trades the refresh token for a new pair and saves it before anything else happens.
     async fn refresh(&mut self) -> CliResult<()> {
         let _lock = self.store.lock_refresh().await?;

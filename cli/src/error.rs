@@ -91,11 +91,6 @@ impl CliError {
         Self::new(Kind::NotFound, "not_found", what)
     }
 
-    /// A name already used where it must be unique (as the server's 409 `duplicate_name`).
-    pub fn duplicate_name(message: impl Into<String>) -> Self {
-        Self::new(Kind::Conflict, "duplicate_name", message)
-    }
-
     pub fn io(what: &str, err: impl fmt::Display) -> Self {
         Self::new(Kind::Failure, "io", format!("{what}: {err}"))
     }

@@ -69,6 +69,8 @@ enum Command {
     Logout,
     /// Show the signed-in account.
     Whoami,
+    /// Change your password (the current one is needed); your other sessions end.
+    Passwd(auth::PasswdArgs),
     /// Families you may see.
     #[command(subcommand)]
     Family(FamilyCommand),
@@ -189,6 +191,7 @@ async fn run(cli: Cli) -> CliResult<()> {
         Command::Login(args) => auth::login(&store, args).await,
         Command::Logout => auth::logout(&store).await,
         Command::Whoami => auth::whoami(&store, format).await,
+        Command::Passwd(args) => auth::passwd(&store, args).await,
         Command::Family(FamilyCommand::List) => family::list(&mut api()?, format).await,
         Command::Family(FamilyCommand::Show { family }) => {
             family::show(&mut api()?, family.as_deref(), format).await

@@ -293,6 +293,7 @@ mod tests {
             birth_year: None,
             birth_date: None,
             phone: None,
+            phones: vec![],
             created_at: Utc::now(),
         }
     }

@@ -11,7 +11,7 @@
 //!
 //! `family`, `name` and `role` are required; the other columns may be left out or empty.
 //! Roles are the API's (`mother`, `grandmother`, `other_caregiver` …) or the words the CLI
-//! knows (妈妈, 奶奶, `grandma` …). The account's role follows the person's: parents for
+//! knows (妈妈, 奶奶, `grandma` …). Several phone numbers of one person are separated by `;`. The account's role follows the person's: parents for
 //! mothers and fathers, `child` for children (10 and up, the server checks), caregivers for
 //! the rest.
 
@@ -191,16 +191,18 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Vec<RosterFamily>, Vec<Stri
                 birth_year
             }
         };
-        let phone = match cell("phone") {
-            "" => None,
-            raw => match phone::normalize(raw, phone::DEFAULT_COUNTRY_CODE) {
-                Ok(_) => Some(raw.to_owned()),
-                Err(e) => {
-                    problem(format!("phone: {e}"));
-                    None
-                }
-            },
-        };
+        // Several numbers of one person are separated by `;`.
+        let mut phones = Vec::new();
+        for raw in cell("phone")
+            .split(';')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+        {
+            match phone::normalize(raw, phone::DEFAULT_COUNTRY_CODE) {
+                Ok(_) => phones.push(raw.to_owned()),
+                Err(e) => problem(format!("phone: {e}")),
+            }
+        }
         let username = match cell("username") {
             "" => None,
             raw => match Username::parse(raw) {
@@ -256,7 +258,8 @@ pub fn parse(text: &str, today: NaiveDate) -> Result<Vec<RosterFamily>, Vec<Stri
                 away_since,
                 birth_year,
                 birth_date,
-                phone,
+                phone: None,
+                phones,
             },
             username,
         };

@@ -229,6 +229,7 @@ mod tests {
                 role: kinthread_shared::AccountRole::Admin,
                 disabled: false,
                 login_locked: false,
+                must_change_password: false,
                 family_id: None,
                 person_id: None,
                 program_ids: vec![],

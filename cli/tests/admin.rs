@@ -19,6 +19,7 @@ mod common;
 use common::{Run, Terminal};
 
 const PROGRAM: &str = "河南留守儿童关爱项目";
+const NEW_PASSWORD: &str = "my own long password";
 
 fn assert_exit(run: &Run, code: i32, stderr_prefix: &str) {
     assert_eq!(run.code, code, "{run:?}");
@@ -164,6 +165,20 @@ async fn a_deployer_sets_up_a_program(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(families_in(&app, &world.admin, &created).await?.len(), 2);
     let (parent, run) = sign_in(&app, "li.mei", &password);
     assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stderr.contains("kinthread passwd"), "{run:?}");
+    // A one-time password: nothing but the change until she chose her own.
+    let run = parent.run(&["reminders"]);
+    assert_exit(&run, 4, "kinthread: password_change_required: ");
+    let run = parent.run_with_stdin(
+        &["passwd", "--password-stdin"],
+        &format!("wrong password\n{NEW_PASSWORD}\n"),
+    );
+    assert_exit(&run, 4, "kinthread: wrong_password: ");
+    let run = parent.run_with_stdin(
+        &["passwd", "--password-stdin"],
+        &format!("{password}\n{NEW_PASSWORD}\n"),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
     // She is reminded of 小雨, whose birth date came with the roster.
     let reminders: Vec<Reminder> = parent.json(&["reminders"]);
     assert!(
@@ -174,6 +189,11 @@ async fn a_deployer_sets_up_a_program(app: TestApp) -> anyhow::Result<()> {
     );
     let persons = parent.ok(&["family", "show"]);
     assert!(persons.contains("2012-06-11"), "{persons}");
+    // The one-time password is spent; her own works.
+    let (_, run) = sign_in(&app, "li.mei", &password);
+    assert_exit(&run, 3, "kinthread: bad_credentials: ");
+    let (_, run) = sign_in(&app, "li.mei", NEW_PASSWORD);
+    assert_eq!(run.code, 0, "{run:?}");
     // The same roster again: its families are in the program already, its usernames taken.
     let run = admin.run(&["admin", "roster", "import", &roster, "--program", PROGRAM]);
     assert_exit(&run, 2, "kinthread: usage: the roster has 5 problems");
@@ -240,6 +260,50 @@ async fn a_deployer_sets_up_a_program(app: TestApp) -> anyhow::Result<()> {
         "--birth-date",
         "2010-02-03",
     ]);
+    // A father comes home and gets a second number; only what is given changes.
+    let person: Value = admin.json(&[
+        "admin",
+        "person",
+        "update",
+        "--family",
+        "张家",
+        "father",
+        "--lives-away",
+        "no",
+        "--phone",
+        "13900139000",
+        "--phone",
+        "447700900123",
+    ]);
+    assert_eq!(person["lives_away"], false);
+    assert_eq!(person["away_location"], "深圳");
+    assert_eq!(
+        person["phones"],
+        serde_json::json!(["+8613900139000", "+447700900123"])
+    );
+    let person: Value = admin.json(&[
+        "admin",
+        "person",
+        "update",
+        "--family",
+        "张家",
+        "张伟",
+        "--where",
+        "",
+        "--no-phones",
+    ]);
+    assert_eq!(person["away_location"], Value::Null);
+    assert_eq!(person["phones"], serde_json::json!([]));
+    let run = admin.run(&["admin", "person", "update", "--family", "张家", "张伟"]);
+    assert_exit(&run, 2, "kinthread: usage: nothing to change");
+    // Withdrawn from the program and enrolled again.
+    let family: Family = admin.json(&["admin", "family", "withdraw", "张家"]);
+    assert_eq!(family.program_id, None);
+    assert_eq!(families_in(&app, &world.admin, &created).await?.len(), 2);
+    let family: Family = admin.json(&["admin", "family", "enrol", "张家", "--program", PROGRAM]);
+    assert_eq!(family.program_id, Some(created.id));
+    let family: Family = admin.json(&["admin", "family", "update", "张家", "--cadence", "14"]);
+    assert_eq!(family.target_cadence_days.days(), 14);
 
     // Names where ids were: the export and the caseload of a program by its name.
     let bundle = admin.path("henan.json");
@@ -289,6 +353,15 @@ async fn a_deployer_sets_up_a_program(app: TestApp) -> anyhow::Result<()> {
     let enabled: User = admin.json(&["admin", "user", "enable", "wang.staff"]);
     assert!(!enabled.disabled);
     let (_, run) = sign_in(&app, "wang.staff", &staff_password);
+    assert_eq!(run.code, 0, "{run:?}");
+    // A forgotten password: a new one-time password, the old one no longer works.
+    let reset: Value = admin.json(&["admin", "user", "reset-password", "wang.staff"]);
+    let reset_password = reset["one_time_password"].as_str().unwrap().to_owned();
+    assert_ne!(reset_password, staff_password);
+    assert_eq!(reset["must_change_password"], true);
+    let (_, run) = sign_in(&app, "wang.staff", &staff_password);
+    assert_exit(&run, 3, "kinthread: bad_credentials: ");
+    let (_, run) = sign_in(&app, "wang.staff", &reset_password);
     assert_eq!(run.code, 0, "{run:?}");
     let unlocked: User = admin.json(&["admin", "user", "unlock", "wang.staff"]);
     assert!(!unlocked.login_locked);

@@ -352,22 +352,27 @@ impl Importer {
     }
 }
 
-/// Persons' E.164 numbers; a number two persons share (a home landline) belongs to neither.
+/// Persons' E.164 numbers, every one of each person (`phones`, and `phone` from a server
+/// that knew only one); a number two persons share (a home landline) belongs to neither.
 /// Stored numbers are E.164 already; normalising them again (a no-op then) keeps a caller
 /// that passes numbers as typed from missing every match.
 fn numbers_of(persons: &[Person], country_code: &str) -> HashMap<String, Holder> {
     let mut numbers = HashMap::new();
     for person in persons {
-        let Some(stored) = &person.phone else {
-            continue;
-        };
-        let number = phone::normalize(stored, country_code)
-            .map(|e164| e164.as_str().to_owned())
-            .unwrap_or_else(|_| stored.clone());
-        numbers
-            .entry(number)
-            .and_modify(|h| *h = Holder::Several)
-            .or_insert(Holder::One(person.id));
+        for stored in person.phones.iter().chain(&person.phone) {
+            let number = phone::normalize(stored, country_code)
+                .map(|e164| e164.as_str().to_owned())
+                .unwrap_or_else(|_| stored.clone());
+            let mine = Holder::One(person.id);
+            numbers
+                .entry(number)
+                .and_modify(|h| {
+                    if *h != mine {
+                        *h = Holder::Several;
+                    }
+                })
+                .or_insert(mine);
+        }
     }
     numbers
 }
@@ -424,6 +429,7 @@ pub(crate) mod tests {
             birth_year: None,
             birth_date: None,
             phone: phone.map(str::to_owned),
+            phones: phone.into_iter().map(str::to_owned).collect(),
             created_at: Utc::now(),
         }
     }
@@ -487,6 +493,27 @@ pub(crate) mod tests {
             Some(ImporterError::OwnerNotInFamily)
         );
         assert!(Importer::new(&persons, persons[0].id, tz, code("+852")).is_ok());
+    }
+
+    #[test]
+    fn every_number_of_a_person_is_matched() {
+        let family = FamilyId::new();
+        let child = person(family, FamilyRole::Child, Some("+8613912345678"));
+        let mut mother = person(family, FamilyRole::Mother, Some("+8613800138000"));
+        // A second SIM from her work abroad, written without `+` in the backup.
+        mother.phones.push("+447700900123".into());
+        let persons = vec![child.clone(), mother.clone()];
+        let importer = Importer::new(
+            &persons,
+            child.id,
+            chrono_tz::Asia::Shanghai,
+            Options::default(),
+        )
+        .unwrap();
+        for number in ["138 0013 8000", "447700900123", "+44 7700 900123"] {
+            let c = contact(importer.map(&call(number, 1, 60)));
+            assert_eq!(c.participants, vec![child.id, mother.id], "{number}");
+        }
     }
 
     #[test]

@@ -24,7 +24,8 @@
 //! #         id: PersonId::new(), family_id, display_name: String::new(), role,
 //! #         lives_away: false, away_location: None, away_since: None, birth_year: None,
 //! #         birth_date: None,
-//! #         phone: phone.map(str::to_owned), created_at: chrono::Utc::now(),
+//! #         phone: phone.map(str::to_owned), phones: phone.into_iter().map(str::to_owned).collect(),
+//! #         created_at: chrono::Utc::now(),
 //! #     }
 //! # }
 //! # let family = FamilyId::new();

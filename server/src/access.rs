@@ -28,6 +28,10 @@ pub enum Action {
     CreateFamily,
     ListFamilies,
     ManageAccounts,
+    /// Give an account a one-time password it must change.
+    ResetPassword,
+    /// Change one's own password (the old one is required).
+    ChangeOwnPassword,
     ReadAuditLog,
     ImportBundle,
     ReadCaseload,
@@ -35,7 +39,10 @@ pub enum Action {
     ReadFamily,
     ChangeFamilySettings,
     ChangeConsent,
+    /// Enrol a family in a program, move it to another or withdraw it.
+    EnrolFamily,
     AddPerson,
+    UpdatePerson,
     ListPersons,
     LogContact,
     ReadContacts,
@@ -66,13 +73,17 @@ impl Action {
         Action::CreateFamily,
         Action::ListFamilies,
         Action::ManageAccounts,
+        Action::ResetPassword,
+        Action::ChangeOwnPassword,
         Action::ReadAuditLog,
         Action::ImportBundle,
         Action::ReadCaseload,
         Action::ReadFamily,
         Action::ChangeFamilySettings,
         Action::ChangeConsent,
+        Action::EnrolFamily,
         Action::AddPerson,
+        Action::UpdatePerson,
         Action::ListPersons,
         Action::LogContact,
         Action::ReadContacts,
@@ -99,6 +110,8 @@ impl Action {
             Action::CreateFamily => "create families",
             Action::ListFamilies => "list families",
             Action::ManageAccounts => "manage accounts",
+            Action::ResetPassword => "reset passwords: that is for admins",
+            Action::ChangeOwnPassword => "change this password",
             Action::ReadAuditLog => "read the audit log",
             Action::ImportBundle => "import bundles",
             Action::ReadCaseload => "read the caseload: it is for program staff and admins",
@@ -107,7 +120,11 @@ impl Action {
                 "change this family (guardians may change only its consent)"
             }
             Action::ChangeConsent => "change this family's consent",
+            Action::EnrolFamily => "enrol, move or withdraw families: that is for admins",
             Action::AddPerson => "add persons to a family",
+            Action::UpdatePerson => {
+                "change a family's persons: that is for admins (staff read reports and record follow-ups)"
+            }
             Action::ListPersons => "list this family's persons",
             Action::LogContact => "log contacts: staff read reports and record follow-ups",
             Action::ReadContacts => "read this family's contacts",
@@ -213,9 +230,18 @@ pub fn rule(role: AccountRole, action: Action) -> Rule {
         | Action::ReadAuditLog
         | Action::ImportBundle
         | Action::ChangeFamilySettings
-        | Action::AddPerson => match role {
+        | Action::ResetPassword
+        | Action::EnrolFamily
+        | Action::AddPerson
+        // Staff read reports and record follow-ups (SPEC section 2): who a family's persons
+        // are, their roles and numbers, is the installation's record, kept by admins.
+        | Action::UpdatePerson => match role {
             Admin => Allow,
             Staff | Parent | Caregiver | Child => Deny,
+        },
+        // Every account owns its password.
+        Action::ChangeOwnPassword => match role {
+            Admin | Staff | Parent | Caregiver | Child => Allow,
         },
         Action::ListPrograms | Action::ReadProgram | Action::ReadCaseload => match role {
             Admin => Allow,
@@ -538,6 +564,11 @@ mod tests {
             ],
         ),
         (Action::ManageAccounts, [Allow, Deny, Deny, Deny, Deny]),
+        (Action::ResetPassword, [Allow, Deny, Deny, Deny, Deny]),
+        (
+            Action::ChangeOwnPassword,
+            [Allow, Allow, Allow, Allow, Allow],
+        ),
         (Action::ReadAuditLog, [Allow, Deny, Deny, Deny, Deny]),
         (Action::ImportBundle, [Allow, Deny, Deny, Deny, Deny]),
         (
@@ -550,7 +581,9 @@ mod tests {
             [Allow, Deny, Deny, Deny, Deny],
         ),
         (Action::ChangeConsent, [Allow, Deny, Allow, Allow, Deny]),
+        (Action::EnrolFamily, [Allow, Deny, Deny, Deny, Deny]),
         (Action::AddPerson, [Allow, Deny, Deny, Deny, Deny]),
+        (Action::UpdatePerson, [Allow, Deny, Deny, Deny, Deny]),
         (Action::ListPersons, [Allow, Allow, Allow, Allow, Allow]),
         (
             Action::LogContact,

@@ -113,6 +113,10 @@ pub struct Claims {
     #[serde(default)]
     pub iat_ms: i64,
     pub exp: i64,
+    /// Issued to an account that must change its password first: such a token reaches only
+    /// [`SignedIn`] handlers (change the password, read oneself, sign out).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pwc: bool,
 }
 
 /// Signs and checks access tokens.
@@ -140,7 +144,8 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue(&self, user: &AuthUser) -> Result<String, ApiError> {
+    /// An access token for `user`; `must_change_password` limits it to changing the password.
+    pub fn issue(&self, user: &AuthUser, must_change_password: bool) -> Result<String, ApiError> {
         let issued = Utc::now();
         let now = issued.timestamp();
         let claims = Claims {
@@ -151,6 +156,7 @@ impl TokenKeys {
             iat: now,
             iat_ms: issued.timestamp_millis(),
             exp: now + self.access_ttl_seconds,
+            pwc: must_change_password,
         };
         jsonwebtoken::encode(
             &Header::new(jsonwebtoken::Algorithm::HS256),
@@ -186,22 +192,57 @@ impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
+    /// A valid token of an account in good standing that need not change its password.
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<crate::app::AppState>>().cloned();
-        let claims = state
-            .as_ref()
-            .ok_or_else(|| ApiError::internal("application state is not configured"))
-            .and_then(|state| authenticate(req, &state.tokens));
+        let signed_in = signed_in(req);
         Box::pin(async move {
-            let (state, claims) = (state.ok_or(ApiError::Unauthenticated("no state"))?, claims?);
-            state.standings.check(&state.db, &claims).await?;
-            Ok(AuthUser {
-                id: claims.sub,
-                role: claims.role,
-                family_id: claims.fam,
-                person_id: claims.per,
-            })
+            let claims = signed_in.await?;
+            if claims.pwc {
+                return Err(ApiError::PasswordChangeRequired);
+            }
+            Ok(AuthUser::of(&claims))
         })
+    }
+}
+
+impl AuthUser {
+    fn of(claims: &Claims) -> Self {
+        AuthUser {
+            id: claims.sub,
+            role: claims.role,
+            family_id: claims.fam,
+            person_id: claims.per,
+        }
+    }
+}
+
+/// Any valid token of an account in good standing, including one that must change its
+/// password before anything else: for the few handlers such an account may reach (changing
+/// the password, reading itself, signing out). Every other handler takes [`AuthUser`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignedIn(pub AuthUser);
+
+impl FromRequest for SignedIn {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let signed_in = signed_in(req);
+        Box::pin(async move { Ok(SignedIn(AuthUser::of(&signed_in.await?))) })
+    }
+}
+
+/// The claims of the request's bearer token, once its account's standing was checked.
+fn signed_in(req: &HttpRequest) -> impl Future<Output = Result<Claims, ApiError>> + use<> {
+    let state = req.app_data::<web::Data<crate::app::AppState>>().cloned();
+    let claims = state
+        .as_ref()
+        .ok_or_else(|| ApiError::internal("application state is not configured"))
+        .and_then(|state| authenticate(req, &state.tokens));
+    async move {
+        let (state, claims) = (state.ok_or(ApiError::Unauthenticated("no state"))?, claims?);
+        state.standings.check(&state.db, &claims).await?;
+        Ok(claims)
     }
 }
 
@@ -289,6 +330,23 @@ pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A one-time password an admin hands over: 16 characters (about 79 bits) from an alphabet
+/// without look-alikes (no `i`, `l`, `o`, `0`, `1`), in groups of four to read out on a phone.
+pub fn one_time_password() -> String {
+    use rand::Rng as _;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    let mut password = String::with_capacity(19);
+    for i in 0..16 {
+        if i > 0 && i % 4 == 0 {
+            password.push('-');
+        }
+        let pick = rng.random_range(0..ALPHABET.len());
+        password.push(char::from(ALPHABET.get(pick).copied().unwrap_or(b'a')));
+    }
+    password
 }
 
 /// Refresh tokens are stored only as their SHA-256, so a copy of the database cannot sign in.

@@ -54,10 +54,19 @@ pub enum ApiError {
     BadCredentials,
     #[error("you may not {0}")]
     Forbidden(String),
+    #[error(
+        "this account must change its password first: POST /api/v1/me/password with the one-time password as old_password"
+    )]
+    PasswordChangeRequired,
+    #[error("the old password is wrong")]
+    WrongPassword,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(String),
+    /// A name already taken where names must differ (families of one program, programs).
+    #[error("{0}")]
+    DuplicateName(String),
     #[error("the client id was used before for a different {0}; the first record is unchanged")]
     IdempotencyConflict(&'static str),
     #[error("content type must be application/json")]
@@ -102,8 +111,11 @@ impl ApiError {
             ApiError::Unauthenticated(_) => "unauthenticated",
             ApiError::BadCredentials => "bad_credentials",
             ApiError::Forbidden(_) => "forbidden",
+            ApiError::PasswordChangeRequired => "password_change_required",
+            ApiError::WrongPassword => "wrong_password",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::DuplicateName(_) => "duplicate_name",
             ApiError::IdempotencyConflict(_) => "idempotency_conflict",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
@@ -146,9 +158,13 @@ impl ResponseError for ApiError {
             | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthenticated(_) | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::PasswordChangeRequired | ApiError::WrongPassword => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::NotFound(_) | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::IdempotencyConflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_)
+            | ApiError::DuplicateName(_)
+            | ApiError::IdempotencyConflict(_) => StatusCode::CONFLICT,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,

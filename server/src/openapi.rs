@@ -7,7 +7,8 @@
 //! read off the operation itself, so it cannot drift from the extractors: a bad path id (400
 //! `invalid_path`, 404 when it names nothing), a bad query (400 `invalid_query`), a bad body
 //! (400 `invalid_body`, 413, 415, 422 for a NUL character), a missing or bad token (401) on
-//! every route with `security`, and 503 `unavailable` with `Retry-After` on every route, since
+//! every route with `security` (and 403 `password_change_required` on those an account with a
+//! one-time password may not reach yet), and 503 `unavailable` with `Retry-After` on every route, since
 //! any of them can meet a database outage. An annotation that declares one of these statuses
 //! itself keeps its own description.
 
@@ -68,6 +69,10 @@ const UNAUTHENTICATED: &str = "Unauthenticated";
 const PAYLOAD_TOO_LARGE: &str = "PayloadTooLarge";
 const UNSUPPORTED_MEDIA_TYPE: &str = "UnsupportedMediaType";
 const UNAVAILABLE: &str = "Unavailable";
+
+/// The operations (handlers taking `auth::SignedIn`) that an account which must change its
+/// password may reach.
+const PASSWORD_CHANGE_REACHES: [&str; 3] = ["change_password", "me", "logout"];
 
 /// Declares on every operation the statuses its shape makes possible (see the module doc).
 struct SharedErrors;
@@ -133,6 +138,20 @@ fn add_shared_errors(operation: &mut Operation) {
     }
     if secured {
         add("401", shared(UNAUTHENTICATED));
+        let reachable = operation
+            .operation_id
+            .as_deref()
+            .is_some_and(|id| PASSWORD_CHANGE_REACHES.contains(&id));
+        if !reachable {
+            add(
+                "403",
+                error_response(
+                    "`password_change_required`: the account signed in with a one-time \
+                     password and must change it first (`POST /api/v1/me/password`)",
+                )
+                .into(),
+            );
+        }
     }
     if path {
         add(

@@ -44,7 +44,18 @@ diesel::table! {
         away_since -> Nullable<Text>,
         birth_year -> Nullable<Integer>,
         birth_date -> Nullable<Text>,
-        phone_e164 -> Nullable<Text>,
+        // `phone_e164` is left out: the numbers live in `person_phones` (migration
+        // 2026-12-07-000201), the column stays empty.
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    person_phones (family_id, person_id, phone_e164) {
+        family_id -> Text,
+        person_id -> Text,
+        phone_e164 -> Text,
+        position -> Integer,
         created_at -> BigInt,
     }
 }
@@ -62,6 +73,7 @@ diesel::table! {
         created_at -> BigInt,
         tokens_valid_after -> BigInt,
         login_locked -> Bool,
+        must_change_password -> Bool,
     }
 }
 

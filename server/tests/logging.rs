@@ -19,6 +19,10 @@ const WRONG_PASSWORD: &str = "wrong-body-password-5d1e";
 const QUERY_TOKEN: &str = "query-token-8c2f41";
 const QUERY_PASSWORD: &str = "query-password-7a9b03";
 const URL_PASSWORD: &str = "url-password-3e6d58";
+const NEW_PASSWORD: &str = "a new passphrase 41c7e9";
+/// A person's numbers as sent, and their digits as stored.
+const PHONES: [&str; 3] = ["447700900123", "+86 139 1234 5678", "14155550199"];
+const PHONE_DIGITS: [&str; 3] = ["7700900123", "13912345678", "4155550199"];
 
 fn command(db: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kinthread-server"));
@@ -121,7 +125,7 @@ async fn secrets_stay_out_and_ids_are_quoted(db: &str, break_programs: impl FnOn
     )
     .await;
     assert_eq!(status, 200, "{login}");
-    let token = login["access_token"].as_str().unwrap().to_owned();
+    let mut token = login["access_token"].as_str().unwrap().to_owned();
 
     // A token in the query string, as some clients send it.
     let (_, generated, _) = answer(
@@ -161,6 +165,55 @@ async fn secrets_stay_out_and_ids_are_quoted(db: &str, break_programs: impl FnOn
     .await;
     assert_eq!(id.len(), 32, "replaced: {id:?}");
 
+    // A person's numbers, on creation and in a change, and a password change.
+    let (status, _, family) = answer(
+        client
+            .post(format!("{base}/families"))
+            .bearer_auth(&token)
+            .json(&json!({"display_name": "Wang"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{family}");
+    let persons = format!("{base}/families/{}/persons", family["id"].as_str().unwrap());
+    let (status, _, person) = answer(
+        client
+            .post(&persons)
+            .bearer_auth(&token)
+            .json(&json!({"display_name": "Mother", "role": "mother",
+                          "phone": PHONES[0], "phones": [PHONES[1]]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{person}");
+    let (status, _, changed) = answer(
+        client
+            .patch(format!("{persons}/{}", person["id"].as_str().unwrap()))
+            .bearer_auth(&token)
+            .json(&json!({"phones": [PHONES[2], PHONES[0], "10086"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422, "a service number: {changed}");
+    let (status, _, changed) = answer(
+        client
+            .post(format!("{base}/me/password"))
+            .bearer_auth(&token)
+            .json(&json!({"old_password": PASSWORD, "new_password": NEW_PASSWORD}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+    token = changed["access_token"].as_str().unwrap().to_owned();
+
     // An internal error: the body says only that, and the request id to quote.
     break_programs();
     let (status, id, body) = answer(
@@ -199,8 +252,13 @@ async fn secrets_stay_out_and_ids_are_quoted(db: &str, break_programs: impl FnOn
         QUERY_TOKEN,
         QUERY_PASSWORD,
         URL_PASSWORD,
+        NEW_PASSWORD,
         token.as_str(),
-    ] {
+    ]
+    .into_iter()
+    .chain(PHONES)
+    .chain(PHONE_DIGITS)
+    {
         assert!(!log.contains(secret), "`{secret}` is in the log:\n{log}");
     }
     // The access log names the query's parameters, not their values.

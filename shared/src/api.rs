@@ -131,10 +131,35 @@ pub struct User {
     /// unlocks it (its tokens keep working).
     #[serde(default)]
     pub login_locked: bool,
+    /// An admin reset the password: the account signs in with the one-time password, and
+    /// until it changes it (`POST /me/password`) its tokens are refused everywhere else with
+    /// 403 `password_change_required`.
+    #[serde(default)]
+    pub must_change_password: bool,
     pub family_id: Option<FamilyId>,
     pub person_id: Option<PersonId>,
     pub program_ids: Vec<ProgramId>,
     pub created_at: DateTime<Utc>,
+}
+
+/// Changing one's own password: the old one is required. Every session of the account ends;
+/// the answer carries a new token pair for this one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub old_password: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 10, max_length = 1024))]
+    pub new_password: String,
+}
+
+/// An admin's password reset: the one-time password is shown here once and never again; the
+/// account must change it at its next sign-in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PasswordReset {
+    pub user: User,
+    pub one_time_password: String,
 }
 
 // ---- programs, families, persons ---------------------------------------------------------------
@@ -211,6 +236,10 @@ pub struct NewFamily {
     pub target_cadence_days: Option<TargetCadence>,
     #[serde(default)]
     pub consent: Consent,
+    /// A family of the same name in the same program is refused (409 `duplicate_name`)
+    /// unless this is `true`.
+    #[serde(default)]
+    pub allow_duplicate: bool,
 }
 
 /// A change to a family; absent fields stay as they are.
@@ -227,6 +256,19 @@ pub struct FamilyUpdate {
     pub target_cadence_days: Option<TargetCadence>,
     #[serde(default)]
     pub consent: Option<Consent>,
+    /// Admins: enrol the family in a program, move it to another (the program's staff then
+    /// reach it, the old program's no longer) or withdraw it (`null`).
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Uuid))]
+    pub program_id: Option<Option<ProgramId>>,
+    /// A rename or move onto a name another family of the program has is refused (409
+    /// `duplicate_name`) unless this is `true`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_duplicate: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -265,6 +307,76 @@ pub struct NewPerson {
     /// Any common spelling; stored normalised to E.164 (default country +86).
     #[serde(default)]
     pub phone: Option<String>,
+    /// More numbers (a second SIM, a work phone), spelt like `phone`; `phone`, where given,
+    /// comes first.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 10))]
+    pub phones: Vec<String>,
+}
+
+/// A change to a person (admins); absent fields stay as they are, `null` clears an optional
+/// one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PersonUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<FamilyRole>,
+    /// `false` when a parent came home.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lives_away: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub away_location: Option<Option<String>>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub away_since: Option<Option<NaiveDate>>,
+    /// Without `birth_date`: the year alone. With it, they must agree.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i32>, minimum = 1900))]
+    pub birth_year: Option<Option<i32>>,
+    /// `YYYY-MM-DD`; a date alone also sets `birth_year`.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub birth_date: Option<Option<NaiveDate>>,
+    /// Every number of the person, replacing the stored list (`[]` or `null` clears it),
+    /// spelt as on creation.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<String>>, max_items = 10))]
+    pub phones: Option<Option<Vec<String>>>,
+}
+
+/// Reads a field where `null` means "clear it" (`Some(None)`) and absence, through
+/// `#[serde(default)]`, "leave it" (`None`).
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -280,8 +392,12 @@ pub struct Person {
     pub birth_year: Option<i32>,
     /// `YYYY-MM-DD`, where known.
     pub birth_date: Option<NaiveDate>,
-    /// E.164; shown to the family and admins only.
+    /// E.164, the first of `phones`; shown to the family and admins only.
     pub phone: Option<String>,
+    /// Every number of the person, E.164, in the order given; shown to the family and admins
+    /// only.
+    #[serde(default)]
+    pub phones: Vec<String>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -152,9 +152,24 @@ pub struct BundlePerson {
     /// Left out when unknown, so bundles written before it existed still read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birth_date: Option<NaiveDate>,
-    /// E.164; absent when withheld.
+    /// E.164, the first of `phones`; absent when withheld.
     pub phone: Option<String>,
+    /// Every number, E.164, in order (`phone` is the first); left out when there is at most
+    /// one, so bundles written before persons had several still read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phones: Vec<String>,
     pub created_at: DateTime<Utc>,
+}
+
+impl BundlePerson {
+    /// Every number of the person: `phones`, else `phone`.
+    pub fn all_phones(&self) -> Vec<String> {
+        if self.phones.is_empty() {
+            self.phone.iter().cloned().collect()
+        } else {
+            self.phones.clone()
+        }
+    }
 }
 
 /// The stored depth result, as computed when the contact was recorded (or last rescored).
@@ -474,13 +489,35 @@ impl Bundle {
                 }
                 // Stored numbers are E.164 as the server normalises them; anything else could
                 // never match an imported call.
-                if let Some(phone) = &person.phone
-                    && crate::phone::normalize(phone, crate::phone::DEFAULT_COUNTRY_CODE)
+                let not_e164 = |phone: &String| {
+                    crate::phone::normalize(phone, crate::phone::DEFAULT_COUNTRY_CODE)
                         .map_or(true, |e164| e164.as_str() != phone)
-                {
+                };
+                if person.phone.as_ref().is_some_and(not_e164) {
                     problem(
                         at(&format!("persons[{i}].phone")),
                         "must be a number in E.164 form",
+                    );
+                }
+                for (j, phone) in person.phones.iter().enumerate() {
+                    if not_e164(phone) {
+                        problem(
+                            at(&format!("persons[{i}].phones[{j}]")),
+                            "must be a number in E.164 form",
+                        );
+                    }
+                }
+                if !person.phones.is_empty() && person.phone.as_ref() != person.phones.first() {
+                    problem(
+                        at(&format!("persons[{i}].phone")),
+                        "must be the first of phones",
+                    );
+                }
+                let distinct: HashSet<&String> = person.phones.iter().collect();
+                if distinct.len() != person.phones.len() {
+                    problem(
+                        at(&format!("persons[{i}].phones")),
+                        "a number appears twice",
                     );
                 }
             }

@@ -9,6 +9,8 @@
 
 use std::fmt;
 
+pub mod countries;
+
 /// China, where most families live; configurable where numbers are read.
 pub const DEFAULT_COUNTRY_CODE: &str = "86";
 
@@ -97,6 +99,13 @@ pub enum PhoneError {
 /// (`,` `;` `p` `w`), and for China: bare 11-digit mobiles, the trunk `0` of
 /// landlines (`010-1234-5678` → `+861012345678`), `86` typed without `+`, and
 /// carrier IP-dialling prefixes (`17951 138...`).
+///
+/// A number written with its country code but without `+` or `00` (`447700900123`,
+/// `14155550123`, `85291234567`) is read as international when it does not fit the default
+/// country's own numbering and its digits start with a country calling code followed by a
+/// national number of a length that country uses ([`countries`]). Where both readings fit,
+/// the default country's wins: with `86`, `13105550123` is a Chinese mobile, not Los Angeles
+/// (`+1 310 ...` must then be written with `+` or `001`).
 pub fn normalize(raw: &str, default_country_code: &str) -> Result<E164, PhoneError> {
     let country = default_country_code.trim_start_matches('+');
     // Country codes are prefix-free: "8" and "860".."869" do not exist, and
@@ -226,10 +235,45 @@ fn international(digits: &str) -> Result<E164, PhoneError> {
     Ok(E164(format!("+{digits}")))
 }
 
+/// Digits written without `+` that start with a country calling code and go on with a
+/// national number of a length that country uses: `447700900123` is `+447700900123`.
+/// North American numbers must also have the plan's shape (area code and exchange starting
+/// 2-9), so Chinese service numbers starting `10`, `11` and `12...` of other lengths never pass.
+fn with_country_code(digits: &str) -> Option<E164> {
+    let (code, lengths) = countries::split(digits)?;
+    let national = digits.get(code.len()..)?;
+    if code == "86" {
+        return china(national);
+    }
+    let total = digits.len();
+    let nanp_shape = |n: &str| {
+        let starts_2_to_9 = |i: usize| {
+            n.as_bytes()
+                .get(i)
+                .is_some_and(|d| (b'2'..=b'9').contains(d))
+        };
+        starts_2_to_9(0) && starts_2_to_9(3)
+    };
+    let fits = lengths.contains(&national.len())
+        && (7..=15).contains(&total)
+        && (code != "1" || nanp_shape(national));
+    fits.then(|| E164(format!("+{digits}")))
+}
+
 /// A number dialled without an international prefix.
 fn national(digits: &str, country: &str) -> Result<E164, PhoneError> {
     if country == "86" {
         return china_national(digits);
+    }
+    // A number that is too long or short for the default country but is a whole number of
+    // another, country code first, was written without its `+`.
+    if !digits.starts_with('0') {
+        let fits_home = countries::split(country)
+            .filter(|(code, _)| *code == country)
+            .is_none_or(|(_, lengths)| lengths.contains(&digits.len()));
+        if !fits_home && let Some(number) = with_country_code(digits) {
+            return Ok(number);
+        }
     }
     let national = digits.strip_prefix('0').unwrap_or(digits);
     if national.len() <= 6 {
@@ -262,6 +306,13 @@ fn china_national(digits: &str) -> Result<E164, PhoneError> {
         return china(rest).ok_or(PhoneError::Invalid);
     }
     if is_china_mobile(digits) {
+        // 14155550123 has a Chinese mobile's shape but no Chinese mobile starts 141: it is
+        // San Francisco written without its `+`.
+        if !is_allocated_china_mobile(digits)
+            && let Some(number) = with_country_code(digits)
+        {
+            return Ok(number);
+        }
         return Ok(E164(format!("+86{digits}")));
     }
     if let Some(rest) = digits.strip_prefix("86")
@@ -275,6 +326,13 @@ fn china_national(digits: &str) -> Result<E164, PhoneError> {
     }
     if digits.len() <= 6 {
         return Err(PhoneError::ShortCode);
+    }
+    // Nothing Chinese is this long and shaped like this: another country's number, its
+    // country code written without `+` (`447700900123`, `85291234567`, `12125550123`).
+    if digits.len() >= 9
+        && let Some(number) = with_country_code(digits)
+    {
+        return Ok(number);
     }
     // 10xxx, 11x, 12xxx (10086, 12306, 1069... SMS gateways) are service numbers;
     // mobiles start 13-19 and were handled above.
@@ -303,6 +361,22 @@ fn is_china_mobile(digits: &str) -> bool {
         && bytes.iter().all(u8::is_ascii_digit)
         && bytes.first() == Some(&b'1')
         && bytes.get(1).is_some_and(|d| (b'3'..=b'9').contains(d))
+}
+
+/// The mobile segments allocated in China (13x, 145-149, 150-153, 155-159, 162, 165-167,
+/// 170-178, 18x, 190-193, 195-199); 140-144 are 13-digit machine numbers.
+fn is_allocated_china_mobile(digits: &str) -> bool {
+    let second = digits.as_bytes().get(1).copied().unwrap_or(0);
+    let third = digits.as_bytes().get(2).copied().unwrap_or(0);
+    match second {
+        b'3' | b'8' => true,
+        b'4' => (b'5'..=b'9').contains(&third),
+        b'5' => third != b'4',
+        b'6' => matches!(third, b'2' | b'5' | b'6' | b'7'),
+        b'7' => third != b'9',
+        b'9' => third != b'4',
+        _ => false,
+    }
 }
 
 /// Area codes: 10 and 2x have two digits and 8-digit subscriber numbers;
@@ -418,6 +492,109 @@ mod tests {
             .map(|(raw, want)| format!("{raw:?}: want {want}, got {}", ok(raw)))
             .collect();
         assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn numbers_written_with_their_country_code_but_no_plus() {
+        let cases: &[(&str, &str, &str)] = &[
+            // (default country, as written, E.164)
+            ("86", "447700900123", "+447700900123"),
+            ("86", "14155550123", "+14155550123"),
+            ("86", "12125550123", "+12125550123"),
+            ("86", "8613812345678", "+8613812345678"),
+            ("86", "85291234567", "+85291234567"),
+            ("86", "85361234567", "+85361234567"),
+            ("86", "886912345678", "+886912345678"),
+            ("86", "819012345678", "+819012345678"),
+            ("86", "821012345678", "+821012345678"),
+            ("86", "6591234567", "+6591234567"),
+            ("86", "79161234567", "+79161234567"),
+            ("86", "4915123456789", "+4915123456789"),
+            ("86", "33612345678", "+33612345678"),
+            ("86", "971501234567", "+971501234567"),
+            ("86", "2348031234567", "+2348031234567"),
+            ("86", "61412345678", "+61412345678"),
+            // Both readings fit: the default country's wins.
+            ("86", "13105550123", "+8613105550123"),
+            ("86", "14512345678", "+8614512345678"),
+            // Still Chinese service numbers and local numbers.
+            ("86", "10086", "error: ShortCode"),
+            ("86", "1069012345678901", "error: ShortCode"),
+            ("86", "87654321", "error: MissingAreaCode"),
+            // Another default country.
+            ("44", "14155550123", "+14155550123"),
+            ("44", "447700900123", "+447700900123"),
+            ("44", "7700900123", "+447700900123"),
+            ("44", "07700 900123", "+447700900123"),
+            ("44", "8613812345678", "+8613812345678"),
+            ("1", "4155550123", "+14155550123"),
+            ("1", "14155550123", "+14155550123"),
+            ("1", "447700900123", "+447700900123"),
+            ("852", "91234567", "+85291234567"),
+            ("852", "8613812345678", "+8613812345678"),
+        ];
+        let failures: Vec<String> = cases
+            .iter()
+            .filter_map(|(country, raw, want)| {
+                let got = match normalize(raw, country) {
+                    Ok(n) => n.as_str().to_owned(),
+                    Err(e) => format!("error: {e:?}"),
+                };
+                (got != *want).then(|| format!("{country} {raw:?}: want {want}, got {got}"))
+            })
+            .collect();
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// A national number of `length` digits for `code` that is no service number anywhere:
+    /// starting 2, then the digits 3-9 round (North American shape included).
+    fn national_number(length: usize) -> String {
+        std::iter::once('2')
+            .chain("3456789".chars().cycle())
+            .take(length)
+            .collect()
+    }
+
+    #[test]
+    fn every_country_code_reads_with_plus_with_00_and_without() {
+        for (code, lengths) in countries::all() {
+            if code == "86" {
+                continue;
+            }
+            for length in lengths {
+                let digits = format!("{code}{}", national_number(length));
+                let want = format!("+{digits}");
+                for written in [
+                    format!("+{digits}"),
+                    format!("00{digits}"),
+                    format!("+{code} {}", national_number(length)),
+                ] {
+                    assert_eq!(
+                        normalize(&written, "86").map(|n| n.as_str().to_owned()),
+                        Ok(want.clone()),
+                        "{written}"
+                    );
+                }
+                // Without the `+`: long enough not to be a Chinese local number.
+                if digits.len() >= 9 {
+                    assert_eq!(
+                        normalize(&digits, "86").map(|n| n.as_str().to_owned()),
+                        Ok(want.clone()),
+                        "{digits} with default 86"
+                    );
+                }
+                // With another default country, where that country's own reading does not fit.
+                let home_fits =
+                    countries::split("44").is_some_and(|(_, uk)| uk.contains(&digits.len()));
+                if !home_fits && digits.len() >= 7 {
+                    assert_eq!(
+                        normalize(&digits, "44").map(|n| n.as_str().to_owned()),
+                        Ok(want.clone()),
+                        "{digits} with default 44"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

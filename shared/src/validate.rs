@@ -15,8 +15,20 @@ use crate::model::{ContactKind, ContactStatus};
 pub const MAX_CALL_SECONDS: i64 = 24 * 60 * 60;
 /// The longest visit: a year at home.
 pub const MAX_VISIT_DAYS: i64 = 366;
-/// How far ahead of the server's clock a phone's clock may run.
+/// How far ahead of the server's clock a phone's clock may run: a time later than this is a
+/// typing mistake or a phone set to the wrong day, and is refused with a message that says
+/// the allowance ([`future_message`]). Generous, because a phone set to the wrong time zone
+/// by hand reports its wrong local time with its real offset.
 pub const MAX_CLOCK_SKEW: Duration = Duration::hours(24);
+
+/// The refusal of a time past [`MAX_CLOCK_SKEW`].
+pub fn future_message() -> String {
+    format!(
+        "must not be in the future: at most {} hours ahead of the server's clock (the \
+         allowance for a phone's clock running fast)",
+        MAX_CLOCK_SKEW.num_hours()
+    )
+}
 /// Notes and text bodies longer than this are refused (about ten pages).
 pub const MAX_CONTENT_CHARS: usize = 20_000;
 pub const MAX_PARTICIPANTS: usize = 20;
@@ -96,7 +108,7 @@ pub fn check_new_contact(
         problems.add("started_at", "must be in the year 2000 or later");
     }
     if started > now + MAX_CLOCK_SKEW {
-        problems.add("started_at", "must not be in the future");
+        problems.add("started_at", future_message());
     }
 
     match contact.kind {
@@ -118,6 +130,13 @@ pub fn check_new_contact(
                 (ContactStatus::Completed, None) => problems.add(
                     "duration_seconds",
                     "a completed call needs its duration in seconds",
+                ),
+                // As the phone-backup import reads a call log: a call of 0 s rang out, and
+                // is missed (or declined), never completed.
+                (ContactStatus::Completed, Some(0)) => problems.add(
+                    "duration_seconds",
+                    "a completed call lasts at least a second; a call nobody talked on is \
+                     missed or declined (send that status), as imports record it",
                 ),
                 _ => {}
             }
@@ -146,8 +165,11 @@ pub fn check_new_contact(
                     "visits have an end time, not a duration",
                 );
             }
+            // A visit still going on has no end yet: it is logged now and ended later by an
+            // amendment. Until then it counts as contact at its start only
+            // ([`crate::model::counted_span`]), so a visit nobody ends cannot hide a gap.
             match contact.ended_at {
-                None => problems.add("ended_at", "a visit needs its end"),
+                None => {}
                 Some(end) => {
                     let end = end.with_timezone(&Utc);
                     if end <= started {
@@ -156,7 +178,7 @@ pub fn check_new_contact(
                         problems.add("ended_at", "a visit of more than a year is implausible");
                     }
                     if end > now + MAX_CLOCK_SKEW {
-                        problems.add("ended_at", "must not be in the future");
+                        problems.add("ended_at", future_message());
                     }
                 }
             }
@@ -189,7 +211,7 @@ pub fn check_new_checkin(
         problems.add("observed_at", "must be in the year 2000 or later");
     }
     if observed > now + MAX_CLOCK_SKEW {
-        problems.add("observed_at", "must not be in the future");
+        problems.add("observed_at", future_message());
     }
     for (field, value) in [
         ("health", &checkin.health),
@@ -296,6 +318,39 @@ fn check_child_words(problems: &mut Problems, words: Option<&str>) {
             format!("at most {MAX_CHILD_WORDS_CHARS} characters"),
         );
     }
+}
+
+/// The most phone numbers one person may have.
+pub const MAX_PHONES_PER_PERSON: usize = 10;
+
+/// Normalises a person's numbers, each given with the field it came from (`phone`,
+/// `phones[1]`), with the default country code `86` ([`crate::phone::normalize`]): every one
+/// must be a personal phone number, none may be given twice (after normalisation), and there
+/// may be at most [`MAX_PHONES_PER_PERSON`]. The messages never repeat the number.
+pub fn check_phones<'a>(
+    numbers: impl IntoIterator<Item = (String, &'a str)>,
+) -> Result<Vec<String>, Vec<FieldError>> {
+    let mut problems = Problems::default();
+    let mut normalised: Vec<String> = Vec::new();
+    let mut count = 0;
+    for (field, raw) in numbers {
+        count += 1;
+        match crate::phone::normalize(raw, crate::phone::DEFAULT_COUNTRY_CODE) {
+            Err(e) => problems.add(&field, e.to_string()),
+            Ok(number) if normalised.iter().any(|n| n == number.as_str()) => {
+                problems.add(&field, "the same number is given twice")
+            }
+            Ok(number) => normalised.push(number.as_str().to_owned()),
+        }
+    }
+    if count > MAX_PHONES_PER_PERSON {
+        problems.add(
+            "phones",
+            format!("at most {MAX_PHONES_PER_PERSON} numbers per person"),
+        );
+    }
+    problems.finish()?;
+    Ok(normalised)
 }
 
 /// Checks a display name or similar required text.
@@ -428,10 +483,16 @@ mod tests {
                 "duration_seconds",
             ),
             (
-                "visit without end",
+                "completed call of no seconds",
+                |c, _| c.duration_seconds = Some(0),
+                "duration_seconds",
+            ),
+            (
+                "visit ending after the clock-skew allowance",
                 |c, _| {
                     c.kind = ContactKind::Visit;
-                    c.duration_seconds = None
+                    c.duration_seconds = None;
+                    c.ended_at = Some(at("2026-03-03T00:00:01Z"))
                 },
                 "ended_at",
             ),
@@ -458,6 +519,42 @@ mod tests {
                 got.iter().any(|f| f == field),
                 "{name}: expected {field}, got {got:?}"
             );
+        }
+    }
+
+    #[test]
+    fn times_ahead_of_the_server_only_within_the_allowance_and_said_so() {
+        let (mother, child) = (person(), person());
+        let family: HashSet<_> = [mother, child].into();
+        let now = at("2026-03-02T00:00:00Z").with_timezone(&Utc);
+        let mut contact = call(mother, child);
+        contact.started_at = (now + MAX_CLOCK_SKEW).fixed_offset();
+        assert_eq!(check_new_contact(&contact, &family, now), Ok(()));
+        contact.started_at = (now + MAX_CLOCK_SKEW + Duration::seconds(1)).fixed_offset();
+        let problems = check_new_contact(&contact, &family, now).unwrap_err();
+        assert!(
+            problems[0].message.contains("at most 24 hours ahead"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn an_ongoing_visit_and_unanswered_calls_of_no_seconds() {
+        let (mother, child) = (person(), person());
+        let family: HashSet<_> = [mother, child].into();
+        let now = at("2026-03-02T00:00:00Z").with_timezone(&Utc);
+        // Home three days ago, still there: no end yet.
+        let mut visit = call(mother, child);
+        visit.kind = ContactKind::Visit;
+        visit.duration_seconds = None;
+        visit.started_at = at("2026-02-27T09:00:00+08:00");
+        assert_eq!(check_new_contact(&visit, &family, now), Ok(()));
+        // A call that rang out: missed or declined with 0 s, like an import makes it.
+        for status in [ContactStatus::Missed, ContactStatus::Declined] {
+            let mut rang_out = call(mother, child);
+            rang_out.status = Some(status);
+            rang_out.duration_seconds = Some(0);
+            assert_eq!(check_new_contact(&rang_out, &family, now), Ok(()));
         }
     }
 
@@ -496,6 +593,48 @@ mod tests {
             fields(check_new_checkin(&checkin, &children, now)),
             vec!["mood", "child_id"]
         );
+    }
+
+    #[test]
+    fn phones_are_normalised_distinct_and_few() {
+        let given = |numbers: &[&'static str]| {
+            numbers
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (format!("phones[{i}]"), *n))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            check_phones(given(&["138 0013 8000", "447700900123"])),
+            Ok(vec![
+                "+8613800138000".to_owned(),
+                "+447700900123".to_owned()
+            ])
+        );
+        let fields = |numbers: &[&'static str]| {
+            check_phones(given(numbers))
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.field)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            fields(&["13800138000", "+86 138 0013 8000", "10086"]),
+            vec!["phones[1]", "phones[2]"]
+        );
+        let many: Vec<String> = (0..11).map(|i| format!("1380013800{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let problems = check_phones(
+            many.iter()
+                .enumerate()
+                .map(|(i, n)| (format!("phones[{i}]"), *n)),
+        )
+        .err()
+        .unwrap_or_default();
+        assert_eq!(problems.len(), 1 + 1, "{problems:?}");
+        assert!(problems.iter().any(|p| p.field == "phones"));
+        assert!(check_phones(Vec::new()).is_ok_and(|v| v.is_empty()));
     }
 
     #[test]

@@ -191,8 +191,78 @@ async fn a_deleted_accounts_token_stores_nothing(app: TestApp) -> anyhow::Result
     Ok(())
 }
 
+/// Two server copies on one database: what one copy changes of an account (disabling it,
+/// a password change ending its sessions) the other refuses within the standing's time to
+/// live, though it had read and cached the account's good standing just before.
+async fn another_server_copy_refuses_within_the_standing_ttl(app: TestApp) -> anyhow::Result<()> {
+    use kinthread_server::auth::STANDING_TTL;
+    use std::time::{Duration, Instant};
+
+    let world = World::build(&app).await?;
+    let other = app.another_copy().await?;
+    let parent = user_id_of(&app, &world, "parent-f").await?;
+    let contacts_f = format!("/api/v1/families/{}/contacts", world.f.id);
+    let contacts_g = format!("/api/v1/families/{}/contacts", world.g.id);
+    // The other copy accepts both tokens (the shared signing secret) and caches their standing.
+    let _: Page<Contact> = other.get_ok(&contacts_f, &world.parent_f).await?;
+    let _: Page<Contact> = other.get_ok(&contacts_g, &world.parent_g).await?;
+
+    let (status, _) = patch(&app, &world.admin, &parent, json!({"disabled": true})).await?;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .post(
+            "/api/v1/me/password",
+            Some(&world.parent_g),
+            &json!({"old_password": PASSWORD, "new_password": "another long passphrase"}),
+        )
+        .await?;
+    assert_eq!(status, 200);
+    let changed = Instant::now();
+    assert_eq!(
+        app.get(&contacts_f, &world.parent_f).await?.0,
+        401,
+        "this copy at once"
+    );
+    assert_eq!(
+        app.get(&contacts_g, &world.parent_g).await?.0,
+        401,
+        "this copy at once"
+    );
+
+    let mut refused = [false, false];
+    while refused != [true, true] {
+        assert!(
+            changed.elapsed() <= STANDING_TTL + Duration::from_secs(1),
+            "the other copy still accepts after {:?}: {refused:?}",
+            changed.elapsed()
+        );
+        let checks = [
+            (&contacts_f, &world.parent_f, &world.f),
+            (&contacts_g, &world.parent_g, &world.g),
+        ];
+        for (i, (path, token, family)) in checks.into_iter().enumerate() {
+            if refused[i] {
+                continue;
+            }
+            let (status, _) = other
+                .post(
+                    path,
+                    Some(token),
+                    &call(family.mother, family.child, 1, None),
+                )
+                .await?;
+            assert!(status == 201 || status == 401, "{status}");
+            refused[i] = status == 401;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(other);
+    Ok(())
+}
+
 engine_tests!(
     a_disabled_account_is_refused_at_once,
+    another_server_copy_refuses_within_the_standing_ttl,
     account_changes_are_checked,
     a_deleted_accounts_token_stores_nothing,
 );

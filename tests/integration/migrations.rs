@@ -121,6 +121,91 @@ fn round_trip(engine: Engine) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[derive(QueryableByName)]
+struct Number {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    phone: Option<String>,
+}
+
+fn numbers(conn: &mut DbConnection, sql: &str) -> anyhow::Result<Vec<Option<String>>> {
+    let rows: Vec<Number> = match conn {
+        DbConnection::Sqlite(lite) => diesel::sql_query(sql).load(lite)?,
+        DbConnection::Postgres(pg) => diesel::sql_query(sql).load(pg)?,
+    };
+    Ok(rows.into_iter().map(|r| r.phone).collect())
+}
+
+/// The migration to several numbers per person moves each stored number into
+/// `person_phones`, and its down puts it back.
+fn phones_move_with_the_migration(engine: Engine) -> anyhow::Result<()> {
+    let Some(database) = TestDatabase::new(engine)? else {
+        return Ok(());
+    };
+    let db = Db::connect(&DatabaseUrl::parse(database.url())?, 2)?;
+    let mut conn = db.write_conn()?;
+    loop {
+        let version = run_next_migration(&mut conn)?.expect("the phones migration exists");
+        if version.contains("000200") {
+            break;
+        }
+    }
+    conn.batch_execute(
+        "INSERT INTO families (id, display_name, time_zone, guardian_consent,
+             share_notes_with_staff, child_feedback_visible_to_parents, created_at, updated_at)
+         VALUES ('f', 'Wang', 'Asia/Shanghai', TRUE, FALSE, FALSE, 1, 1);
+         INSERT INTO persons (family_id, id, display_name, role, lives_away, phone_e164, created_at)
+         VALUES ('f', 'm', 'Mother', 'mother', TRUE, '+8613800138000', 1),
+                ('f', 'c', 'Child', 'child', FALSE, NULL, 1);",
+    )?;
+    let version = run_next_migration(&mut conn)?.unwrap_or_default();
+    assert!(version.contains("000201"), "{version}");
+    assert_eq!(
+        numbers(
+            &mut conn,
+            "SELECT phone_e164 AS phone FROM person_phones WHERE family_id = 'f' AND person_id = 'm'"
+        )?,
+        vec![Some("+8613800138000".to_owned())]
+    );
+    assert_eq!(
+        numbers(
+            &mut conn,
+            "SELECT phone_e164 AS phone FROM person_phones WHERE person_id = 'c'"
+        )?,
+        Vec::<Option<String>>::new()
+    );
+    assert_eq!(
+        numbers(
+            &mut conn,
+            "SELECT phone_e164 AS phone FROM persons ORDER BY id"
+        )?,
+        vec![None, None]
+    );
+    // A second number, then down: the first goes back to the person.
+    conn.batch_execute(
+        "INSERT INTO person_phones (family_id, person_id, phone_e164, position, created_at)
+         VALUES ('f', 'm', '+447700900123', 1, 2)",
+    )?;
+    revert_last_migration(&mut conn)?;
+    assert_eq!(
+        numbers(
+            &mut conn,
+            "SELECT phone_e164 AS phone FROM persons WHERE id = 'm'"
+        )?,
+        vec![Some("+8613800138000".to_owned())]
+    );
+    Ok(())
+}
+
+#[test]
+fn phones_move_with_the_migration_sqlite() -> anyhow::Result<()> {
+    phones_move_with_the_migration(Engine::Sqlite)
+}
+
+#[test]
+fn phones_move_with_the_migration_postgres() -> anyhow::Result<()> {
+    phones_move_with_the_migration(Engine::Postgres)
+}
+
 #[test]
 fn migrations_round_trip_sqlite() -> anyhow::Result<()> {
     round_trip(Engine::Sqlite)

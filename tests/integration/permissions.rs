@@ -38,6 +38,16 @@ fn family_endpoints(world: &World, contact: &Contact) -> Vec<Endpoint> {
             format!("/api/v1/families/{f}/persons"),
             Some(json!({"display_name": "X", "role": "sibling"})),
         ),
+        endpoint(
+            Method::PATCH,
+            format!("/api/v1/families/{f}/persons/{}", world.f.child),
+            Some(json!({"display_name": "X"})),
+        ),
+        endpoint(
+            Method::PATCH,
+            format!("/api/v1/families/{f}"),
+            Some(json!({"program_id": null})),
+        ),
         endpoint(Method::GET, format!("/api/v1/families/{f}/contacts"), None),
         endpoint(
             Method::POST,
@@ -107,6 +117,21 @@ fn admin_endpoints(world: &World) -> Vec<Endpoint> {
             Some(json!({"display_name": "X", "role": "sibling"})),
         ),
         endpoint(Method::GET, "/api/v1/audit".into(), None),
+        endpoint(
+            Method::PATCH,
+            format!("/api/v1/families/{}/persons/{}", world.f.id, world.f.mother),
+            Some(json!({"lives_away": false})),
+        ),
+        endpoint(
+            Method::PATCH,
+            format!("/api/v1/families/{}", world.f.id),
+            Some(json!({"program_id": world.program_b})),
+        ),
+        endpoint(
+            Method::POST,
+            format!("/api/v1/users/{}/password-reset", uuid::Uuid::now_v7()),
+            Some(json!({})),
+        ),
         endpoint(
             Method::POST,
             "/api/v1/bundles".into(),

@@ -57,6 +57,8 @@ pub enum TestDatabase {
         schema: String,
         url: String,
     },
+    /// The database of another server copy, which owns it and removes it.
+    Shared { url: String },
 }
 
 impl TestDatabase {
@@ -98,7 +100,9 @@ impl TestDatabase {
 
     pub fn url(&self) -> &str {
         match self {
-            TestDatabase::Sqlite { url, .. } | TestDatabase::Postgres { url, .. } => url,
+            TestDatabase::Sqlite { url, .. }
+            | TestDatabase::Postgres { url, .. }
+            | TestDatabase::Shared { url } => url,
         }
     }
 }
@@ -142,6 +146,16 @@ impl TestApp {
             return Ok(None);
         };
         Self::start(db, 4, tweak).await.map(Some)
+    }
+
+    /// A second server copy on this one's database, as behind a load balancer: its own
+    /// pool, caches and login throttle, the same records and signing secret. Drop it before
+    /// `self`, which owns the database.
+    pub async fn another_copy(&self) -> anyhow::Result<Self> {
+        let shared = TestDatabase::Shared {
+            url: self.db_url.clone(),
+        };
+        Self::start(shared, 4, |_| {}).await
     }
 
     /// The server on a database prepared beforehand (benchmarks fill it first).

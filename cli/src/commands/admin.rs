@@ -8,7 +8,8 @@
 
 use clap::{Args, Subcommand};
 use kinthread_shared::api::{
-    Consent, Family, NewFamily, NewPerson, NewProgram, NewUser, Program, User, UserUpdate,
+    Consent, Family, FamilyUpdate, NewFamily, NewPerson, NewProgram, NewUser, PasswordReset,
+    Person, PersonUpdate, Program, User, UserUpdate,
 };
 use kinthread_shared::{AccountRole, FamilyRole, ProgramId, TargetCadence, TimeZoneName};
 use serde::Serialize;
@@ -63,6 +64,37 @@ pub enum FamilyAdmin {
         #[arg(long)]
         program: Option<String>,
     },
+    /// Enrol a family in a program, or move it to another: that program's staff reach it,
+    /// the old program's no longer.
+    Enrol {
+        /// The family (id or name).
+        family: String,
+        /// The program (id or name).
+        #[arg(long)]
+        program: String,
+        /// Even if a family of that program has the same name.
+        #[arg(long)]
+        allow_duplicate: bool,
+    },
+    /// Withdraw a family from its program.
+    Withdraw {
+        /// The family (id or name).
+        family: String,
+    },
+    /// Rename a family, or change its time zone or target.
+    Update {
+        /// The family (id or name).
+        family: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_parser = parse_time_zone)]
+        time_zone: Option<TimeZoneName>,
+        #[arg(long, value_parser = parse_cadence)]
+        cadence: Option<TargetCadence>,
+        /// Even if a family of its program has the new name.
+        #[arg(long)]
+        allow_duplicate: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -94,6 +126,42 @@ pub struct NewFamilyArgs {
 pub enum PersonAdmin {
     /// Add a person to a family.
     Add(NewPersonArgs),
+    /// Change a person: only what is given changes (a mother came home: --lives-away no).
+    Update(PersonUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PersonUpdateArgs {
+    /// The family (id or name).
+    #[arg(long)]
+    pub family: String,
+    /// The person: id, name, or a role only one person has.
+    pub person: String,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long, value_parser = parse_family_role)]
+    pub role: Option<FamilyRole>,
+    /// yes or no.
+    #[arg(long, value_parser = parse_yes_no)]
+    pub lives_away: Option<bool>,
+    /// Where they live when away; an empty value clears it.
+    #[arg(long = "where")]
+    pub away_location: Option<String>,
+    /// Away since (YYYY-MM-DD); an empty value clears it.
+    #[arg(long, value_parser = parse_optional_date)]
+    pub since: Option<Option<chrono::NaiveDate>>,
+    /// Year of birth; an empty value clears it.
+    #[arg(long, value_parser = parse_optional_year)]
+    pub birth_year: Option<Option<i32>>,
+    /// Date of birth (YYYY-MM-DD); an empty value clears it.
+    #[arg(long, value_parser = parse_optional_date)]
+    pub birth_date: Option<Option<chrono::NaiveDate>>,
+    /// The person's phone numbers, replacing the stored ones; repeat for several.
+    #[arg(long = "phone", conflicts_with = "no_phones")]
+    pub phones: Vec<String>,
+    /// Remove every phone number of the person.
+    #[arg(long)]
+    pub no_phones: bool,
 }
 
 #[derive(Debug, Args)]
@@ -122,9 +190,10 @@ pub struct NewPersonArgs {
     /// Children: date of birth (YYYY-MM-DD), for birthday reminders.
     #[arg(long)]
     pub birth_date: Option<chrono::NaiveDate>,
-    /// Phone number, any common spelling (stored as E.164; +86 assumed without a country).
-    #[arg(long)]
-    pub phone: Option<String>,
+    /// Phone number, any common spelling (stored as E.164; +86 assumed without a country);
+    /// repeat for several.
+    #[arg(long = "phone")]
+    pub phones: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,6 +209,9 @@ pub enum UserAdmin {
     Enable { user: String },
     /// Unlock an account locked after too many wrong passwords.
     Unlock { user: String },
+    /// Reset an account's password: a one-time password, printed once, that must be changed
+    /// at the next sign-in (`kinthread passwd`); the account's sessions end.
+    ResetPassword { user: String },
     /// Set the programs of a staff account (replaces the list).
     Programs {
         user: String,
@@ -190,6 +262,34 @@ pub fn parse_family_role(text: &str) -> Result<FamilyRole, String> {
     text.trim()
         .parse()
         .map_err(|e: kinthread_shared::UnknownVariant| e.to_string())
+}
+
+fn parse_yes_no(text: &str) -> Result<bool, String> {
+    match text.trim().to_lowercase().as_str() {
+        "yes" | "y" | "true" | "1" | "是" => Ok(true),
+        "no" | "n" | "false" | "0" | "否" => Ok(false),
+        _ => Err(format!("`{text}` is not yes or no")),
+    }
+}
+
+fn parse_optional_date(text: &str) -> Result<Option<chrono::NaiveDate>, String> {
+    match text.trim() {
+        "" => Ok(None),
+        date => date
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)")),
+    }
+}
+
+fn parse_optional_year(text: &str) -> Result<Option<i32>, String> {
+    match text.trim() {
+        "" => Ok(None),
+        year => year
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("`{text}` is not a year")),
+    }
 }
 
 fn parse_account_role(text: &str) -> Result<AccountRole, String> {
@@ -258,17 +358,8 @@ pub async fn program(api: &mut Api, command: ProgramCommand, format: Format) -> 
             let programs = resolve::all_programs(api).await?;
             output::emit(format, &programs_table(&programs), &programs)
         }
+        // The server refuses a name another program has (409 `duplicate_name`).
         ProgramCommand::Create { name, cadence } => {
-            let programs = resolve::all_programs(api).await?;
-            if let Some(existing) = programs
-                .iter()
-                .find(|p| p.name.trim().to_lowercase() == name.trim().to_lowercase())
-            {
-                return Err(CliError::duplicate_name(format!(
-                    "a program called `{}` exists already ({})",
-                    existing.name, existing.id
-                )));
-            }
             let created: Program = api
                 .post(
                     "/programs",
@@ -310,6 +401,78 @@ pub async fn run(api: &mut Api, command: AdminCommand, format: Format) -> CliRes
                 &families,
             )
         }
+        AdminCommand::Family(FamilyAdmin::Enrol {
+            family,
+            program,
+            allow_duplicate,
+        }) => {
+            let program = resolve::program(api, &program).await?.id;
+            let change = FamilyUpdate {
+                program_id: Some(Some(program)),
+                allow_duplicate,
+                ..FamilyUpdate::default()
+            };
+            update_family(api, &family, &change, format).await
+        }
+        AdminCommand::Family(FamilyAdmin::Withdraw { family }) => {
+            let change = FamilyUpdate {
+                program_id: Some(None),
+                ..FamilyUpdate::default()
+            };
+            update_family(api, &family, &change, format).await
+        }
+        AdminCommand::Family(FamilyAdmin::Update {
+            family,
+            name,
+            time_zone,
+            cadence,
+            allow_duplicate,
+        }) => {
+            let change = FamilyUpdate {
+                display_name: name,
+                time_zone,
+                target_cadence_days: cadence,
+                allow_duplicate,
+                ..FamilyUpdate::default()
+            };
+            update_family(api, &family, &change, format).await
+        }
+        AdminCommand::Person(PersonAdmin::Update(args)) => {
+            let family = resolve::family(api, Some(&args.family)).await?;
+            let people = resolve::persons(api, family.id).await?;
+            let person = resolve::person(&people, &args.person)?.id;
+            let change = PersonUpdate {
+                display_name: args.name,
+                role: args.role,
+                lives_away: args.lives_away,
+                away_location: args
+                    .away_location
+                    .map(|w| Some(w.trim().to_owned()).filter(|w| !w.is_empty())),
+                away_since: args.since,
+                birth_year: args.birth_year,
+                birth_date: args.birth_date,
+                phones: if args.no_phones {
+                    Some(None)
+                } else if args.phones.is_empty() {
+                    None
+                } else {
+                    Some(Some(args.phones))
+                },
+            };
+            if change == PersonUpdate::default() {
+                return Err(CliError::usage(
+                    "nothing to change: give --name, --role, --lives-away, --where, --since, \
+                     --birth-year, --birth-date, --phone or --no-phones",
+                ));
+            }
+            let changed: Person = api
+                .patch(
+                    &format!("/families/{}/persons/{person}", family.id),
+                    &change,
+                )
+                .await?;
+            output::emit(format, &person_table(&family, &changed), &changed)
+        }
         AdminCommand::Person(PersonAdmin::Add(args)) => {
             let family = resolve::family(api, Some(&args.family)).await?;
             let person: kinthread_shared::api::Person = api
@@ -323,46 +486,70 @@ pub async fn run(api: &mut Api, command: AdminCommand, format: Format) -> CliRes
                         away_since: args.since,
                         birth_year: args.birth_year,
                         birth_date: args.birth_date,
-                        phone: args.phone,
+                        phone: None,
+                        phones: args.phones,
                     },
                 )
                 .await?;
-            let mut table = Table::new(&["family", "name", "role", "born", "id"]);
-            table.push(vec![
-                family.display_name.clone(),
-                person.display_name.clone(),
-                person.role.to_string(),
-                person
-                    .birth_date
-                    .map(|d| d.to_string())
-                    .or(person.birth_year.map(|y| y.to_string()))
-                    .unwrap_or_default(),
-                person.id.to_string(),
-            ]);
-            output::emit(format, &table, &person)
+            output::emit(format, &person_table(&family, &person), &person)
         }
         AdminCommand::User(command) => user(api, command, format).await,
         AdminCommand::Roster(command) => crate::commands::roster::run(api, command, format).await,
     }
 }
 
-/// Creates a family, refusing a name another family of its program has unless
-/// `allow_duplicate`.
+fn person_table(family: &Family, person: &Person) -> Table {
+    let mut table = Table::new(&[
+        "family",
+        "name",
+        "role",
+        "lives_away",
+        "where",
+        "born",
+        "phones",
+        "id",
+    ]);
+    table.push(vec![
+        family.display_name.clone(),
+        person.display_name.clone(),
+        person.role.to_string(),
+        yes_no(person.lives_away),
+        person.away_location.clone().unwrap_or_default(),
+        person
+            .birth_date
+            .map(|d| d.to_string())
+            .or(person.birth_year.map(|y| y.to_string()))
+            .unwrap_or_default(),
+        person.phones.join(" "),
+        person.id.to_string(),
+    ]);
+    table
+}
+
+async fn update_family(
+    api: &mut Api,
+    family: &str,
+    change: &FamilyUpdate,
+    format: Format,
+) -> CliResult<()> {
+    let family = resolve::family(api, Some(family)).await?;
+    let changed: Family = api
+        .patch(&format!("/families/{}", family.id), change)
+        .await?;
+    output::emit(
+        format,
+        &crate::commands::family::families_table(std::slice::from_ref(&changed)),
+        &changed,
+    )
+}
+
+/// Creates a family; the server refuses a name another family of its program has (409
+/// `duplicate_name`) unless `allow_duplicate`.
 pub async fn create_family(api: &mut Api, args: NewFamilyArgs) -> CliResult<Family> {
     let program = match args.program.as_deref() {
         Some(program) => Some(resolve::program(api, program).await?.id),
         None => None,
     };
-    if !args.allow_duplicate && program.is_some() {
-        let families = resolve::all_families(api).await?;
-        if let Some(existing) = same_name(&families, program, &args.name) {
-            return Err(CliError::duplicate_name(format!(
-                "the program has a family called `{}` already ({}); add --allow-duplicate to \
-                 create another",
-                existing.display_name, existing.id
-            )));
-        }
-    }
     api.post(
         "/families",
         &NewFamily {
@@ -375,6 +562,7 @@ pub async fn create_family(api: &mut Api, args: NewFamilyArgs) -> CliResult<Fami
                 share_notes_with_staff: args.share_notes,
                 child_feedback_visible_to_parents: false,
             },
+            allow_duplicate: args.allow_duplicate,
         },
     )
     .await
@@ -432,6 +620,38 @@ fn yes_no(value: bool) -> String {
     if value { "yes" } else { "no" }.to_owned()
 }
 
+fn print_created(created: &CreatedAccount, format: Format) -> CliResult<()> {
+    let mut table = Table::new(&["username", "role", "password", "!id"]);
+    table.push(vec![
+        created.user.username.clone(),
+        created.user.role.to_string(),
+        created
+            .one_time_password
+            .clone()
+            .unwrap_or_else(|| "(as given)".to_owned()),
+        created.user.id.to_string(),
+    ]);
+    if created.one_time_password.is_some() && format == Format::Table {
+        eprintln!(
+            "kinthread: the one-time password is shown this once: hand it over now; it must \
+             be changed at the first sign-in (kinthread passwd)"
+        );
+    }
+    output::emit(format, &table, created)
+}
+
+/// The server's password reset: a one-time password the account must change at its next
+/// sign-in.
+pub async fn reset_password(api: &mut Api, account: &User) -> CliResult<PasswordReset> {
+    api.request(
+        reqwest::Method::POST,
+        &format!("/users/{}/password-reset", account.id),
+        &[],
+        None,
+    )
+    .await
+}
+
 async fn program_ids(api: &mut Api, given: &[String]) -> CliResult<Vec<ProgramId>> {
     let mut ids = Vec::new();
     for program in given {
@@ -445,25 +665,21 @@ async fn user(api: &mut Api, command: UserAdmin, format: Format) -> CliResult<()
     let (who, change) = match command {
         UserAdmin::Create(args) => {
             let created = create_user(api, args).await?;
-            let mut table = Table::new(&["username", "role", "password", "!id"]);
-            table.push(vec![
-                created.user.username.clone(),
-                created.user.role.to_string(),
-                created
-                    .one_time_password
-                    .clone()
-                    .unwrap_or_else(|| "(as given)".to_owned()),
-                created.user.id.to_string(),
-            ]);
-            if created.one_time_password.is_some() {
-                eprintln!("kinthread: the password is shown this once: hand it over now");
-            }
-            return output::emit(format, &table, &created);
+            return print_created(&created, format);
         }
         UserAdmin::List => {
             let users: Vec<User> = resolve::all_pages(api, "/users").await?;
             let programs = resolve::all_programs(api).await?;
             return output::emit(format, &users_table(&users, &programs), &users);
+        }
+        UserAdmin::ResetPassword { user } => {
+            let account = resolve::user(api, &user).await?;
+            let reset = reset_password(api, &account).await?;
+            let created = CreatedAccount {
+                user: reset.user,
+                one_time_password: Some(reset.one_time_password),
+            };
+            return print_created(&created, format);
         }
         UserAdmin::Disable { user } => update(
             user,
@@ -526,15 +742,16 @@ pub async fn create_user(api: &mut Api, args: NewUserArgs) -> CliResult<CreatedA
         }
     };
     let program_ids = program_ids(api, &args.programs).await?;
-    let (password, one_time_password) = if args.password_stdin {
+    // Without a password given, the account is made with a random one nobody sees, then
+    // reset: the server's one-time password must be changed at the first sign-in.
+    let (password, given) = if args.password_stdin {
         let mut line = String::new();
         std::io::stdin()
             .read_line(&mut line)
             .map_err(|e| CliError::io("reading the password from standard input", e))?;
-        (line.trim_end_matches(['\r', '\n']).to_owned(), None)
+        (line.trim_end_matches(['\r', '\n']).to_owned(), true)
     } else {
-        let made = one_time_password();
-        (made.clone(), Some(made))
+        (one_time_password(), false)
     };
     let user: User = api
         .post(
@@ -550,9 +767,16 @@ pub async fn create_user(api: &mut Api, args: NewUserArgs) -> CliResult<CreatedA
             },
         )
         .await?;
+    if given {
+        return Ok(CreatedAccount {
+            user,
+            one_time_password: None,
+        });
+    }
+    let reset = reset_password(api, &user).await?;
     Ok(CreatedAccount {
-        user,
-        one_time_password,
+        user: reset.user,
+        one_time_password: Some(reset.one_time_password),
     })
 }
 

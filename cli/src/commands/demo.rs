@@ -149,6 +149,7 @@ fn new_person(p: &sample::SamplePerson) -> NewPerson {
         birth_year: p.birth_year,
         birth_date: None,
         phone: None,
+        phones: vec![],
     }
 }
 
@@ -173,6 +174,7 @@ async fn load_family(
                     share_notes_with_staff: sample.share_notes_with_staff,
                     child_feedback_visible_to_parents: false,
                 },
+                allow_duplicate: false,
             },
         )
         .await?;

@@ -4,7 +4,9 @@
 //!
 //! Everything is checked before anything is created: the file itself, then against the
 //! server (the program, family names already in it, usernames already taken, child accounts'
-//! ages). `--dry-run` stops there and prints what would be created. The import is not one
+//! ages). `--dry-run` stops there and prints what would be created. Each account is made with
+//! a random password nobody sees and then reset, so the one-time password printed is the
+//! server's, which must be changed at the first sign-in. The import is not one
 //! transaction: should the server fail half-way, what was created is printed (with its
 //! passwords) before the error, and a second run of the same file refuses the families it
 //! finds in the program already (or creates them again with `--allow-duplicate`).
@@ -18,7 +20,7 @@ use kinthread_shared::{AccountRole, FamilyId, PersonId, UserId};
 use serde::Serialize;
 
 use crate::client::Api;
-use crate::commands::admin::{one_time_password, same_name};
+use crate::commands::admin::{one_time_password, reset_password, same_name};
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format, Table};
 use crate::resolve;
@@ -133,7 +135,8 @@ pub async fn run(api: &mut Api, command: RosterCommand, format: Format) -> CliRe
     outcome?;
     if format == Format::Table {
         eprintln!(
-            "kinthread: the passwords above are shown this once: hand each to its person now"
+            "kinthread: the passwords above are shown this once: hand each to its person now; \
+             each must be changed at the first sign-in (kinthread passwd)"
         );
     }
     Ok(())
@@ -276,6 +279,7 @@ async fn create(
                         share_notes_with_staff: args.share_notes,
                         child_feedback_visible_to_parents: false,
                     },
+                    allow_duplicate: args.allow_duplicate,
                 },
             )
             .await?;
@@ -301,13 +305,14 @@ async fn create(
             let Some(username) = &entry.username else {
                 continue;
             };
-            let password = one_time_password();
+            // Made with a random password nobody sees, then reset: the server's one-time
+            // password must be changed at the first sign-in.
             let user: User = api
                 .post(
                     "/users",
                     &NewUser {
                         username: username.clone(),
-                        password: password.clone(),
+                        password: one_time_password(),
                         role: entry.account_role(),
                         display_name: Some(person.display_name.clone()),
                         family_id: Some(created.id),
@@ -316,15 +321,16 @@ async fn create(
                     },
                 )
                 .await?;
+            let reset = reset_password(api, &user).await?;
             if let Some(last) = report
                 .families
                 .last_mut()
                 .and_then(|f| f.persons.last_mut())
             {
-                last.username = Some(user.username);
-                last.user_id = Some(user.id);
-                last.account_role = Some(user.role);
-                last.one_time_password = Some(password);
+                last.username = Some(reset.user.username);
+                last.user_id = Some(reset.user.id);
+                last.account_role = Some(reset.user.role);
+                last.one_time_password = Some(reset.one_time_password);
             }
         }
     }

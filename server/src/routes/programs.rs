@@ -18,10 +18,11 @@ fn check_new_program(new: &NewProgram) -> Result<(), ApiError> {
     check_name("name", &new.name, 200).map_err(|e| ApiError::Validation(vec![e]))
 }
 
-/// Creates a program (admins only).
+/// Creates a program (admins only); program names are unique.
 #[utoipa::path(post, path = "/api/v1/programs", tag = "programs", request_body = NewProgram,
     responses((status = 201, body = Program, description = "created"),
         (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
+        (status = 409, body = ErrorBody, description = "`duplicate_name`: a program of that name exists"),
         (status = 422, body = ErrorBody, description = "`validation_failed`: the name is empty or too long")),
     security(("bearer" = [])))]
 #[post("/programs")]
@@ -36,6 +37,11 @@ pub async fn create_program(
     let program = state
         .db
         .write(move |conn| {
+            if store::programs::name_taken(conn, new.name.trim(), None)? {
+                return Err(ApiError::DuplicateName(
+                    "a program of that name exists already".into(),
+                ));
+            }
             let program = store::programs::insert(conn, &new)?;
             store::audit::record(
                 conn,

@@ -2,20 +2,51 @@
 
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{Datelike, Utc};
-use kinthread_shared::api::{ErrorBody, FieldError, NewUser, Page, User, UserUpdate};
+use kinthread_shared::api::{
+    ErrorBody, FieldError, NewUser, Page, PasswordReset, User, UserUpdate,
+};
 use kinthread_shared::validate::check_name;
 use kinthread_shared::{AccountRole, FamilyRole, UserId, Username};
 
 use super::{PageQuery, id_cursor, next_cursor};
 use crate::access::{self, Action};
 use crate::app::AppState;
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, one_time_password};
 use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::store;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// The length rule of every password an account chooses (creation and change alike).
+pub fn check_password(field: &str, password: &str) -> Result<(), FieldError> {
+    let chars = password.chars().count();
+    let message = if chars < MIN_PASSWORD_CHARS {
+        format!("must be at least {MIN_PASSWORD_CHARS} characters")
+    } else if chars > MAX_PASSWORD_CHARS {
+        format!("must be at most {MAX_PASSWORD_CHARS} characters")
+    } else {
+        return Ok(());
+    };
+    Err(FieldError {
+        field: field.to_owned(),
+        message,
+    })
+}
+
+/// Whether an account of `account` role may speak for a person of `person` role: parents
+/// for mothers and fathers, caregivers for the caring relatives (an older sibling too),
+/// children for children; staff and admins for nobody.
+pub fn account_fits_person(account: AccountRole, person: FamilyRole) -> bool {
+    match account {
+        AccountRole::Parent => person.is_parent(),
+        AccountRole::Caregiver => person.is_caregiver() || person == FamilyRole::Sibling,
+        AccountRole::Child => person == FamilyRole::Child,
+        AccountRole::Staff | AccountRole::Admin => false,
+    }
+}
 
 /// Checks a new account against the records it points at.
 pub fn check_new_user(conn: &mut DbConnection, new: &NewUser) -> Result<(), ApiError> {
@@ -29,11 +60,8 @@ pub fn check_new_user(conn: &mut DbConnection, new: &NewUser) -> Result<(), ApiE
     if let Err(bad) = Username::parse(&new.username) {
         problem("username", &bad.to_string());
     }
-    let password_chars = new.password.chars().count();
-    if password_chars < MIN_PASSWORD_CHARS {
-        problem("password", "must be at least 10 characters");
-    } else if password_chars > 1024 {
-        problem("password", "must be at most 1024 characters");
+    if let Err(bad) = check_password("password", &new.password) {
+        problem(&bad.field, &bad.message);
     }
     if new.role.is_family_member() {
         if !new.program_ids.is_empty() {
@@ -44,15 +72,7 @@ pub fn check_new_user(conn: &mut DbConnection, new: &NewUser) -> Result<(), ApiE
                 match store::persons::get(conn, family, person_id)? {
                     None => problem("person_id", "is not a person of that family"),
                     Some(person) => {
-                        let fits = match new.role {
-                            AccountRole::Parent => person.role.is_parent(),
-                            AccountRole::Caregiver => {
-                                person.role.is_caregiver() || person.role == FamilyRole::Sibling
-                            }
-                            AccountRole::Child => person.role == FamilyRole::Child,
-                            _ => false,
-                        };
-                        if !fits {
+                        if !account_fits_person(new.role, person.role) {
                             problem("role", "does not fit the person's role in the family");
                         }
                         if new.role == AccountRole::Child {
@@ -244,6 +264,63 @@ pub async fn update_user(
         state.logins.succeeded(&updated.username, None);
     }
     Ok(web::Json(updated))
+}
+
+/// Resets an account's password (admins only): the answer shows a random one-time password,
+/// once; the account signs in with it and must then choose its own (`POST /me/password`)
+/// before anything else. Every session of the account ends at once, and a lockout after
+/// wrong passwords is lifted. Audited (never the password).
+#[utoipa::path(post, path = "/api/v1/users/{user_id}/password-reset", tag = "accounts",
+    params(("user_id" = String, Path, format = Uuid)),
+    responses((status = 200, body = PasswordReset, description = "the one-time password, shown only here"),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such account"),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: an admin's own account (change it with `POST /me/password`)")),
+    security(("bearer" = [])))]
+#[post("/users/{user_id}/password-reset")]
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<UserId>,
+) -> Result<web::Json<PasswordReset>, ApiError> {
+    access::require(&user, Action::ResetPassword)?;
+    let id = path.into_inner();
+    if id == user.id {
+        return Err(ApiError::validation(
+            "user_id",
+            "change your own password with POST /api/v1/me/password",
+        ));
+    }
+    let one_time_password = one_time_password();
+    let passwords = state.passwords.clone();
+    let password = one_time_password.clone();
+    let hash = web::block(move || passwords.hash(&password))
+        .await
+        .map_err(ApiError::internal)??;
+    let account = state
+        .db
+        .write(move |conn| {
+            let before = store::users::get(conn, id)?.ok_or(ApiError::NotFound("account"))?;
+            store::users::set_password(conn, id, &hash, true, Utc::now())?;
+            store::audit::record(
+                conn,
+                Some(&user),
+                "user.password_reset",
+                before.user.family_id,
+                Some(&format!(
+                    "{id}: one-time password issued, must_change_password false -> true, sessions ended{}",
+                    if before.login_locked { ", login_locked true -> false" } else { "" }
+                )),
+            )?;
+            store::users::get(conn, id)?.ok_or(ApiError::NotFound("account"))
+        })
+        .await?;
+    state.standings.forget(id);
+    state.logins.succeeded(&account.user.username, None);
+    Ok(web::Json(PasswordReset {
+        user: account.user,
+        one_time_password,
+    }))
 }
 
 /// What the audit says changed of an account, e.g. `disabled false -> true`.

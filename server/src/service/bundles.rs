@@ -101,6 +101,11 @@ pub fn export_family(
             } else {
                 p.phone
             },
+            phones: if hides(Withheld::Phones) || p.phones.len() < 2 {
+                Vec::new()
+            } else {
+                p.phones
+            },
             created_at: p.created_at,
         })
         .collect();
@@ -450,14 +455,19 @@ pub fn import_family(
                 away_since: person.away_since.map(|d| d.to_string()),
                 birth_year: person.birth_year,
                 birth_date: person.birth_date.map(|d| d.to_string()),
-                phone_e164: person.phone.clone(),
                 created_at: to_millis(person.created_at),
             };
+            let phones = person.all_phones();
             match stored_persons.get(&row.id) {
-                Some(stored) if *stored == row => existing.persons += 1,
+                Some(stored)
+                    if *stored == row && persons::phones_of(conn, family_id, row.id)? == phones =>
+                {
+                    existing.persons += 1
+                }
                 Some(_) => return Err(conflict(family_id, "person", row.id)),
                 None => {
                     persons::insert_row(conn, &row)?;
+                    persons::set_phones(conn, family_id, row.id, &phones)?;
                     created.persons += 1;
                 }
             }

@@ -53,6 +53,7 @@ pub fn insert_placeholder_staff(conn: &mut DbConnection, id: UserId, now: i64) -
             created_at: now,
             tokens_valid_after: 0,
             login_locked: false,
+            must_change_password: false,
         },
     )
 }

@@ -145,6 +145,25 @@ pub fn list(
     to_families(conn, rows)
 }
 
+/// Whether another family than `except` in `program` has this display name (names are
+/// stored trimmed).
+pub fn name_taken(
+    conn: &mut DbConnection,
+    program: ProgramId,
+    name: &str,
+    except: Option<FamilyId>,
+) -> QueryResult<bool> {
+    let mut query = families::table
+        .filter(families::program_id.eq(program))
+        .filter(families::display_name.eq(name.trim()))
+        .select(families::id)
+        .into_boxed();
+    if let Some(except) = except {
+        query = query.filter(families::id.ne(except));
+    }
+    Ok(query.first::<FamilyId>(conn).optional()?.is_some())
+}
+
 pub fn update(
     conn: &mut DbConnection,
     id: FamilyId,
@@ -164,6 +183,11 @@ pub fn update(
     if let Some(days) = change.target_cadence_days {
         diesel::update(target())
             .set(families::target_cadence_days.eq(Some(days)))
+            .execute(conn)?;
+    }
+    if let Some(program) = change.program_id {
+        diesel::update(target())
+            .set(families::program_id.eq(program))
             .execute(conn)?;
     }
     if let Some(consent) = change.consent {

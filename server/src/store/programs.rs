@@ -128,7 +128,8 @@ pub fn existing(conn: &mut DbConnection, ids: &[ProgramId]) -> QueryResult<Vec<P
         .load(conn)
 }
 
-/// Whether another program than `except` is called `name`.
+/// Whether another program than `except` is called `name` (names are stored trimmed: pass
+/// it trimmed).
 pub fn name_taken(
     conn: &mut DbConnection,
     name: &str,

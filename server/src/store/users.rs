@@ -28,6 +28,8 @@ pub struct UserRow {
     pub tokens_valid_after: i64,
     /// Locked after a long run of wrong passwords (`crate::throttle`); an admin unlocks it.
     pub login_locked: bool,
+    /// Set by an admin's password reset, cleared when the account changes its password.
+    pub must_change_password: bool,
 }
 
 /// An account as stored, with its password hash; never sent to a client.
@@ -64,6 +66,7 @@ fn to_account(conn: &mut DbConnection, row: UserRow) -> QueryResult<Account> {
             role: row.role,
             disabled: row.disabled,
             login_locked: row.login_locked,
+            must_change_password: row.must_change_password,
             family_id: row.family_id,
             person_id: row.person_id,
             program_ids,
@@ -97,6 +100,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser, password_hash: &str) -> Qu
                 created_at: to_millis(Utc::now()),
                 tokens_valid_after: 0,
                 login_locked: false,
+                must_change_password: false,
             },
         )?;
         for program in &new.program_ids {
@@ -218,14 +222,54 @@ pub fn update(
     Ok(())
 }
 
-/// Ends every session of an account: its refresh tokens are revoked and the access tokens
-/// it holds are refused from `now` on.
+/// Replaces an account's password hash and ends every session it has. `must_change` marks a
+/// one-time password an admin gave (the account must choose its own at next sign-in); a reset
+/// also lifts a lockout, since the admin vouched for whoever gets the new password.
+pub fn set_password(
+    conn: &mut DbConnection,
+    id: UserId,
+    password_hash: &str,
+    must_change: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let target = users::table.filter(users::id.eq(id));
+    if must_change {
+        diesel::update(target)
+            .set((
+                users::password_hash.eq(password_hash),
+                users::must_change_password.eq(true),
+                users::login_locked.eq(false),
+            ))
+            .execute(conn)?;
+    } else {
+        diesel::update(target)
+            .set((
+                users::password_hash.eq(password_hash),
+                users::must_change_password.eq(false),
+            ))
+            .execute(conn)?;
+    }
+    end_sessions(conn, id, now)
+}
+
+/// Ends every session of an account: its refresh tokens are deleted and the access tokens
+/// it holds are refused from `now` on. Deleted, not revoked: a device that later presents
+/// one is merely signed out, whereas a revoked token presented again counts as stolen and
+/// would end the session begun after this (the one a password change hands out).
 pub fn end_sessions(conn: &mut DbConnection, id: UserId, now: DateTime<Utc>) -> QueryResult<()> {
-    revoke_all(conn, id, now)?;
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::user_id.eq(id))).execute(conn)?;
     diesel::update(users::table.filter(users::id.eq(id)))
         .set(users::tokens_valid_after.eq(to_millis(now)))
         .execute(conn)
         .map(drop)
+}
+
+/// The roles of the accounts that speak for a person.
+pub fn roles_of_person(conn: &mut DbConnection, person: PersonId) -> QueryResult<Vec<AccountRole>> {
+    users::table
+        .filter(users::person_id.eq(person))
+        .select(users::role)
+        .load(conn)
 }
 
 pub fn count_admins(conn: &mut DbConnection) -> QueryResult<i64> {

@@ -37,6 +37,7 @@ pub(super) fn sample() -> Bundle {
         birth_year: None,
         birth_date: None,
         phone: None,
+        phones: vec![],
         created_at: at(1_700_000_000_000),
     };
     let mother = person("妈妈", FamilyRole::Mother);
