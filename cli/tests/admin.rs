@@ -29,6 +29,12 @@ fn assert_exit(run: &Run, code: i32, stderr_prefix: &str) {
     );
 }
 
+/// The value of `name` in the row whose first field is `first`.
+fn column(rows: &[Vec<String>], name: &str, first: &str) -> String {
+    let index = rows[0].iter().position(|h| h == name).unwrap();
+    rows.iter().find(|r| r[0] == first).unwrap()[index].clone()
+}
+
 /// Signs in at a fresh terminal with a password given on standard input.
 fn sign_in(app: &TestApp, username: &str, password: &str) -> (Terminal, Run) {
     let terminal = Terminal::new();
@@ -378,6 +384,7 @@ async fn a_deployer_sets_up_a_program(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(moved.program_ids.len(), 2);
     let users = admin.csv(&["admin", "user", "list"]);
     let row = users.iter().find(|r| r[0] == "wang.staff").unwrap();
+    assert_eq!(column(&users, "must_change", "wang.staff"), "yes");
     assert!(row.contains(&"王老师".to_owned()), "{row:?}");
     // A family account by family and person names, its password from standard input.
     let run = admin.run_with_stdin(

@@ -585,6 +585,7 @@ fn users_table(users: &[User], programs: &[Program]) -> Table {
         "name",
         "disabled",
         "locked",
+        "must_change",
         "programs",
         "!family_id",
         "!person_id",
@@ -603,6 +604,7 @@ fn users_table(users: &[User], programs: &[Program]) -> Table {
             u.display_name.clone().unwrap_or_default(),
             yes_no(u.disabled),
             yes_no(u.login_locked),
+            yes_no(u.must_change_password),
             u.program_ids
                 .iter()
                 .map(program_name)
