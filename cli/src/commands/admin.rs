@@ -383,9 +383,10 @@ pub async fn run(api: &mut Api, command: AdminCommand, format: Format) -> CliRes
         AdminCommand::Program(command) => program(api, command, format).await,
         AdminCommand::Family(FamilyAdmin::Create(args)) => {
             let created = create_family(api, args).await?;
+            let programs = resolve::all_programs(api).await?;
             output::emit(
                 format,
-                &crate::commands::family::families_table(std::slice::from_ref(&created)),
+                &families_table(std::slice::from_ref(&created), &programs),
                 &created,
             )
         }
@@ -395,11 +396,8 @@ pub async fn run(api: &mut Api, command: AdminCommand, format: Format) -> CliRes
                 let program = resolve::program(api, &program).await?.id;
                 families.retain(|f| f.program_id == Some(program));
             }
-            output::emit(
-                format,
-                &crate::commands::family::families_table(&families),
-                &families,
-            )
+            let programs = resolve::all_programs(api).await?;
+            output::emit(format, &families_table(&families, &programs), &families)
         }
         AdminCommand::Family(FamilyAdmin::Enrol {
             family,
@@ -536,11 +534,50 @@ async fn update_family(
     let changed: Family = api
         .patch(&format!("/families/{}", family.id), change)
         .await?;
+    let programs = resolve::all_programs(api).await?;
     output::emit(
         format,
-        &crate::commands::family::families_table(std::slice::from_ref(&changed)),
+        &families_table(std::slice::from_ref(&changed), &programs),
         &changed,
     )
+}
+
+/// Families as a deployer reads them: with the program each is enrolled in.
+fn families_table(families: &[Family], programs: &[Program]) -> Table {
+    let mut table = Table::new(&[
+        "name",
+        "program",
+        ">target_days",
+        "time_zone",
+        "consent",
+        "notes_shared",
+        "id",
+        "!program_id",
+    ]);
+    for family in families {
+        table.push(vec![
+            family.display_name.clone(),
+            family
+                .program_id
+                .map(|id| {
+                    programs
+                        .iter()
+                        .find(|p| p.id == id)
+                        .map_or_else(|| id.to_string(), |p| p.name.clone())
+                })
+                .unwrap_or_else(|| "-".to_owned()),
+            family.target_cadence_days.to_string(),
+            family.time_zone.to_string(),
+            yes_no(family.consent.guardian_consent),
+            yes_no(family.consent.share_notes_with_staff),
+            family.id.to_string(),
+            family
+                .program_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+        ]);
+    }
+    table
 }
 
 /// Creates a family; the server refuses a name another family of its program has (409
@@ -729,14 +766,19 @@ async fn user(api: &mut Api, command: UserAdmin, format: Format) -> CliResult<()
 
 /// Creates an account; the password comes from standard input or is made here.
 pub async fn create_user(api: &mut Api, args: NewUserArgs) -> CliResult<CreatedAccount> {
-    let (family_id, person_id) = match (&args.family, &args.person) {
+    // A family account is named after its person unless told otherwise.
+    let (family_id, person_id, person_name) = match (&args.family, &args.person) {
         (Some(family), Some(person)) => {
             let family = resolve::family(api, Some(family)).await?;
             let people = resolve::persons(api, family.id).await?;
             let person = resolve::person(&people, person)?;
-            (Some(family.id), Some(person.id))
+            (
+                Some(family.id),
+                Some(person.id),
+                Some(person.display_name.clone()),
+            )
         }
-        (None, None) => (None, None),
+        (None, None) => (None, None, None),
         _ => {
             return Err(CliError::usage(
                 "family accounts need both --family and --person",
@@ -762,7 +804,7 @@ pub async fn create_user(api: &mut Api, args: NewUserArgs) -> CliResult<CreatedA
                 username: args.username,
                 password,
                 role: args.role,
-                display_name: args.display_name,
+                display_name: args.display_name.or(person_name),
                 family_id,
                 person_id,
                 program_ids,
