@@ -588,6 +588,119 @@ fn help_documents_exit_codes() {
     assert_eq!(Terminal::new().run(&["no-such-command"]).code, 2);
 }
 
+/// The child's voice and the check-ins from the command line: the child rates a call their
+/// mother logged, changes it, checks in; staff list it (without the words, as the family did
+/// not consent) and read the grandmother's check-ins; the parent is refused.
+async fn the_childs_voice_from_the_command_line(app: TestApp) -> anyhow::Result<()> {
+    let world = World::build(&app).await?;
+    let parent = Terminal::new();
+    parent.login(&app, "parent-f");
+    let call: Value = parent.json(&[
+        "log",
+        "call",
+        "--from",
+        "mother",
+        "--to",
+        "child",
+        "--minutes",
+        "2",
+        "--ago",
+        "3h",
+        "--note",
+        "did you eat?",
+    ]);
+    let contact = call["id"].as_str().unwrap().to_owned();
+    let caregiver = Terminal::new();
+    caregiver.login(&app, "caregiver-f");
+    caregiver.ok(&[
+        "log",
+        "checkin",
+        "--mood",
+        "2",
+        "--worries",
+        "一个人走夜路回家",
+        "--ago",
+        "1h",
+    ]);
+
+    let child = Terminal::new();
+    child.login(&app, "child-f");
+    let given = child.csv(&[
+        "feedback",
+        "give",
+        "--contact",
+        &contact,
+        "bad",
+        "--words",
+        "只问吃饭",
+    ]);
+    assert_eq!(column(&given, "rating"), vec!["bad"]);
+    assert_eq!(column(&given, "words"), vec!["只问吃饭"]);
+    child.ok(&["feedback", "give", "--contact", &contact, "okay"]);
+    let history = child.csv(&["feedback", "history", "--contact", &contact]);
+    assert_eq!(column(&history, "rating"), vec!["okay", "bad"]);
+    assert_eq!(column(&history, "in force"), vec!["yes", "no"]);
+    let out = child.ok(&["log", "child-checkin", "--mood", "2", "--words", "想妈妈"]);
+    assert!(out.contains("checked in: mood 2"), "{out}");
+    let refused = child.run(&["log", "child-checkin", "--mood", "7"]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("1..=5"), "{refused:?}");
+
+    let staff = Terminal::new();
+    staff.login(&app, "staff-a");
+    let listed = staff.csv(&["feedback", "list", "--family", "Family F"]);
+    assert_eq!(column(&listed, "rating"), vec!["okay"]);
+    let history = staff.csv(&[
+        "feedback",
+        "history",
+        "--family",
+        "Family F",
+        "--contact",
+        &contact,
+    ]);
+    assert_eq!(column(&history, "words"), vec!["", "(withheld)"]);
+    let own = staff.csv(&["checkins", "--family", "Family F", "--child"]);
+    assert_eq!(column(&own, "mood"), vec!["2"]);
+    assert_eq!(column(&own, "words"), vec!["(withheld)"]);
+    // Family F did not consent to share notes: the grandmother's worry stays with the family.
+    let theirs = staff.csv(&["checkins", "--family", "Family F"]);
+    assert_eq!(column(&theirs, "worries"), vec!["(withheld)"]);
+    // Family G did: its staff read the check-in text from the command line.
+    let caregiver_g_worry = "他说在学校被大孩子抢了钱";
+    let _: Value = app
+        .post_ok(
+            &format!("/api/v1/families/{}/checkins", world.g.id),
+            Some(&world.admin),
+            &serde_json::json!({"client_id": uuid::Uuid::now_v7(), "child_id": world.g.child,
+                "observed_at": chrono::Utc::now().to_rfc3339(), "mood": 2,
+                "worries": caregiver_g_worry}),
+            201,
+        )
+        .await?;
+    let staff_b = Terminal::new();
+    staff_b.login(&app, "staff-b");
+    let read = staff_b.csv(&["checkins", "--family", "Family G"]);
+    assert_eq!(column(&read, "worries"), vec![caregiver_g_worry]);
+
+    // Parents never read the child's voice record by record; nobody rates for the child.
+    assert_error(
+        &parent.run(&["feedback", "list"]),
+        4,
+        "kinthread: forbidden:",
+    );
+    assert_error(
+        &parent.run(&["checkins", "--child"]),
+        4,
+        "kinthread: forbidden:",
+    );
+    assert_error(
+        &parent.run(&["feedback", "give", "--contact", &contact, "good"]),
+        4,
+        "kinthread: forbidden:",
+    );
+    Ok(())
+}
+
 /// `kinthread reminders` for a parent: a child never contacted, a birthday in two days, and
 /// a prompt after three routine calls logged with the CLI; a counted contact clears the first;
 /// other roles are refused with exit code 4.
@@ -713,4 +826,8 @@ async fn reminders_for_a_parent(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
-engine_tests!(signs_in_logs_and_reports, reminders_for_a_parent);
+engine_tests!(
+    signs_in_logs_and_reports,
+    the_childs_voice_from_the_command_line,
+    reminders_for_a_parent
+);

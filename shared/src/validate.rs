@@ -229,6 +229,56 @@ pub fn check_new_checkin(
     problems.finish()
 }
 
+/// Checks a child's feedback on a contact that started at `contact_started`. A feedback given
+/// at the time or later is fine; one dated before the contact, or in the future beyond the
+/// phone's clock skew, is not.
+pub fn check_new_feedback(
+    feedback: &NewFeedback,
+    contact_started: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), Vec<FieldError>> {
+    let mut problems = Problems::default();
+    if let Some(given) = feedback.given_at.map(|at| at.with_timezone(&Utc)) {
+        if given + MAX_CLOCK_SKEW < contact_started {
+            problems.add("given_at", "must not be before the contact it is about");
+        }
+        if given > now + MAX_CLOCK_SKEW {
+            problems.add("given_at", future_message());
+        }
+    }
+    check_child_words(&mut problems, feedback.words.as_deref());
+    problems.finish()
+}
+
+/// Checks a child's own check-in.
+pub fn check_new_child_checkin(
+    checkin: &NewChildCheckin,
+    now: DateTime<Utc>,
+) -> Result<(), Vec<FieldError>> {
+    let mut problems = Problems::default();
+    if !(1..=5).contains(&checkin.mood) {
+        problems.add("mood", "must be from 1 (very low) to 5 (very good)");
+    }
+    let observed = checkin.observed_at.with_timezone(&Utc);
+    if observed < earliest_plausible() {
+        problems.add("observed_at", "must be in the year 2000 or later");
+    }
+    if observed > now + MAX_CLOCK_SKEW {
+        problems.add("observed_at", future_message());
+    }
+    check_child_words(&mut problems, checkin.words.as_deref());
+    problems.finish()
+}
+
+fn check_child_words(problems: &mut Problems, words: Option<&str>) {
+    if words.is_some_and(|w| w.chars().count() > MAX_CHILD_WORDS_CHARS) {
+        problems.add(
+            "words",
+            format!("at most {MAX_CHILD_WORDS_CHARS} characters"),
+        );
+    }
+}
+
 /// The earliest year of birth accepted.
 pub const EARLIEST_BIRTH_YEAR: i32 = 1900;
 
@@ -268,56 +318,6 @@ pub fn check_birth(
     }
     problems.finish()?;
     Ok(birth_year.or(birth_date.map(|date| date.year())))
-}
-
-/// Checks a child's feedback on a contact that started at `contact_started`. A feedback given
-/// at the time or later is fine; one dated before the contact, or in the future beyond the
-/// phone's clock skew, is not.
-pub fn check_new_feedback(
-    feedback: &NewFeedback,
-    contact_started: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<(), Vec<FieldError>> {
-    let mut problems = Problems::default();
-    if let Some(given) = feedback.given_at.map(|at| at.with_timezone(&Utc)) {
-        if given + MAX_CLOCK_SKEW < contact_started {
-            problems.add("given_at", "must not be before the contact it is about");
-        }
-        if given > now + MAX_CLOCK_SKEW {
-            problems.add("given_at", "must not be in the future");
-        }
-    }
-    check_child_words(&mut problems, feedback.words.as_deref());
-    problems.finish()
-}
-
-/// Checks a child's own check-in.
-pub fn check_new_child_checkin(
-    checkin: &NewChildCheckin,
-    now: DateTime<Utc>,
-) -> Result<(), Vec<FieldError>> {
-    let mut problems = Problems::default();
-    if !(1..=5).contains(&checkin.mood) {
-        problems.add("mood", "must be from 1 (very low) to 5 (very good)");
-    }
-    let observed = checkin.observed_at.with_timezone(&Utc);
-    if observed < earliest_plausible() {
-        problems.add("observed_at", "must be in the year 2000 or later");
-    }
-    if observed > now + MAX_CLOCK_SKEW {
-        problems.add("observed_at", "must not be in the future");
-    }
-    check_child_words(&mut problems, checkin.words.as_deref());
-    problems.finish()
-}
-
-fn check_child_words(problems: &mut Problems, words: Option<&str>) {
-    if words.is_some_and(|w| w.chars().count() > MAX_CHILD_WORDS_CHARS) {
-        problems.add(
-            "words",
-            format!("at most {MAX_CHILD_WORDS_CHARS} characters"),
-        );
-    }
 }
 
 /// The most phone numbers one person may have.

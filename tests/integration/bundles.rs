@@ -33,6 +33,35 @@ async fn history(app: &TestApp, world: &World) -> anyhow::Result<()> {
         first.get_or_insert(contact);
     }
     let first = first.ok_or_else(|| anyhow::anyhow!("no contact"))?;
+    // The child rates the call, then changes the rating; both versions travel.
+    for rating in ["bad", "okay"] {
+        let _: Value = app
+            .post_ok(
+                &format!("{contacts}/{}/feedback", first.id),
+                Some(&world.child_f),
+                &json!({"client_id": uuid::Uuid::now_v7(), "rating": rating, "words": "只问成绩"}),
+                201,
+            )
+            .await?;
+    }
+    let _: Value = app
+        .post_ok(
+            &format!("/api/v1/families/{}/child-checkins", f.id),
+            Some(&world.child_f),
+            &json!({"client_id": uuid::Uuid::now_v7(), "mood": 2, "words": "想妈妈",
+                    "observed_at": chrono::Utc::now().with_timezone(&crate::china()).to_rfc3339()}),
+            201,
+        )
+        .await?;
+    let (status, body) = app
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/programs/{}", world.program_a),
+            Some(&world.admin),
+            Some(&json!({"attention_thresholds": {"unhappy_min_bad_feedbacks": 1}})),
+        )
+        .await?;
+    anyhow::ensure!(status == 200, "{body}");
     let _: Contact = app
         .post_ok(
             &format!("{contacts}/{}/amend", first.id),
@@ -88,6 +117,27 @@ async fn bundle_round_trip(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(record.checkins.len(), 1);
     assert_eq!(record.follow_ups.len(), 1);
     assert_eq!(exported.programs.len(), 1);
+    assert_eq!(
+        record.feedback.len(),
+        2,
+        "both versions of the child's feedback"
+    );
+    assert_eq!(
+        record
+            .feedback
+            .iter()
+            .filter(|f| f.replaced_by.is_none())
+            .count(),
+        1
+    );
+    assert_eq!(record.child_checkins.len(), 1);
+    assert_eq!(
+        exported.programs[0]
+            .attention_thresholds
+            .as_ref()
+            .map(|t| t.unhappy_min_bad_feedbacks),
+        Some(1)
+    );
 
     // The schema in the repository describes what the server writes.
     let schema: Value = serde_json::from_str(include_str!("../../docs/bundle.schema.json"))?;
@@ -118,6 +168,8 @@ async fn bundle_round_trip(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(imported.families[0].status, FamilyImportStatus::Created);
     assert_eq!(imported.families[0].created.contacts, 4);
     assert_eq!(imported.families[0].created.follow_ups, 1);
+    assert_eq!(imported.families[0].created.feedback, 2);
+    assert_eq!(imported.families[0].created.child_checkins, 1);
     let again: Bundle = other.get_ok(&path, &other_admin).await?;
     assert_eq!(
         without_export_time(again.clone()),
@@ -145,6 +197,40 @@ async fn bundle_round_trip(app: TestApp) -> anyhow::Result<()> {
     assert_eq!(here, there);
     let offline = exported.family_report(&exported.families[0], here.as_of, here.window_days)?;
     assert_eq!(offline, here, "the offline report is the server's");
+    assert!(here.child_voice.is_some());
+
+    // A version-1 file (the child's feedback as a field of the contact) still imports: the
+    // field becomes the first version of a feedback record.
+    let Some(third) = TestApp::spawn(engine).await? else {
+        return Ok(());
+    };
+    let third_admin = admin_token(&third).await?;
+    let mut old = serde_json::to_value(&exported)?;
+    old["version"] = json!(1);
+    old["programs"][0]
+        .as_object_mut()
+        .map(|p| p.remove("attention_thresholds"));
+    let family = old["families"][0].as_object_mut().unwrap();
+    family.remove("feedback");
+    family.remove("child_checkins");
+    for contact in family["contacts"].as_array_mut().unwrap() {
+        if contact["superseded_by"].is_null() && contact["content"] == json!("想你了，生日快乐")
+        {
+            contact["child_feedback"] = json!("bad");
+        }
+    }
+    let imported: BundleImportReport = third
+        .post_ok("/api/v1/bundles", Some(&third_admin), &old, 200)
+        .await?;
+    assert_eq!(imported.families[0].created.feedback, 1, "{imported:?}");
+    let listed: Value = third
+        .get_ok(
+            &format!("/api/v1/families/{}/feedback", world.f.id),
+            &third_admin,
+        )
+        .await?;
+    assert_eq!(listed["items"][0]["rating"], "bad");
+    assert_eq!(listed["items"][0]["child_id"], json!(world.f.child));
 
     // A record that differs is a conflict, and nothing of the family is written.
     let mut changed = exported.clone();
@@ -201,6 +287,15 @@ async fn bundle_export_follows_the_reader(app: TestApp) -> anyhow::Result<()> {
     );
     assert!(record.checkins.iter().all(|c| c.school.is_none()));
     assert!(record.persons.iter().all(|p| p.phone.is_none()));
+    // The child's ratings and moods, not the child's words.
+    assert_eq!(record.feedback.len(), 2);
+    assert!(record.feedback.iter().all(|f| f.words.is_none()));
+    assert!(
+        record
+            .child_checkins
+            .iter()
+            .all(|c| c.words.is_none() && c.mood == 2)
+    );
 
     // Parents: their phones and notes, not the staff's follow-ups.
     let parent: Bundle = app.get_ok(&path, &world.parent_f).await?;
@@ -210,6 +305,7 @@ async fn bundle_export_follows_the_reader(app: TestApp) -> anyhow::Result<()> {
     );
     let record = &parent.families[0];
     assert!(record.follow_ups.is_empty());
+    assert!(record.feedback.is_empty() && record.child_checkins.is_empty());
     assert!(record.persons.iter().any(|p| p.phone.is_some()));
     assert!(record.contacts.iter().any(|c| c.content.is_some()));
 

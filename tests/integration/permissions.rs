@@ -78,6 +78,27 @@ fn family_endpoints(world: &World, contact: &Contact) -> Vec<Endpoint> {
         endpoint(Method::GET, format!("/api/v1/families/{f}/report"), None),
         endpoint(Method::GET, format!("/api/v1/families/{f}/bundle"), None),
         endpoint(
+            Method::POST,
+            format!("/api/v1/families/{f}/contacts/{}/feedback", contact.id),
+            Some(feedback()),
+        ),
+        endpoint(
+            Method::GET,
+            format!("/api/v1/families/{f}/contacts/{}/feedback", contact.id),
+            None,
+        ),
+        endpoint(Method::GET, format!("/api/v1/families/{f}/feedback"), None),
+        endpoint(
+            Method::POST,
+            format!("/api/v1/families/{f}/child-checkins"),
+            Some(child_checkin()),
+        ),
+        endpoint(
+            Method::GET,
+            format!("/api/v1/families/{f}/child-checkins"),
+            None,
+        ),
+        endpoint(
             Method::GET,
             format!("/api/v1/families/{f}/follow-ups"),
             None,
@@ -88,6 +109,15 @@ fn family_endpoints(world: &World, contact: &Contact) -> Vec<Endpoint> {
             Some(json!({"outcome": "reached_parent"})),
         ),
     ]
+}
+
+fn feedback() -> Value {
+    json!({"client_id": uuid::Uuid::now_v7(), "rating": "bad", "words": "x"})
+}
+
+fn child_checkin() -> Value {
+    json!({"client_id": uuid::Uuid::now_v7(), "observed_at": "2026-01-01T08:00:00+08:00",
+           "mood": 2, "words": "x"})
 }
 
 /// Endpoints for admins only.
@@ -117,6 +147,13 @@ fn admin_endpoints(world: &World) -> Vec<Endpoint> {
             Some(json!({"display_name": "X", "role": "sibling"})),
         ),
         endpoint(Method::GET, "/api/v1/audit".into(), None),
+        endpoint(
+            Method::PATCH,
+            format!("/api/v1/programs/{}", world.program_a),
+            Some(
+                json!({"name": "Renamed", "attention_thresholds": {"unhappy_min_bad_feedbacks": 1}}),
+            ),
+        ),
         endpoint(
             Method::PATCH,
             format!("/api/v1/families/{}/persons/{}", world.f.id, world.f.mother),
@@ -317,6 +354,83 @@ async fn every_endpoint_refuses_outsiders(app: TestApp) -> anyhow::Result<()> {
             ),
         ),
         (
+            "parent reads the child's feedback on a contact",
+            &world.parent_f,
+            endpoint(
+                Method::GET,
+                format!("{contacts_path}/{}/feedback", contact.id),
+                None,
+            ),
+        ),
+        (
+            "caregiver lists the child's feedback",
+            &world.caregiver_f,
+            endpoint(Method::GET, format!("/api/v1/families/{f}/feedback"), None),
+        ),
+        (
+            "parent lists the child's check-ins",
+            &world.parent_f,
+            endpoint(
+                Method::GET,
+                format!("/api/v1/families/{f}/child-checkins"),
+                None,
+            ),
+        ),
+        (
+            "parent gives feedback for the child",
+            &world.parent_f,
+            endpoint(
+                Method::POST,
+                format!("{contacts_path}/{}/feedback", contact.id),
+                Some(feedback()),
+            ),
+        ),
+        (
+            "staff give feedback for the child",
+            &world.staff_a,
+            endpoint(
+                Method::POST,
+                format!("{contacts_path}/{}/feedback", contact.id),
+                Some(feedback()),
+            ),
+        ),
+        (
+            "caregiver records the child's check-in",
+            &world.caregiver_f,
+            endpoint(
+                Method::POST,
+                format!("/api/v1/families/{f}/child-checkins"),
+                Some(child_checkin()),
+            ),
+        ),
+        (
+            "admin records the child's check-in",
+            &world.admin,
+            endpoint(
+                Method::POST,
+                format!("/api/v1/families/{f}/child-checkins"),
+                Some(child_checkin()),
+            ),
+        ),
+        (
+            "caregiver amends the parent's contact",
+            &world.caregiver_f,
+            endpoint(
+                Method::POST,
+                format!("{contacts_path}/{}/amend", contact.id),
+                Some(call(world.f.mother, world.f.child, 1, None)),
+            ),
+        ),
+        (
+            "child amends the parent's contact",
+            &world.child_f,
+            endpoint(
+                Method::POST,
+                format!("{contacts_path}/{}/amend", contact.id),
+                Some(call(world.f.mother, world.f.child, 1, None)),
+            ),
+        ),
+        (
             "parent reads the caseload",
             &world.parent_f,
             endpoint(Method::GET, "/api/v1/reports/caseload".into(), None),
@@ -352,6 +466,25 @@ async fn every_endpoint_refuses_outsiders(app: TestApp) -> anyhow::Result<()> {
     // The refused writes changed nothing.
     let page: Page<Contact> = app.get_ok(&contacts_path, &world.admin).await?;
     assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].superseded_by, None);
+    let voice: Value = app
+        .get_ok(&format!("/api/v1/families/{f}/feedback"), &world.admin)
+        .await?;
+    assert_eq!(voice["items"], json!([]));
+    let voice: Value = app
+        .get_ok(
+            &format!("/api/v1/families/{f}/child-checkins"),
+            &world.admin,
+        )
+        .await?;
+    assert_eq!(voice["items"], json!([]));
+    let program: Value = app
+        .get_ok(
+            &format!("/api/v1/programs/{}", world.program_a),
+            &world.admin,
+        )
+        .await?;
+    assert_eq!(program["name"], "Program A");
     let family: Family = app
         .get_ok(&format!("/api/v1/families/{f}"), &world.admin)
         .await?;

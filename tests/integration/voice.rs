@@ -518,7 +518,7 @@ async fn a_program_sets_its_own_thresholds(app: TestApp) -> anyhow::Result<()> {
     let (status, body) = patch(json!({"name": "Program B"}), &world.admin).await?;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
-        (409, Some("conflict"))
+        (409, Some("duplicate_name"))
     );
     let (status, body) = patch(
         json!({"name": "河南留守儿童关爱项目", "target_cadence_days": 10}),
@@ -548,10 +548,93 @@ async fn a_program_sets_its_own_thresholds(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// With two children in a family, each child gives and reads only their own.
+async fn a_child_sees_only_their_own_voice(app: TestApp) -> anyhow::Result<()> {
+    let world = World::build(&app).await?;
+    let f = &world.f;
+    let sister: kinthread_shared::api::Person = app
+        .post_ok(
+            &format!("/api/v1/families/{}/persons", f.id),
+            Some(&world.admin),
+            &json!({"display_name": "Sister", "role": "child", "birth_year": 2011}),
+            201,
+        )
+        .await?;
+    let _: Value = app
+        .post_ok(
+            "/api/v1/users",
+            Some(&world.admin),
+            &json!({"username": "sister-f", "password": kinthread_tests::fixtures::PASSWORD,
+                    "role": "child", "family_id": f.id, "person_id": sister.id}),
+            201,
+        )
+        .await?;
+    let sister_token = kinthread_tests::fixtures::login(&app, "sister-f").await?;
+    let with_brother = log(
+        &app,
+        &world.parent_f,
+        f.id,
+        &call(f.mother, f.child, 1, None),
+    )
+    .await;
+    let path = feedback_path(&world, with_brother.id);
+    let _: Feedback = app
+        .post_ok(
+            &path,
+            Some(&world.child_f),
+            &feedback("bad", Some("mine")),
+            201,
+        )
+        .await?;
+    let checkins = format!("/api/v1/families/{}/child-checkins", f.id);
+    let _: ChildCheckin = app
+        .post_ok(
+            &checkins,
+            Some(&world.child_f),
+            &json!({"client_id": Uuid::now_v7(),
+                    "observed_at": Utc::now().with_timezone(&china()).to_rfc3339(),
+                    "mood": 2, "words": "mine"}),
+            201,
+        )
+        .await?;
+    // The sister did not take part in the call: she cannot rate it, nor read her brother's.
+    let (status, _) = app
+        .post(&path, Some(&sister_token), &feedback("good", None))
+        .await?;
+    assert_eq!(status, 403);
+    let history: FeedbackHistory = app.get_ok(&path, &sister_token).await?;
+    assert!(history.items.is_empty(), "{history:?}");
+    let list: Page<Feedback> = app
+        .get_ok(
+            &format!("/api/v1/families/{}/feedback", f.id),
+            &sister_token,
+        )
+        .await?;
+    assert!(list.items.is_empty());
+    let theirs: Page<ChildCheckin> = app.get_ok(&checkins, &sister_token).await?;
+    assert!(theirs.items.is_empty());
+    // Her own check-in is hers alone.
+    let own: ChildCheckin = app
+        .post_ok(
+            &checkins,
+            Some(&sister_token),
+            &json!({"client_id": Uuid::now_v7(),
+                    "observed_at": Utc::now().with_timezone(&china()).to_rfc3339(), "mood": 4}),
+            201,
+        )
+        .await?;
+    assert_eq!(own.child_id, sister.id);
+    let mine: Page<ChildCheckin> = app.get_ok(&checkins, &world.child_f).await?;
+    assert_eq!(mine.items.len(), 1);
+    assert_eq!(mine.items[0].child_id, f.child);
+    Ok(())
+}
+
 engine_tests!(
     a_childs_feedback_is_a_record_of_its_own,
     only_the_recorder_or_an_admin_amends_a_contact,
     the_childs_own_checkins,
     child_unhappy_reaches_parents_only_as_counts_with_consent,
     a_program_sets_its_own_thresholds,
+    a_child_sees_only_their_own_voice,
 );

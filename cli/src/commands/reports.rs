@@ -362,7 +362,23 @@ fn attention_lines(report: &FamilyReport) -> String {
             reasons.join("; ")
         ));
     }
+    text.push_str(&child_voice_line(report));
     text
+}
+
+/// The child's own voice as counts, where the reader may see them.
+fn child_voice_line(report: &FamilyReport) -> String {
+    let Some(voice) = &report.child_voice else {
+        return String::new();
+    };
+    let mood = voice
+        .mean_mood
+        .map(|m| format!(", mean mood {m:.1}"))
+        .unwrap_or_default();
+    format!(
+        "child's own voice: feedback good {} / okay {} / bad {}; {} check-ins{mood}\n",
+        voice.feedback_good, voice.feedback_okay, voice.feedback_bad, voice.checkins
+    )
 }
 
 /// Prints a family's gap report.

@@ -37,7 +37,7 @@ pub async fn create_program(
     let program = state
         .db
         .write(move |conn| {
-            if store::programs::name_taken(conn, new.name.trim(), None)? {
+            if store::programs::name_taken(conn, &new.name, None)? {
                 return Err(ApiError::DuplicateName(
                     "a program of that name exists already".into(),
                 ));
@@ -118,7 +118,7 @@ pub async fn get_program(
         (status = 400, body = ErrorBody, description = "`invalid_body`: a cadence out of range or an unknown field"),
         (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
         (status = 404, body = ErrorBody, description = "`not_found`: no such program"),
-        (status = 409, body = ErrorBody, description = "`conflict`: another program has that name"),
+        (status = 409, body = ErrorBody, description = "`duplicate_name`: another program has that name"),
         (status = 422, body = ErrorBody, description = "`validation_failed`: the name is empty or too long, or a threshold makes no sense; `fields` says which")),
     security(("bearer" = [])))]
 #[patch("/programs/{program_id}")]
@@ -152,9 +152,9 @@ pub async fn update_program(
         .db
         .write(move |conn| {
             if let Some(name) = &change.name
-                && store::programs::name_taken(conn, name.trim(), Some(id))?
+                && store::programs::name_taken(conn, name, Some(id))?
             {
-                return Err(ApiError::Conflict(
+                return Err(ApiError::DuplicateName(
                     "another program has that name".to_owned(),
                 ));
             }

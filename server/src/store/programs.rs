@@ -128,15 +128,14 @@ pub fn existing(conn: &mut DbConnection, ids: &[ProgramId]) -> QueryResult<Vec<P
         .load(conn)
 }
 
-/// Whether another program than `except` is called `name` (names are stored trimmed: pass
-/// it trimmed).
+/// Whether a program other than `except` has this name (names are stored trimmed).
 pub fn name_taken(
     conn: &mut DbConnection,
     name: &str,
     except: Option<ProgramId>,
 ) -> QueryResult<bool> {
     let mut query = programs::table
-        .filter(programs::name.eq(name))
+        .filter(programs::name.eq(name.trim()))
         .select(programs::id)
         .into_boxed();
     if let Some(except) = except {

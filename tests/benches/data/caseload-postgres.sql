@@ -44,6 +44,23 @@ INSERT INTO contact_participants SELECT pg_temp.uid('00000001-0000-7000-8000-', 
     pg_temp.uid('00000000-0000-7000-8002-', n), pg_temp.uid('0000000' || a || '-0000-7000-8001-', fam) FROM g2;
 INSERT INTO contact_participants SELECT pg_temp.uid('00000001-0000-7000-8000-', fam),
     pg_temp.uid('00000000-0000-7000-8002-', n), pg_temp.uid('0000000' || b || '-0000-7000-8001-', fam) FROM g2;
+-- The child's feedback on every tenth call they took part in, and two caregiver check-ins a
+-- family in ten (a mood, now and then a worry): what the caseload's child_unhappy and
+-- caregiver_worried signals read.
+INSERT INTO contact_feedback (family_id, id, client_id, request_hash, contact_id, child_id, rating,
+    words, given_at, utc_offset_seconds, recorded_by, recorded_at, replaced_by)
+SELECT pg_temp.uid('00000001-0000-7000-8000-', fam), pg_temp.uid('00000000-0000-7000-8004-', n),
+    pg_temp.uid('00000000-0000-7000-8005-', n), 'x', pg_temp.uid('00000000-0000-7000-8002-', n),
+    pg_temp.uid('00000003-0000-7000-8001-', fam),
+    CASE WHEN dr % 3 = 0 THEN 'bad' WHEN dr % 3 = 1 THEN 'okay' ELSE 'good' END,
+    NULL, started + 600000, 28800, 'bench', started + 600000, NULL
+FROM g2 WHERE b = 3 AND kind IN ('call', 'video_call') AND n % 10 = 0;
+INSERT INTO checkins (family_id, id, client_id, request_hash, child_id, observed_at,
+    utc_offset_seconds, mood, health, school, worries, note, recorded_by, recorded_at)
+SELECT pg_temp.uid('00000001-0000-7000-8000-', fam), pg_temp.uid('00000000-0000-7000-8006-', n),
+    pg_temp.uid('00000000-0000-7000-8007-', n), 'x', pg_temp.uid('00000003-0000-7000-8001-', fam), started, 28800,
+    1 + sr % 5, NULL, NULL, CASE WHEN sr % 7 = 0 THEN 'worried' ELSE NULL END, NULL, 'bench', started
+FROM g2 WHERE n % 10 = 5;
 DROP TABLE g;
 DROP TABLE g2;
 COMMIT;

@@ -1,5 +1,5 @@
 -- 50 programs, 50,000 families of four (mother and father away, child, grandmother) and
--- 1,000,000 contacts over the year before now, spread by fixed arithmetic (no random()) so that
+-- 1,000,000 contacts over the year before now (with the child's feedback and caregiver check-ins), spread by fixed arithmetic (no random()) so that
 -- every run builds the same data. Run after the migrations.
 BEGIN;
 WITH RECURSIVE p(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM p WHERE i < 50)
@@ -45,6 +45,23 @@ INSERT INTO contact_participants SELECT printf('00000001-0000-7000-8000-%012x', 
     printf('00000000-0000-7000-8002-%012x', n), printf('0000000%d-0000-7000-8001-%012x', a, fam) FROM g2;
 INSERT INTO contact_participants SELECT printf('00000001-0000-7000-8000-%012x', fam),
     printf('00000000-0000-7000-8002-%012x', n), printf('0000000%d-0000-7000-8001-%012x', b, fam) FROM g2;
+-- The child's feedback on every tenth call they took part in, and two caregiver check-ins a
+-- family in ten (a mood, now and then a worry): what the caseload's child_unhappy and
+-- caregiver_worried signals read.
+INSERT INTO contact_feedback (family_id, id, client_id, request_hash, contact_id, child_id, rating,
+    words, given_at, utc_offset_seconds, recorded_by, recorded_at, replaced_by)
+SELECT printf('00000001-0000-7000-8000-%012x', fam), printf('00000000-0000-7000-8004-%012x', n),
+    printf('00000000-0000-7000-8005-%012x', n), 'x', printf('00000000-0000-7000-8002-%012x', n),
+    printf('00000003-0000-7000-8001-%012x', fam),
+    CASE WHEN dr % 3 = 0 THEN 'bad' WHEN dr % 3 = 1 THEN 'okay' ELSE 'good' END,
+    NULL, started + 600000, 28800, 'bench', started + 600000, NULL
+FROM g2 WHERE b = 3 AND kind IN ('call', 'video_call') AND n % 10 = 0;
+INSERT INTO checkins (family_id, id, client_id, request_hash, child_id, observed_at,
+    utc_offset_seconds, mood, health, school, worries, note, recorded_by, recorded_at)
+SELECT printf('00000001-0000-7000-8000-%012x', fam), printf('00000000-0000-7000-8006-%012x', n),
+    printf('00000000-0000-7000-8007-%012x', n), 'x', printf('00000003-0000-7000-8001-%012x', fam), started, 28800,
+    1 + sr % 5, NULL, NULL, CASE WHEN sr % 7 = 0 THEN 'worried' ELSE NULL END, NULL, 'bench', started
+FROM g2 WHERE n % 10 = 5;
 DROP TABLE g;
 DROP TABLE g2;
 COMMIT;
