@@ -111,6 +111,13 @@ impl Api {
         &self.session.user
     }
 
+    /// Takes a new token pair the server answered with (a password change ends every other
+    /// session, this one's old tokens included) and saves it.
+    pub fn adopt(&mut self, tokens: TokenResponse) -> CliResult<()> {
+        self.session = session_from(self.session.server.clone(), tokens);
+        self.store.save(&self.session)
+    }
+
     /// Trades the refresh token for a new pair and saves it before anything else happens.
     async fn refresh(&mut self) -> CliResult<()> {
         let _lock = self.store.lock_refresh().await?;
@@ -235,6 +242,16 @@ impl Api {
         let body =
             serde_json::to_value(body).map_err(|e| CliError::other("internal", e.to_string()))?;
         self.request(Method::POST, path, &[], Some(&body)).await
+    }
+
+    pub async fn patch<T: DeserializeOwned>(
+        &mut self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> CliResult<T> {
+        let body =
+            serde_json::to_value(body).map_err(|e| CliError::other("internal", e.to_string()))?;
+        self.request(Method::PATCH, path, &[], Some(&body)).await
     }
 
     /// Revokes the refresh token on the server. The caller forgets the session either way.

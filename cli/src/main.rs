@@ -10,6 +10,7 @@ mod depth;
 mod error;
 mod output;
 mod resolve;
+mod roster;
 #[cfg(feature = "demo")]
 mod sample;
 mod session;
@@ -22,7 +23,8 @@ use clap::{Parser, Subcommand};
 #[cfg(feature = "demo")]
 use crate::commands::demo;
 use crate::commands::{
-    auth, export, family, follow_up, import, log, offline, reports, timeline, voice,
+    admin, auth, export, family, follow_up, import, log, offline, reminders, reports, timeline,
+    voice,
 };
 use crate::error::CliResult;
 use crate::output::Format;
@@ -67,9 +69,17 @@ enum Command {
     Logout,
     /// Show the signed-in account.
     Whoami,
+    /// Change your password (the current one is needed); your other sessions end.
+    Passwd(auth::PasswdArgs),
     /// Families you may see.
     #[command(subcommand)]
     Family(FamilyCommand),
+    /// Programs you may see; admins create them.
+    #[command(subcommand)]
+    Program(admin::ProgramCommand),
+    /// For the deployer (admins): programs, families, persons, accounts, a CSV roster.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
     /// Contact gaps: the staff caseload, or one family's pairs with --family.
     Gaps(reports::GapsArgs),
     /// Conversation depth.
@@ -78,6 +88,8 @@ enum Command {
     /// Log a call, text, visit or check-in.
     #[command(subcommand)]
     Log(log::LogCommand),
+    /// Parents: your reminders (children to get in touch with, birthdays, a topic to talk about).
+    Reminders(reminders::RemindersArgs),
     /// Staff outcomes on a family (reached the parent, remind later, ...).
     #[command(subcommand, name = "follow-up")]
     FollowUp(follow_up::FollowUpCommand),
@@ -179,15 +191,19 @@ async fn run(cli: Cli) -> CliResult<()> {
         Command::Login(args) => auth::login(&store, args).await,
         Command::Logout => auth::logout(&store).await,
         Command::Whoami => auth::whoami(&store, format).await,
+        Command::Passwd(args) => auth::passwd(&store, args).await,
         Command::Family(FamilyCommand::List) => family::list(&mut api()?, format).await,
         Command::Family(FamilyCommand::Show { family }) => {
             family::show(&mut api()?, family.as_deref(), format).await
         }
+        Command::Program(command) => admin::program(&mut api()?, command, format).await,
+        Command::Admin(command) => admin::run(&mut api()?, command, format).await,
         Command::Gaps(args) => reports::gaps(&mut api()?, args, format).await,
         Command::Depth(DepthCommand::Report(args)) => {
             reports::depth(&mut api()?, args, format).await
         }
         Command::Log(command) => log::run(&mut api()?, command, format).await,
+        Command::Reminders(args) => reminders::run(&mut api()?, args, format).await,
         Command::FollowUp(command) => follow_up::run(&mut api()?, command, format).await,
         Command::Timeline(args) => timeline::run(&mut api()?, args).await,
         Command::Feedback(command) => voice::feedback(&mut api()?, command, format).await,

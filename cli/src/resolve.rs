@@ -3,28 +3,109 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
-use kinthread_shared::api::{Family, Page, Person};
-use kinthread_shared::{FamilyId, FamilyRole, PersonId};
+use kinthread_shared::api::{Family, Page, Person, Program, User};
+use kinthread_shared::{FamilyId, FamilyRole, PersonId, ProgramId, UserId};
 
 use crate::client::Api;
 use crate::error::{CliError, CliResult};
 
-/// All families the user may see, every page.
-pub async fn all_families(api: &mut Api) -> CliResult<Vec<Family>> {
-    let mut families = Vec::new();
+/// Every page of a list endpoint.
+pub async fn all_pages<T: serde::de::DeserializeOwned>(
+    api: &mut Api,
+    path: &str,
+) -> CliResult<Vec<T>> {
+    let mut items = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
         let mut query = vec![("limit", "200".to_owned())];
         if let Some(c) = &cursor {
             query.push(("cursor", c.clone()));
         }
-        let page: Page<Family> = api.get("/families", &query).await?;
-        families.extend(page.items);
+        let page: Page<T> = api.get(path, &query).await?;
+        items.extend(page.items);
         match page.next_cursor {
-            Some(next) => cursor = Some(next),
-            None => return Ok(families),
+            // A server that repeats its cursor must not keep us here forever.
+            Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
+            _ => return Ok(items),
         }
     }
+}
+
+/// All families the user may see, every page.
+pub async fn all_families(api: &mut Api) -> CliResult<Vec<Family>> {
+    all_pages(api, "/families").await
+}
+
+/// All programs the user may see (admins: every one; staff: their own).
+pub async fn all_programs(api: &mut Api) -> CliResult<Vec<Program>> {
+    all_pages(api, "/programs").await
+}
+
+/// The one item whose name is `given` (trimmed, case folded), or a clear refusal.
+fn one_by_name<'a, T>(
+    items: &'a [T],
+    given: &str,
+    (what, whats): (&str, &str),
+    name_of: impl Fn(&T) -> &str,
+    id_of: impl Fn(&T) -> String,
+) -> CliResult<&'a T> {
+    let wanted = given.trim().to_lowercase();
+    let matches: Vec<&T> = items
+        .iter()
+        .filter(|item| name_of(item).trim().to_lowercase() == wanted)
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => Err(CliError::not_found(format!(
+            "no {what} `{}` that you can see",
+            given.trim()
+        ))),
+        several => Err(CliError::usage(format!(
+            "{} {whats} are called `{}`; give the id: {}",
+            several.len(),
+            given.trim(),
+            several
+                .iter()
+                .map(|item| id_of(item))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// The program meant by `--program`: an id, or a name (河南留守儿童关爱项目).
+pub async fn program(api: &mut Api, given: &str) -> CliResult<Program> {
+    if let Ok(id) = given.trim().parse::<ProgramId>() {
+        return api.get(&format!("/programs/{id}"), &[]).await;
+    }
+    let programs = all_programs(api).await?;
+    one_by_name(
+        &programs,
+        given,
+        ("program", "programs"),
+        |p| &p.name,
+        |p| p.id.to_string(),
+    )
+    .cloned()
+}
+
+/// The account meant by `given`: an id or a username (admins).
+pub async fn user(api: &mut Api, given: &str) -> CliResult<User> {
+    let users: Vec<User> = all_pages(api, "/users").await?;
+    if let Ok(id) = given.trim().parse::<UserId>() {
+        return users
+            .into_iter()
+            .find(|u| u.id == id)
+            .ok_or_else(|| CliError::not_found(format!("no account {id}")));
+    }
+    one_by_name(
+        &users,
+        given,
+        ("account", "accounts"),
+        |u| &u.username,
+        |u| u.id.to_string(),
+    )
+    .cloned()
 }
 
 /// The family meant by `--family` (an id, or a name), or the user's only family.
@@ -48,28 +129,14 @@ pub async fn family(api: &mut Api, given: Option<&str>) -> CliResult<Family> {
                 "you can see several families; choose one with --family ID|NAME (see `kinthread family list`)",
             )),
         },
-        Some(name) => {
-            let wanted = name.trim().to_lowercase();
-            let matches: Vec<&Family> = families
-                .iter()
-                .filter(|f| f.display_name.to_lowercase() == wanted)
-                .collect();
-            match matches.as_slice() {
-                [one] => Ok((*one).clone()),
-                [] => Err(CliError::not_found(format!(
-                    "no family `{name}` that you can see"
-                ))),
-                several => Err(CliError::usage(format!(
-                    "{} families are called `{name}`; give the id: {}",
-                    several.len(),
-                    several
-                        .iter()
-                        .map(|f| f.id.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))),
-            }
-        }
+        Some(name) => one_by_name(
+            &families,
+            name,
+            ("family", "families"),
+            |f| &f.display_name,
+            |f| f.id.to_string(),
+        )
+        .cloned(),
     }
 }
 
@@ -79,7 +146,7 @@ pub async fn persons(api: &mut Api, family: FamilyId) -> CliResult<Vec<Person>> 
 }
 
 /// Role words people use for each role, English and Chinese.
-fn role_of_word(word: &str) -> Option<FamilyRole> {
+pub fn role_of_word(word: &str) -> Option<FamilyRole> {
     if let Ok(role) = word.parse::<FamilyRole>() {
         return Some(role);
     }

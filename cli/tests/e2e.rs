@@ -713,7 +713,133 @@ async fn the_childs_voice_from_the_command_line(app: TestApp) -> anyhow::Result<
     Ok(())
 }
 
+/// `kinthread reminders` for a parent: a child never contacted, a birthday in two days, and
+/// a prompt after three routine calls logged with the CLI; a counted contact clears the first;
+/// other roles are refused with exit code 4.
+async fn reminders_for_a_parent(app: TestApp) -> anyhow::Result<()> {
+    use chrono::{Datelike, Duration, NaiveDate, Utc};
+    use kinthread_shared::api::Person;
+    use kinthread_shared::reminders::{Reminder, ReminderKind};
+
+    let world = World::build(&app).await?;
+    let today = (Utc::now() + Duration::hours(8)).date_naive();
+    let in_two_days = today + Duration::days(2);
+    // Born in a leap year, so any day of the year is a birth date.
+    let born = NaiveDate::from_ymd_opt(2016, in_two_days.month(), in_two_days.day()).unwrap();
+    let xiaoyu: Person = app
+        .post_ok(
+            &format!("/api/v1/families/{}/persons", world.f.id),
+            Some(&world.admin),
+            &serde_json::json!({"display_name": "小雨", "role": "child", "birth_date": born}),
+            201,
+        )
+        .await?;
+
+    let parent = Terminal::new();
+    parent.login(&app, "parent-f");
+    for ago in ["3d", "2d", "1d"] {
+        parent.ok(&[
+            "log",
+            "call",
+            "--from",
+            "mother",
+            "--to",
+            "小雨",
+            "--minutes",
+            "4",
+            "--ago",
+            ago,
+            "--note",
+            "吃饭了吗？钱够不够？好好学习",
+        ]);
+    }
+
+    let table = parent.ok(&["reminders"]);
+    for expected in [
+        "get in touch",
+        "还没有记录过你和Child的联系",
+        "No contact with Child logged yet",
+        "birthday",
+        "小雨2天后过",
+        "talk about",
+        "和小雨最近3次都在聊日常",
+    ] {
+        assert!(table.contains(expected), "{expected}: {table}");
+    }
+    let english = parent.ok(&["reminders", "--lang", "en"]);
+    assert!(
+        english.contains("No contact with Child logged yet"),
+        "{english}"
+    );
+    assert!(!english.contains("还没有记录过"), "{english}");
+
+    let listed: Vec<Reminder> = parent.json(&["reminders"]);
+    let kinds: Vec<(String, ReminderKind)> = listed
+        .iter()
+        .map(|r| (r.child_name.clone(), r.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("Child".to_owned(), ReminderKind::ContactDue),
+            ("小雨".to_owned(), ReminderKind::Birthday),
+            ("小雨".to_owned(), ReminderKind::ConversationPrompt),
+        ]
+    );
+    assert!(listed.iter().skip(1).all(|r| r.child_id == xiaoyu.id));
+    assert_eq!(listed[1].days_until, Some(2));
+    assert_eq!(listed[2].routine_streak, Some(3));
+    // Asked again: the same prompt.
+    let again: Vec<Reminder> = parent.json(&["reminders"]);
+    assert_eq!(again[2].prompt_id, listed[2].prompt_id);
+    assert!(again[2].prompt_id.is_some());
+
+    let rows = parent.csv(&["reminders"]);
+    assert_eq!(
+        column(&rows, "kind"),
+        vec!["contact_due", "birthday", "conversation_prompt"]
+    );
+    assert_eq!(column(&rows, "days_until")[1], "2");
+    assert_eq!(
+        column(&rows, "prompt_id")[2],
+        listed[2].prompt_id.clone().unwrap()
+    );
+
+    // A call with the first child: its reminder is gone; a missed call would not have done.
+    parent.ok(&[
+        "log", "call", "--from", "mother", "--to", "Child", "--missed",
+    ]);
+    let after_missed: Vec<Reminder> = parent.json(&["reminders"]);
+    assert_eq!(after_missed[0].kind, ReminderKind::ContactDue);
+    parent.ok(&[
+        "log",
+        "call",
+        "--from",
+        "mother",
+        "--to",
+        "Child",
+        "--minutes",
+        "3",
+    ]);
+    let after: Vec<Reminder> = parent.json(&["reminders"]);
+    assert!(
+        after.iter().all(|r| r.kind != ReminderKind::ContactDue),
+        "{after:?}"
+    );
+
+    // Everyone else is refused: exit code 4, one line naming the rule.
+    for username in ["caregiver-f", "child-f", "staff-a", "staff-b"] {
+        let other = Terminal::new();
+        other.login(&app, username);
+        let run = other.run(&["reminders"]);
+        assert_error(&run, 4, "kinthread: forbidden: ");
+        assert!(run.stderr.contains("for parents"), "{run:?}");
+    }
+    Ok(())
+}
+
 engine_tests!(
     signs_in_logs_and_reports,
-    the_childs_voice_from_the_command_line
+    the_childs_voice_from_the_command_line,
+    reminders_for_a_parent
 );

@@ -50,6 +50,8 @@ pub enum Action {
     RecordCheckin,
     ReadCheckins,
     ReadReport,
+    /// `GET /me/reminders`: a parent's reminders about their own children.
+    ReadReminders,
     RecordFollowUp,
     ReadFollowUps,
     ExportBundle,
@@ -99,6 +101,7 @@ impl Action {
         Action::RecordCheckin,
         Action::ReadCheckins,
         Action::ReadReport,
+        Action::ReadReminders,
         Action::RecordFollowUp,
         Action::ReadFollowUps,
         Action::ExportBundle,
@@ -145,6 +148,10 @@ impl Action {
             Action::ReadCheckins => "read the caregivers' check-ins",
             Action::ReadReport => {
                 "read the family report: it is for the parents, caregivers and program staff"
+            }
+            Action::ReadReminders => {
+                "see reminders: they are for parents, about keeping in touch with their own \
+                 children (caregivers, staff and admins read the family report)"
             }
             Action::RecordFollowUp | Action::ReadFollowUps => {
                 "use follow-ups: they are for the program's staff"
@@ -341,6 +348,13 @@ pub fn rule(role: AccountRole, action: Action) -> Rule {
         Action::ReadCheckins | Action::ReadReport => match role {
             Admin | Staff | Parent | Caregiver => Allow,
             Child => Deny,
+        },
+        // Reminders nudge the parent who keeps in touch from away. A caregiver lives with the
+        // child (the law's contact duty is the parents'), staff and admins have the caseload,
+        // and a child is not told how often a parent should call.
+        Action::ReadReminders => match role {
+            Parent => OwnFamilyOnly,
+            Admin | Staff | Caregiver | Child => Deny,
         },
         Action::RecordFollowUp | Action::ReadFollowUps => match role {
             Admin | Staff => Allow,
@@ -650,6 +664,10 @@ mod tests {
         (Action::RecordCheckin, [Allow, Deny, Deny, Allow, Deny]),
         (Action::ReadCheckins, [Allow, Allow, Allow, Allow, Deny]),
         (Action::ReadReport, [Allow, Allow, Allow, Allow, Deny]),
+        (
+            Action::ReadReminders,
+            [Deny, Deny, OwnFamilyOnly, Deny, Deny],
+        ),
         (Action::RecordFollowUp, [Allow, Allow, Deny, Deny, Deny]),
         (Action::ReadFollowUps, [Allow, Allow, Deny, Deny, Deny]),
         (Action::ExportBundle, [Allow, Allow, Allow, Allow, Deny]),

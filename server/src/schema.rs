@@ -201,6 +201,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    prompt_history (family_id, user_id, child_id, last_routine_contact_at) {
+        family_id -> Text,
+        user_id -> Text,
+        child_id -> Text,
+        last_routine_contact_at -> BigInt,
+        prompt_id -> Text,
+        shown_at -> BigInt,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Text,
         at -> BigInt,

@@ -2,10 +2,13 @@
 //! when the gap is about to reach the family's target, a birthday in the coming week, and after
 //! a run of routine-only contacts one conversation prompt from [`crate::prompts`].
 //!
-//! Computed when asked from the log and the clock reading the caller passes, like gaps, and
-//! nothing is stored: the gap and the prompt reminders go away by themselves once the parent
-//! logs a contact that changes what they were computed from. Reminders hold the child's display
-//! name and counts, never note text.
+//! Computed when asked from the log and the clock reading the caller passes, like gaps: the
+//! gap and the prompt reminders go away by themselves once the parent logs a contact that
+//! changes what they were computed from. The one thing remembered between two asks is which
+//! prompt was shown after which routine contact ([`KeptPrompt`], stored by the server): the
+//! same prompt is shown again on every ask until the next contact is logged, and a new pick
+//! is never one of the last few shown. Reminders hold the child's display name and counts,
+//! never note text.
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -15,7 +18,7 @@ use crate::attention::{Bilingual, counts, depth_level};
 use crate::gaps::{GapError, Pair, Window, local_date, pair_gaps};
 use crate::ids::PersonId;
 use crate::model::{ContactEvent, DepthLevel};
-use crate::prompts::{PromptTopic, age_on, birthday_in, pick_prompt};
+use crate::prompts::{PromptTopic, age_on, birthday_in, library, pick_prompt};
 use crate::values::TargetCadence;
 
 const SECONDS_PER_DAY: i64 = 86_400;
@@ -92,6 +95,8 @@ impl ReminderKind {
 pub struct Reminder {
     pub kind: ReminderKind,
     pub child_id: PersonId,
+    /// The child's display name, as stored (小雨).
+    pub child_name: String,
     /// What the app shows, e.g. 你已经6天没有和小雨联系了 / 6 days since you talked with 小雨.
     pub text: Bilingual,
     /// `contact_due`: whole days since the last counted contact; absent when there was none.
@@ -113,7 +118,11 @@ pub struct Reminder {
     /// `conversation_prompt`: how many scored contacts in a row were routine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub routine_streak: Option<u32>,
-    /// `conversation_prompt`: the prompt's id, for the app to report it shown.
+    /// `conversation_prompt`: when the latest routine contact of the streak began. The prompt
+    /// stays the same until a contact after it is logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_routine_contact_at: Option<DateTime<Utc>>,
+    /// `conversation_prompt`: the prompt's id in kinthread's library (stable).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -124,10 +133,11 @@ pub struct Reminder {
 }
 
 impl Reminder {
-    fn new(kind: ReminderKind, child_id: PersonId, text: Bilingual) -> Self {
+    fn new(kind: ReminderKind, child: &ChildToRemind<'_>, text: Bilingual) -> Self {
         Self {
             kind,
-            child_id,
+            child_id: child.child,
+            child_name: child.display_name.to_owned(),
             text,
             days_since_contact: None,
             target_reached_at: None,
@@ -135,6 +145,7 @@ impl Reminder {
             turning: None,
             days_until: None,
             routine_streak: None,
+            last_routine_contact_at: None,
             prompt_id: None,
             prompt_topic: None,
             prompt: None,
@@ -153,10 +164,24 @@ pub struct ChildToRemind<'a> {
     pub birth_year: Option<i32>,
 }
 
+/// A prompt shown to the parent about a child's routine streak, kept so that the next ask
+/// shows the same one while the streak has not changed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeptPrompt {
+    pub child: PersonId,
+    /// The streak it was shown for, by its latest routine contact's start
+    /// ([`Reminder::last_routine_contact_at`]).
+    pub last_routine_contact_at: DateTime<Utc>,
+    pub prompt_id: String,
+}
+
 /// What one parent's reminders are computed from.
 #[derive(Clone, Copy, Debug)]
 pub struct ParentReminderInput<'a> {
     pub parent: PersonId,
+    /// Whether the parent lives away from the children. A parent at home is not reminded to
+    /// get in touch (their everyday contact is not logged); birthdays and prompts still come.
+    pub parent_lives_away: bool,
     pub children: &'a [ChildToRemind<'a>],
     /// The family's contacts, current versions, from any time: the last contact may be old.
     pub contacts: &'a [ContactEvent],
@@ -167,6 +192,9 @@ pub struct ParentReminderInput<'a> {
     pub now: DateTime<Utc>,
     /// Ids of the prompts this parent was shown, oldest first; the last five are not repeated.
     pub recently_shown_prompts: &'a [String],
+    /// The prompts shown for streaks: one that matches a child's current streak is shown
+    /// again instead of a new pick.
+    pub kept_prompts: &'a [KeptPrompt],
 }
 
 /// The parent's reminders, child by child in the order given, and for each child: contact
@@ -180,14 +208,21 @@ pub fn parent_reminders(
     }
     let today = local_date(input.now, input.time_zone);
     let mut reminders = Vec::new();
+    // New picks join the recently shown, so two children do not get the same prompt at once.
+    let mut shown: Vec<String> = input.recently_shown_prompts.to_vec();
     for child in input.children {
-        if let Some(reminder) = contact_due(input, child, settings)? {
+        if input.parent_lives_away
+            && let Some(reminder) = contact_due(input, child, settings)?
+        {
             reminders.push(reminder);
         }
         if let Some(reminder) = birthday(child, today, settings) {
             reminders.push(reminder);
         }
-        if let Some(reminder) = conversation_prompt(input, child, today, settings) {
+        if let Some(reminder) = conversation_prompt(input, child, today, settings, &shown) {
+            if let Some(id) = &reminder.prompt_id {
+                shown.push(id.clone());
+            }
             reminders.push(reminder);
         }
     }
@@ -216,7 +251,7 @@ fn contact_due(
     let (Some(gap), Some(last)) = (gaps.current_gap_seconds, gaps.last_contact_at) else {
         return Ok(Some(Reminder::new(
             ReminderKind::ContactDue,
-            child.child,
+            child,
             Bilingual::new(
                 format!("还没有记录过你和{name}的联系"),
                 format!("No contact with {name} logged yet"),
@@ -247,7 +282,7 @@ fn contact_due(
             ),
         )
     };
-    let mut reminder = Reminder::new(ReminderKind::ContactDue, child.child, text);
+    let mut reminder = Reminder::new(ReminderKind::ContactDue, child, text);
     reminder.days_since_contact = Some(u32::try_from(days).unwrap_or(u32::MAX));
     reminder.target_reached_at =
         TimeDelta::try_seconds(target).and_then(|target| last.checked_add_signed(target));
@@ -299,7 +334,7 @@ fn birthday(
             ),
         ),
     };
-    let mut reminder = Reminder::new(ReminderKind::Birthday, child.child, text);
+    let mut reminder = Reminder::new(ReminderKind::Birthday, child, text);
     reminder.birthday = Some(next);
     reminder.turning = Some(turning);
     reminder.days_until = Some(days_until);
@@ -327,12 +362,15 @@ const MONTHS_EN: [&str; 12] = [
 ///
 /// It goes away once the parent logs a counted contact that is not known to be routine: one
 /// with deeper talk, or one without a note (the prompt may well have been used). A further
-/// routine contact lengthens the streak, and the prompt changes with it.
+/// routine contact lengthens the streak, and the prompt changes with it. Until then the prompt
+/// kept for the streak (by its latest contact) is shown again; a new one is picked from those
+/// not in `shown`.
 fn conversation_prompt(
     input: &ParentReminderInput<'_>,
     child: &ChildToRemind<'_>,
     today: NaiveDate,
     settings: &ReminderSettings,
+    shown: &[String],
 ) -> Option<Reminder> {
     let mut theirs: Vec<&ContactEvent> = input
         .contacts
@@ -357,13 +395,23 @@ fn conversation_prompt(
     if streak < settings.routine_streak {
         return None;
     }
-    let age = age_on(child.birth_date, child.birth_year, today);
-    let day = u64::try_from(today.num_days_from_ce()).unwrap_or(0);
-    // Per child and per streak length, so two children (or the next routine call) get
-    // different prompts on one day.
-    let seed = day.wrapping_mul(1_000_003).wrapping_add(u64::from(streak))
-        ^ (child.child.as_uuid().as_u128() as u64);
-    let prompt = pick_prompt(age, input.recently_shown_prompts, seed)?;
+    let kept = input
+        .kept_prompts
+        .iter()
+        .find(|kept| kept.child == child.child && kept.last_routine_contact_at == latest.started_at)
+        .and_then(|kept| library().iter().find(|prompt| prompt.id == kept.prompt_id));
+    let prompt = match kept {
+        Some(prompt) => prompt,
+        None => {
+            let age = age_on(child.birth_date, child.birth_year, today);
+            let day = u64::try_from(today.num_days_from_ce()).unwrap_or(0);
+            // Per child and per streak length, so two children (or the next routine call) get
+            // different prompts on one day.
+            let seed = day.wrapping_mul(1_000_003).wrapping_add(u64::from(streak))
+                ^ (child.child.as_uuid().as_u128() as u64);
+            pick_prompt(age, shown, seed)?
+        }
+    };
     let name = child.display_name;
     let text = Bilingual::new(
         format!(
@@ -375,8 +423,9 @@ fn conversation_prompt(
             prompt.text.en
         ),
     );
-    let mut reminder = Reminder::new(ReminderKind::ConversationPrompt, child.child, text);
+    let mut reminder = Reminder::new(ReminderKind::ConversationPrompt, child, text);
     reminder.routine_streak = Some(streak);
+    reminder.last_routine_contact_at = Some(latest.started_at);
     reminder.prompt_id = Some(prompt.id.clone());
     reminder.prompt_topic = Some(prompt.topic);
     reminder.prompt = Some(prompt.text.clone());
@@ -480,12 +529,14 @@ mod tests {
     ) -> Vec<Reminder> {
         let input = ParentReminderInput {
             parent: MOTHER,
+            parent_lives_away: true,
             children,
             contacts,
             target: TargetCadence::new(i64::from(target_days)).unwrap(),
             time_zone,
             now: at,
             recently_shown_prompts: shown,
+            kept_prompts: &[],
         };
         parent_reminders(&input, &ReminderSettings::default()).unwrap()
     }
@@ -763,6 +814,130 @@ mod tests {
     }
 
     #[test]
+    fn a_kept_prompt_is_shown_again_while_its_streak_lasts() {
+        let log = routine_calls(&[6, 4, 2]);
+        let first = prompts_of(&log, &[]);
+        let first_id = first[0].prompt_id.clone().unwrap();
+        let latest = now() - TimeDelta::days(2);
+        assert_eq!(first[0].last_routine_contact_at, Some(latest));
+        // Another day, with the kept prompt among those shown: the same prompt again.
+        let child = xiaoyu(Some(date("2011-03-01")));
+        let later = now() + TimeDelta::days(1);
+        let ask = |kept: &[KeptPrompt], log: &[ContactEvent]| {
+            let children = [child];
+            let input = ParentReminderInput {
+                parent: MOTHER,
+                parent_lives_away: true,
+                children: &children,
+                contacts: log,
+                target: TargetCadence::DEFAULT,
+                time_zone: SHANGHAI,
+                now: later,
+                recently_shown_prompts: std::slice::from_ref(&first_id),
+                kept_prompts: kept,
+            };
+            parent_reminders(&input, &ReminderSettings::default())
+                .unwrap()
+                .into_iter()
+                .find(|r| r.kind == ReminderKind::ConversationPrompt)
+                .and_then(|r| r.prompt_id)
+        };
+        let kept = [KeptPrompt {
+            child: XIAOYU,
+            last_routine_contact_at: latest,
+            prompt_id: first_id.clone(),
+        }];
+        assert_eq!(ask(&kept, &log), Some(first_id.clone()));
+        // Without it, a new pick is never the one shown last.
+        assert_ne!(ask(&[], &log), Some(first_id.clone()));
+        // Kept for an older streak, or for another child: not reused.
+        let mut longer = log.clone();
+        longer.push(with_depth(
+            call(now() - TimeDelta::hours(1)),
+            DepthLevel::Routine,
+        ));
+        assert_ne!(ask(&kept, &longer), Some(first_id.clone()));
+        let other_child = [KeptPrompt {
+            child: XIAOMING,
+            ..kept[0].clone()
+        }];
+        assert_ne!(ask(&other_child, &log), Some(first_id));
+    }
+
+    #[test]
+    fn two_children_get_different_prompts() {
+        let xiaoming = ChildToRemind {
+            child: XIAOMING,
+            display_name: "小明",
+            birth_date: Some(date("2011-05-01")),
+            birth_year: Some(2011),
+        };
+        let mut log = routine_calls(&[6, 4, 2]);
+        for days in [6, 4, 2] {
+            let mut call = with_depth(
+                contact(
+                    ContactKind::Call,
+                    ContactStatus::Completed,
+                    MOTHER,
+                    XIAOMING,
+                    now() - TimeDelta::days(days) + TimeDelta::hours(1),
+                ),
+                DepthLevel::Routine,
+            );
+            call.duration_seconds = Some(300);
+            log.push(call);
+        }
+        // Every seed: the two picks differ (same age band, so the same candidates).
+        for day in 0..30 {
+            let at = now() + TimeDelta::days(day) - TimeDelta::days(30);
+            let shifted: Vec<ContactEvent> = log
+                .iter()
+                .cloned()
+                .map(|mut c| {
+                    c.started_at -= TimeDelta::days(30);
+                    c
+                })
+                .collect();
+            let reminders = remind(
+                &[xiaoyu(Some(date("2011-03-01"))), xiaoming],
+                &shifted,
+                7,
+                SHANGHAI,
+                at,
+                &[],
+            );
+            let ids: Vec<String> = of_kind(&reminders, ReminderKind::ConversationPrompt)
+                .into_iter()
+                .filter_map(|r| r.prompt_id.clone())
+                .collect();
+            assert_eq!(ids.len(), 2, "day {day}");
+            assert_ne!(ids[0], ids[1], "day {day}");
+        }
+    }
+
+    #[test]
+    fn a_parent_at_home_is_not_reminded_to_get_in_touch() {
+        let children = [xiaoyu(Some(date("2014-06-12")))];
+        let input = ParentReminderInput {
+            parent: MOTHER,
+            parent_lives_away: false,
+            children: &children,
+            contacts: &[],
+            target: TargetCadence::DEFAULT,
+            time_zone: SHANGHAI,
+            now: now(),
+            recently_shown_prompts: &[],
+            kept_prompts: &[],
+        };
+        let kinds: Vec<ReminderKind> = parent_reminders(&input, &ReminderSettings::default())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.kind)
+            .collect();
+        assert_eq!(kinds, vec![ReminderKind::Birthday]);
+    }
+
+    #[test]
     fn reminders_come_child_by_child() {
         let children = [
             xiaoyu(Some(date("2014-06-12"))),
@@ -810,6 +985,7 @@ mod tests {
             serde_json::json!({
                 "kind": "contact_due",
                 "child_id": XIAOYU.to_string(),
+                "child_name": "小雨",
                 "text": { "zh": "你已经6天没有和小雨联系了", "en": "6 days since you talked with 小雨" },
                 "days_since_contact": 6,
                 "target_reached_at": "2025-06-11T12:00:00Z",
@@ -836,12 +1012,14 @@ mod tests {
         assert!(serde_json::from_str::<ReminderSettings>(r#"{ "streak": 4 }"#).is_err());
         let input = ParentReminderInput {
             parent: MOTHER,
+            parent_lives_away: true,
             children: &[],
             contacts: &[],
             target: TargetCadence::DEFAULT,
             time_zone: SHANGHAI,
             now: now(),
             recently_shown_prompts: &[],
+            kept_prompts: &[],
         };
         let zero = ReminderSettings {
             routine_streak: 0,

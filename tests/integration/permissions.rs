@@ -178,6 +178,11 @@ fn admin_endpoints(world: &World) -> Vec<Endpoint> {
     ]
 }
 
+/// Endpoints for parents only, about their own family.
+fn parent_endpoints() -> Vec<Endpoint> {
+    vec![endpoint(Method::GET, "/api/v1/me/reminders".into(), None)]
+}
+
 async fn expect_status(
     app: &TestApp,
     token: Option<&str>,
@@ -223,6 +228,7 @@ async fn every_endpoint_refuses_outsiders(app: TestApp) -> anyhow::Result<()> {
     for e in family_endpoints(&world, &contact)
         .iter()
         .chain(admin_endpoints(&world).iter())
+        .chain(parent_endpoints().iter())
     {
         expect_status(&app, None, e, "anonymous", 401).await?;
     }
@@ -234,6 +240,18 @@ async fn every_endpoint_refuses_outsiders(app: TestApp) -> anyhow::Result<()> {
         ("staff", &world.staff_a),
     ] {
         for e in admin_endpoints(&world) {
+            expect_status(&app, Some(token), &e, who, 403).await?;
+        }
+    }
+    // Parent-only endpoints refuse every other role, staff of either program included.
+    for (who, token) in [
+        ("admin", &world.admin),
+        ("caregiver", &world.caregiver_f),
+        ("child", &world.child_f),
+        ("staff", &world.staff_a),
+        ("staff of B", &world.staff_b),
+    ] {
+        for e in parent_endpoints() {
             expect_status(&app, Some(token), &e, who, 403).await?;
         }
     }

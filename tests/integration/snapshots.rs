@@ -213,6 +213,17 @@ async fn every_response_type(app: TestApp) -> anyhow::Result<()> {
     )
     .await?;
     snapshot("person_page", &persons);
+    // Family G has no contact yet: its parent's reminder says so, with no clock figures.
+    let reminders = expect(
+        &app,
+        get.clone(),
+        "/api/v1/me/reminders",
+        Some(&world.parent_g),
+        None,
+        200,
+    )
+    .await?;
+    snapshot("reminder_page", &reminders);
 
     // Contacts: one with a note (a depth score with its evidence), as the family and as
     // staff without the family's consent to share notes.

@@ -79,6 +79,58 @@ pub async fn login(store: &SessionStore, args: LoginArgs) -> CliResult<()> {
         "signed in to {} as {} ({})",
         session.server, session.user.username, session.user.role
     );
+    if session.user.must_change_password {
+        eprintln!(
+            "this is a one-time password: choose your own with `kinthread passwd` before \
+             anything else"
+        );
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PasswdArgs {
+    /// Read the old password and then the new one from the first two lines of standard
+    /// input instead of prompts.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// Changes the signed-in account's password (the old one is needed); every other session of
+/// the account ends, this one goes on with the new tokens the server answers with.
+pub async fn passwd(store: &SessionStore, args: PasswdArgs) -> CliResult<()> {
+    let mut api = Api::from_store(store.clone())?;
+    let prompts = !args.password_stdin && std::io::stdin().is_terminal();
+    let (old, new) = if prompts {
+        let ask = |prompt: &str| {
+            rpassword::prompt_password(prompt)
+                .map_err(|e| CliError::io("reading a password from the terminal", e))
+        };
+        let old = ask("current password: ")?;
+        let new = ask("new password (10 characters or more): ")?;
+        if ask("new password again: ")? != new {
+            return Err(CliError::usage(
+                "the two new passwords differ; nothing changed",
+            ));
+        }
+        (old, new)
+    } else {
+        (read_line("current password")?, read_line("new password")?)
+    };
+    let tokens: kinthread_shared::api::TokenResponse = api
+        .post(
+            "/me/password",
+            &kinthread_shared::api::PasswordChange {
+                old_password: old,
+                new_password: new,
+            },
+        )
+        .await?;
+    api.adopt(tokens)?;
+    eprintln!(
+        "password changed for {}; every other session of the account has ended",
+        api.user().username
+    );
     Ok(())
 }
 

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use chrono::Utc;
-use kinthread_shared::ProgramId;
 use kinthread_shared::bundle::Bundle;
 
 use crate::client::Api;
@@ -19,22 +18,25 @@ pub struct ExportArgs {
     /// One family (id or name; default your own).
     #[arg(long)]
     pub family: Option<String>,
-    /// Every family of this program that you may see.
+    /// Every family of this program that you may see (id or name).
     #[arg(long)]
-    pub program: Option<ProgramId>,
+    pub program: Option<String>,
     /// Where to write the bundle (`-` for standard output).
     #[arg(long, short)]
     pub out: PathBuf,
 }
 
 pub async fn run(api: &mut Api, args: ExportArgs) -> CliResult<()> {
-    let families = match args.program {
-        Some(program) => resolve::all_families(api)
-            .await?
-            .into_iter()
-            .filter(|f| f.program_id == Some(program))
-            .map(|f| f.id)
-            .collect::<Vec<_>>(),
+    let families = match args.program.as_deref() {
+        Some(program) => {
+            let program = resolve::program(api, program).await?.id;
+            resolve::all_families(api)
+                .await?
+                .into_iter()
+                .filter(|f| f.program_id == Some(program))
+                .map(|f| f.id)
+                .collect::<Vec<_>>()
+        }
         None => vec![resolve::family(api, args.family.as_deref()).await?.id],
     };
     if families.is_empty() {

@@ -15,8 +15,13 @@ const RECENT_CONTACTS: u32 = 20;
 
 pub async fn list(api: &mut Api, format: Format) -> CliResult<()> {
     let families = resolve::all_families(api).await?;
+    output::emit(format, &families_table(&families), &families)
+}
+
+/// The families table of `family list` and the admin commands.
+pub fn families_table(families: &[Family]) -> Table {
     let mut table = Table::new(&["id", "name", ">target_days", "time_zone", "notes_shared"]);
-    for family in &families {
+    for family in families {
         table.push(vec![
             family.id.to_string(),
             family.display_name.clone(),
@@ -25,7 +30,7 @@ pub async fn list(api: &mut Api, format: Format) -> CliResult<()> {
             yes_no(family.consent.share_notes_with_staff),
         ]);
     }
-    output::emit(format, &table, &families)
+    table
 }
 
 fn yes_no(value: bool) -> String {
@@ -138,7 +143,12 @@ pub async fn show(api: &mut Api, family: Option<&str>, format: Format) -> CliRes
                     person.role.to_string(),
                     yes_no(person.lives_away),
                     person.away_location.clone().unwrap_or_default(),
-                    person.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+                    // The date where known, else the year.
+                    person
+                        .birth_date
+                        .map(|d| d.to_string())
+                        .or(person.birth_year.map(|y| y.to_string()))
+                        .unwrap_or_default(),
                     person.id.to_string(),
                 ]);
             }

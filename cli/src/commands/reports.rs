@@ -60,9 +60,9 @@ pub struct GapsArgs {
     /// One family's report (id or name) instead of the caseload.
     #[arg(long)]
     pub family: Option<String>,
-    /// Only this program's families (caseload).
+    /// Only this program's families (caseload): id or name.
     #[arg(long, conflicts_with = "family")]
-    pub program: Option<ProgramId>,
+    pub program: Option<String>,
     /// Also list families a `remind_later` follow-up has snoozed (caseload).
     #[arg(long, conflicts_with = "family")]
     pub include_snoozed: bool,
@@ -485,7 +485,11 @@ pub async fn gaps(api: &mut Api, args: GapsArgs, format: Format) -> CliResult<()
             print_family_gaps(&report, format)
         }
         None => {
-            let report = caseload(api, args.program, args.include_snoozed, &args.window).await?;
+            let program = match args.program.as_deref() {
+                Some(program) => Some(resolve::program(api, program).await?.id),
+                None => None,
+            };
+            let report = caseload(api, program, args.include_snoozed, &args.window).await?;
             print_caseload(&report, format)
         }
     }

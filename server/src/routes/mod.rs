@@ -10,6 +10,7 @@ pub mod families;
 pub mod meta;
 pub mod privacy;
 pub mod programs;
+pub mod reminders;
 pub mod reports;
 pub mod users;
 pub mod voice;
@@ -192,6 +193,7 @@ routes! {
     reports::caseload,
     reports::create_follow_up,
     reports::list_follow_ups,
+    reminders::my_reminders,
     bundles::export_bundle,
     bundles::import_bundle,
 }

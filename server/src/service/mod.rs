@@ -9,5 +9,6 @@ pub mod contacts;
 pub mod deletion;
 pub mod families;
 pub mod fingerprint;
+pub mod reminders;
 pub mod reports;
 pub mod voice;

@@ -11,6 +11,7 @@ pub mod families;
 pub mod follow_ups;
 pub mod persons;
 pub mod programs;
+pub mod prompt_history;
 pub mod reports;
 pub mod settings;
 pub mod users;

@@ -1,0 +1,2 @@
+DROP INDEX prompt_history_shown;
+DROP TABLE prompt_history;
