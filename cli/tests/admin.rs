@@ -107,6 +107,7 @@ async fn a_deployer_sets_up_a_program(app: TestApp) -> anyhow::Result<()> {
         &roster,
         "--program",
         PROGRAM,
+        "--child-accounts",
         "--dry-run",
     ]);
     assert!(
@@ -145,6 +146,7 @@ async fn a_deployer_sets_up_a_program(app: TestApp) -> anyhow::Result<()> {
         &bad.display().to_string(),
         "--program",
         PROGRAM,
+        "--child-accounts",
     ]);
     assert_exit(&run, 2, "kinthread: usage: the roster has 3 problems");
     for expected in [
@@ -157,7 +159,23 @@ async fn a_deployer_sets_up_a_program(app: TestApp) -> anyhow::Result<()> {
     assert!(families_in(&app, &world.admin, &created).await?.is_empty());
 
     // The import itself: every account with a one-time password that works at once.
-    let report: Value = admin.json(&["admin", "roster", "import", &roster, "--program", PROGRAM]);
+    // A child's account needs a guardian's consent to it.
+    let run = admin.run(&["admin", "roster", "import", &roster, "--program", PROGRAM]);
+    assert_exit(&run, 2, "kinthread: usage: the roster has 1 problem");
+    assert!(
+        run.stdout
+            .contains("a child's account needs a guardian's consent"),
+        "{run:?}"
+    );
+    let report: Value = admin.json(&[
+        "admin",
+        "roster",
+        "import",
+        &roster,
+        "--program",
+        PROGRAM,
+        "--child-accounts",
+    ]);
     let families = report["families"].as_array().unwrap();
     assert_eq!(families.len(), 2);
     let li = &families[0];
@@ -201,7 +219,15 @@ async fn a_deployer_sets_up_a_program(app: TestApp) -> anyhow::Result<()> {
     let (_, run) = sign_in(&app, "li.mei", NEW_PASSWORD);
     assert_eq!(run.code, 0, "{run:?}");
     // The same roster again: its families are in the program already, its usernames taken.
-    let run = admin.run(&["admin", "roster", "import", &roster, "--program", PROGRAM]);
+    let run = admin.run(&[
+        "admin",
+        "roster",
+        "import",
+        &roster,
+        "--program",
+        PROGRAM,
+        "--child-accounts",
+    ]);
     assert_exit(&run, 2, "kinthread: usage: the roster has 5 problems");
     assert!(
         run.stdout.contains("a family called `李家` already"),

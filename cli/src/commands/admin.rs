@@ -117,6 +117,9 @@ pub struct NewFamilyArgs {
     /// The family agreed to share note text with the program's staff.
     #[arg(long)]
     pub share_notes: bool,
+    /// A guardian agreed that the child may have an account of their own.
+    #[arg(long)]
+    pub child_accounts: bool,
     /// Create it even if a family of the program has that name already.
     #[arg(long)]
     pub allow_duplicate: bool,
@@ -598,6 +601,8 @@ pub async fn create_family(api: &mut Api, args: NewFamilyArgs) -> CliResult<Fami
                 guardian_consent: args.guardian_consent,
                 share_notes_with_staff: args.share_notes,
                 child_feedback_visible_to_parents: false,
+                child_account: args.child_accounts,
+                anonymous_statistics: false,
             },
             allow_duplicate: args.allow_duplicate,
         },

@@ -55,6 +55,10 @@ pub struct ImportArgs {
     /// Every family agreed to share note text with the program's staff.
     #[arg(long)]
     pub share_notes: bool,
+    /// A guardian of every family agreed (on paper) that the child may have an account of
+    /// their own: needed for the roster's child accounts.
+    #[arg(long)]
+    pub child_accounts: bool,
 }
 
 /// A person as imported.
@@ -194,6 +198,16 @@ async fn check_with_server(
         }
     }
     for person in families.iter().flat_map(|f| &f.persons) {
+        if person.username.is_some()
+            && person.account_role() == AccountRole::Child
+            && !args.child_accounts
+        {
+            problems.push(format!(
+                "line {}: a child's account needs a guardian's consent: say --child-accounts if \
+                 every family gave it",
+                person.line
+            ));
+        }
         if person.username.is_some() && person.account_role() == AccountRole::Child {
             match person.person.birth_year {
                 Some(year) if this_year - year >= CHILD_ACCOUNT_MIN_AGE => {}
@@ -278,6 +292,8 @@ async fn create(
                         guardian_consent: args.guardian_consent,
                         share_notes_with_staff: args.share_notes,
                         child_feedback_visible_to_parents: false,
+                        child_account: args.child_accounts,
+                        anonymous_statistics: false,
                     },
                     allow_duplicate: args.allow_duplicate,
                 },
