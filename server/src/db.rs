@@ -216,10 +216,13 @@ impl Manager {
                 // WAL lets readers run beside the writer; synchronous=NORMAL in WAL mode keeps
                 // every committed transaction across a crash of the process (kill -9): only
                 // an operating-system crash or power loss can lose the last commits.
+                // secure_delete overwrites what is deleted, so that an erased family (or what
+                // retention erased) does not linger in the file's free pages.
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA foreign_keys = ON;
+                     PRAGMA secure_delete = ON;
                      PRAGMA busy_timeout = 10000;",
                 )
                 .map_err(|e| connect_error(e.to_string()))?;

@@ -340,6 +340,8 @@ pub struct DeletionReport {
     pub phones: u64,
     pub accounts: u64,
     pub sessions: u64,
+    /// Conversation prompts shown to the family's parents.
+    pub prompts_shown: u64,
     pub audit_entries: u64,
 }
 

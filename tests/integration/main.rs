@@ -12,6 +12,7 @@ mod attention;
 mod auth;
 mod bad_input;
 mod bundles;
+mod consent;
 mod contacts;
 mod enrolment;
 mod errors;
@@ -22,10 +23,12 @@ mod openapi;
 mod passwords;
 mod permissions;
 mod persons;
+mod privacy;
 mod reminders;
 mod reports;
 mod snapshots;
 mod storage;
+
 mod voice;
 
 use chrono::{DateTime, Duration, Utc};

@@ -11,7 +11,7 @@ use crate::db::DbConnection;
 use crate::error::ApiError;
 use crate::schema::{
     audit_log, checkins, child_checkins, consent_records, contact_feedback, contact_participants,
-    contacts, families, follow_ups, person_phones, persons, refresh_tokens, users,
+    contacts, families, follow_ups, person_phones, persons, prompt_history, refresh_tokens, users,
 };
 use crate::store;
 
@@ -84,6 +84,10 @@ pub fn delete_family(
             ),
             phones: count(
                 diesel::delete(person_phones::table.filter(person_phones::family_id.eq(family)))
+                    .execute(conn)?,
+            ),
+            prompts_shown: count(
+                diesel::delete(prompt_history::table.filter(prompt_history::family_id.eq(family)))
                     .execute(conn)?,
             ),
             ..DeletionReport::default()

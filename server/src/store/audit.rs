@@ -113,8 +113,8 @@ pub fn record_read(
         .map(drop)
 }
 
-/// What staff and admins did with a family's data (reads with their purpose, changes, refused
-/// attempts), newest first.
+/// What staff and admins did with a family's data (reads with their purpose, changes), and
+/// every refused attempt on it whoever made it, newest first.
 pub fn access_log(
     conn: &mut DbConnection,
     family_id: FamilyId,
@@ -123,7 +123,11 @@ pub fn access_log(
 ) -> QueryResult<Vec<AuditEntry>> {
     let mut query = audit_log::table
         .filter(audit_log::family_id.eq(family_id))
-        .filter(audit_log::actor_role.eq_any([AccountRole::Staff, AccountRole::Admin]))
+        .filter(
+            audit_log::actor_role
+                .eq_any([AccountRole::Staff, AccountRole::Admin])
+                .or(audit_log::action.like("refused %")),
+        )
         .select(AuditRow::as_select())
         .order(audit_log::id.desc())
         .limit(limit)
