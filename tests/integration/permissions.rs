@@ -98,6 +98,32 @@ fn family_endpoints(world: &World, contact: &Contact) -> Vec<Endpoint> {
             format!("/api/v1/families/{f}/child-checkins"),
             None,
         ),
+        endpoint(Method::GET, format!("/api/v1/families/{f}/consents"), None),
+        endpoint(
+            Method::POST,
+            format!("/api/v1/families/{f}/consents"),
+            Some(json!({"kind": "share_notes_with_staff", "person_id": world.f.mother,
+                        "reference": "form 1"})),
+        ),
+        endpoint(
+            Method::POST,
+            format!(
+                "/api/v1/families/{f}/consents/{}/withdraw",
+                uuid::Uuid::now_v7()
+            ),
+            Some(json!({})),
+        ),
+        endpoint(Method::GET, format!("/api/v1/families/{f}/access-log"), None),
+        endpoint(
+            Method::POST,
+            format!("/api/v1/families/{f}/deletion-request"),
+            Some(json!({"reason": "x"})),
+        ),
+        endpoint(
+            Method::DELETE,
+            format!("/api/v1/families/{f}"),
+            Some(json!({"reason": "x"})),
+        ),
         endpoint(
             Method::GET,
             format!("/api/v1/families/{f}/follow-ups"),
@@ -429,6 +455,56 @@ async fn every_endpoint_refuses_outsiders(app: TestApp) -> anyhow::Result<()> {
                 format!("{contacts_path}/{}/amend", contact.id),
                 Some(call(world.f.mother, world.f.child, 1, None)),
             ),
+        ),
+        (
+            "staff of another program read its statistics",
+            &world.staff_b,
+            endpoint(
+                Method::GET,
+                format!("/api/v1/programs/{}/statistics", world.program_a),
+                None,
+            ),
+        ),
+        (
+            "parent reads a program's statistics",
+            &world.parent_f,
+            endpoint(
+                Method::GET,
+                format!("/api/v1/programs/{}/statistics", world.program_a),
+                None,
+            ),
+        ),
+        (
+            "staff delete the family",
+            &world.staff_a,
+            endpoint(
+                Method::DELETE,
+                format!("/api/v1/families/{f}"),
+                Some(json!({"reason": "x"})),
+            ),
+        ),
+        (
+            "parent deletes the family",
+            &world.parent_f,
+            endpoint(
+                Method::DELETE,
+                format!("/api/v1/families/{f}"),
+                Some(json!({"reason": "x"})),
+            ),
+        ),
+        (
+            "staff ask for the family's deletion",
+            &world.staff_a,
+            endpoint(
+                Method::POST,
+                format!("/api/v1/families/{f}/deletion-request"),
+                Some(json!({"reason": "x"})),
+            ),
+        ),
+        (
+            "child reads the access record",
+            &world.child_f,
+            endpoint(Method::GET, format!("/api/v1/families/{f}/access-log"), None),
         ),
         (
             "parent reads the caseload",
