@@ -102,8 +102,10 @@ fn family_endpoints(world: &World, contact: &Contact) -> Vec<Endpoint> {
         endpoint(
             Method::POST,
             format!("/api/v1/families/{f}/consents"),
-            Some(json!({"kind": "share_notes_with_staff", "person_id": world.f.mother,
-                        "reference": "form 1"})),
+            Some(
+                json!({"kind": "share_notes_with_staff", "person_id": world.f.mother,
+                        "reference": "form 1"}),
+            ),
         ),
         endpoint(
             Method::POST,
@@ -113,7 +115,11 @@ fn family_endpoints(world: &World, contact: &Contact) -> Vec<Endpoint> {
             ),
             Some(json!({})),
         ),
-        endpoint(Method::GET, format!("/api/v1/families/{f}/access-log"), None),
+        endpoint(
+            Method::GET,
+            format!("/api/v1/families/{f}/access-log"),
+            None,
+        ),
         endpoint(
             Method::POST,
             format!("/api/v1/families/{f}/deletion-request"),
@@ -504,7 +510,11 @@ async fn every_endpoint_refuses_outsiders(app: TestApp) -> anyhow::Result<()> {
         (
             "child reads the access record",
             &world.child_f,
-            endpoint(Method::GET, format!("/api/v1/families/{f}/access-log"), None),
+            endpoint(
+                Method::GET,
+                format!("/api/v1/families/{f}/access-log"),
+                None,
+            ),
         ),
         (
             "parent reads the caseload",

@@ -40,6 +40,9 @@ async fn guardians_see_who_read_their_childs_data(app: TestApp) -> anyhow::Resul
         let (status, _) = app.get(&contacts, token).await?;
         assert_eq!(status, 403);
     }
+    let _: Value = app
+        .get_ok("/api/v1/reports/caseload", &world.staff_a)
+        .await?;
     // The family's own reads are not in it.
     let _: Page<Contact> = app.get_ok(&contacts, &world.parent_f).await?;
 
@@ -61,6 +64,7 @@ async fn guardians_see_who_read_their_childs_data(app: TestApp) -> anyhow::Resul
     );
     assert!(has(AccountRole::Staff, "checkins.list", None), "{seen:?}");
     assert!(has(AccountRole::Admin, "family.report", None), "{seen:?}");
+    assert!(has(AccountRole::Staff, "caseload.row", None), "{seen:?}");
     assert!(
         has(
             AccountRole::Staff,

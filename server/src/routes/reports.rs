@@ -10,7 +10,7 @@ use kinthread_shared::reports::{
     CaseloadReport, DEFAULT_CASELOAD_LIMIT, FamilyReport, FollowUp, MAX_CASELOAD_LIMIT, NewFollowUp,
 };
 use kinthread_shared::validate::check_name;
-use kinthread_shared::{AccountRole, FamilyId, FollowUpId, FollowUpOutcome, ProgramId};
+use kinthread_shared::{FamilyId, FollowUpId, FollowUpOutcome, ProgramId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -181,17 +181,18 @@ pub async fn caseload(
             )
         })
         .await?;
-    // One audit entry for the whole list: it shows figures of every family in it.
-    if user.role == AccountRole::Staff {
-        let target = program_id.map_or_else(|| "all programs".to_owned(), |p| p.to_string());
-        state
-            .db
-            .write(move |conn| {
-                store::audit::record(conn, Some(&user), "caseload.read", None, Some(&target))
-                    .map_err(ApiError::from)
-            })
-            .await?;
-    }
+    // One audit entry for the list, and one for each family whose row was read (SPEC 7: the
+    // family's access record shows staff and admins reading its caseload row).
+    let target = program_id.map_or_else(|| "all programs".to_owned(), |p| p.to_string());
+    let families: Vec<FamilyId> = page.rows.iter().map(|row| row.family_id).collect();
+    state
+        .db
+        .write(move |conn| {
+            store::audit::record(conn, Some(&user), "caseload.read", None, Some(&target))?;
+            store::audit::record_reads(conn, &user, "caseload.row", &families)?;
+            Ok::<_, ApiError>(())
+        })
+        .await?;
     let next = offset.saturating_add(page.rows.len());
     Ok(web::Json(CaseloadReport {
         as_of: time.as_of,

@@ -141,3 +141,42 @@ pub fn access_log(
         .map(AuditRow::into_entry)
         .collect()
 }
+
+/// Records one read of each of `families` (a caseload page's rows), in one statement.
+pub fn record_reads(
+    conn: &mut DbConnection,
+    actor: &AuthUser,
+    action: &str,
+    families: &[FamilyId],
+) -> QueryResult<()> {
+    if families.is_empty() {
+        return Ok(());
+    }
+    let at = to_millis(Utc::now());
+    let rows: Vec<AuditRow> = families
+        .iter()
+        .map(|family| AuditRow {
+            id: AuditId::new(),
+            at,
+            actor_id: Some(actor.id),
+            actor_role: Some(actor.role),
+            action: action.to_owned(),
+            family_id: Some(*family),
+            target: None,
+            purpose: None,
+        })
+        .collect();
+    // Multi-row inserts go through each engine's own connection (the multi-engine one has no
+    // batch insert).
+    for chunk in rows.chunks(100) {
+        match conn {
+            DbConnection::Sqlite(conn) => diesel::insert_into(audit_log::table)
+                .values(chunk)
+                .execute(conn)?,
+            DbConnection::Postgres(conn) => diesel::insert_into(audit_log::table)
+                .values(chunk)
+                .execute(conn)?,
+        };
+    }
+    Ok(())
+}
