@@ -610,6 +610,27 @@ async fn the_childs_voice_from_the_command_line(app: TestApp) -> anyhow::Result<
         "did you eat?",
     ]);
     let contact = call["id"].as_str().unwrap().to_owned();
+    // A visit still going on: no end yet.
+    let ongoing: Value = parent.json(&[
+        "log",
+        "visit",
+        "--from",
+        "mother",
+        "--to",
+        "child",
+        "--ago",
+        "3d",
+        "--ongoing",
+    ]);
+    assert_eq!(ongoing["kind"], "visit");
+    assert!(ongoing["ended_at"].is_null(), "{ongoing}");
+    assert_eq!(
+        parent
+            .run(&["log", "visit", "--from", "mother", "--to", "child"])
+            .code,
+        2
+    );
+
     let caregiver = Terminal::new();
     caregiver.login(&app, "caregiver-f");
     caregiver.ok(&[

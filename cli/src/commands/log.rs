@@ -101,8 +101,12 @@ pub struct VisitArgs {
     #[arg(long, conflicts_with = "days")]
     pub until: Option<String>,
     /// How many days it lasted.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "ongoing")]
     pub days: Option<u32>,
+    /// The visit goes on (a parent home now): logged without an end, to be ended later by
+    /// an amendment of the one who logged it.
+    #[arg(long, conflicts_with = "until")]
+    pub ongoing: bool,
 }
 
 #[derive(Debug, Args)]
@@ -309,18 +313,22 @@ pub async fn run(api: &mut Api, command: LogCommand, format: Format) -> CliResul
         }
         LogCommand::Visit(args) => {
             let p = prepare(api, &args.common).await?;
-            let ended_at = match (&args.until, args.days) {
-                (Some(text), _) => resolve::parse_moment(text, p.tz)?,
-                (None, Some(days)) => p
-                    .started_at
-                    .checked_add_signed(chrono::Duration::days(i64::from(days)))
-                    .ok_or_else(|| CliError::usage("--days is too long"))?,
-                (None, None) => {
-                    return Err(CliError::usage("a visit needs --until TIME or --days N"));
+            let ended_at = match (&args.until, args.days, args.ongoing) {
+                (Some(text), _, _) => Some(resolve::parse_moment(text, p.tz)?),
+                (None, Some(days), _) => Some(
+                    p.started_at
+                        .checked_add_signed(chrono::Duration::days(i64::from(days)))
+                        .ok_or_else(|| CliError::usage("--days is too long"))?,
+                ),
+                (None, None, true) => None,
+                (None, None, false) => {
+                    return Err(CliError::usage(
+                        "a visit needs --until TIME, --days N or --ongoing",
+                    ));
                 }
             };
             let mut new = new_contact(&p, ContactKind::Visit, args.common.note.as_deref());
-            new.ended_at = Some(ended_at);
+            new.ended_at = ended_at;
             upload(api, &p, new, format).await
         }
         LogCommand::Checkin(args) => checkin(api, args, format).await,
