@@ -47,12 +47,21 @@ pub fn prepare_feedback(
     })
 }
 
+/// The child's words as `scope`'s reader may see them, and whether they were withheld.
+fn shown_words(scope: &FamilyScope, words: Option<String>) -> (Option<String>, bool) {
+    match words {
+        Some(words) if scope.sees(Visible::ChildWords) => (Some(words), false),
+        Some(_) => (None, true),
+        None => (None, false),
+    }
+}
+
 /// A stored feedback as `scope`'s reader may see it.
 pub fn present_feedback(scope: &FamilyScope, row: FeedbackRow) -> Result<Feedback, ApiError> {
-    let show_words = scope.sees(Visible::ChildWords);
-    let has_words = row.words.is_some();
+    let given_at = row.given()?;
+    let (words, words_withheld) = shown_words(scope, row.words);
     Ok(Feedback {
-        given_at: row.given()?,
+        given_at,
         recorded_at: from_millis(row.recorded_at)?,
         id: row.id,
         family_id: row.family_id,
@@ -60,8 +69,8 @@ pub fn present_feedback(scope: &FamilyScope, row: FeedbackRow) -> Result<Feedbac
         contact_id: row.contact_id,
         child_id: row.child_id,
         rating: row.rating,
-        words: row.words.filter(|_| show_words),
-        words_withheld: has_words && !show_words,
+        words,
+        words_withheld,
         replaced_by: row.replaced_by,
     })
 }
@@ -94,17 +103,17 @@ pub fn present_checkin(
     scope: &FamilyScope,
     row: ChildCheckinRow,
 ) -> Result<ChildCheckin, ApiError> {
-    let show_words = scope.sees(Visible::ChildWords);
-    let has_words = row.words.is_some();
+    let observed_at = row.observed()?;
+    let (words, words_withheld) = shown_words(scope, row.words);
     Ok(ChildCheckin {
-        observed_at: row.observed()?,
+        observed_at,
         recorded_at: from_millis(row.recorded_at)?,
         id: row.id,
         family_id: row.family_id,
         client_id: row.client_id.as_uuid(),
         child_id: row.child_id,
         mood: row.mood,
-        words: row.words.filter(|_| show_words),
-        words_withheld: has_words && !show_words,
+        words,
+        words_withheld,
     })
 }

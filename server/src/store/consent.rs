@@ -247,19 +247,17 @@ pub fn withdraw_kind(
     kind: ConsentKind,
     how: &Withdrawal,
 ) -> QueryResult<usize> {
-    diesel::update(
-        consent_records::table
-            .filter(consent_records::family_id.eq(family))
-            .filter(consent_records::kind.eq(kind))
-            .filter(consent_records::withdrawn_at.is_null()),
-    )
-    .set((
-        consent_records::withdrawn_at.eq(Some(to_millis(how.at))),
-        consent_records::withdrawn_by.eq(Some(how.by)),
-        consent_records::withdrawn_via.eq(Some(how.via)),
-        consent_records::withdrawn_reference.eq(how.reference.clone()),
-    ))
-    .execute(conn)
+    let ids: Vec<ConsentId> = consent_records::table
+        .filter(consent_records::family_id.eq(family))
+        .filter(consent_records::kind.eq(kind))
+        .filter(consent_records::withdrawn_at.is_null())
+        .select(consent_records::id)
+        .load(conn)?;
+    let mut withdrawn = 0;
+    for id in ids {
+        withdrawn += withdraw(conn, family, id, how)?;
+    }
+    Ok(withdrawn)
 }
 
 #[cfg(test)]
