@@ -24,6 +24,7 @@ mod permissions;
 mod persons;
 mod reminders;
 mod reports;
+mod retention;
 mod snapshots;
 mod storage;
 mod voice;
