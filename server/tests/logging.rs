@@ -616,7 +616,7 @@ async fn a_traced_session_logs_nothing_personal(db: &str) {
         format!("/families/{family_id}/child-checkins?purpose={purpose}"),
         format!("/families/{family_id}/report"),
         format!("/families/{family_id}/access-log"),
-        format!("{persons}"),
+        persons.clone(),
     ] {
         api.get(&path, &staff).await;
     }
