@@ -390,6 +390,153 @@ async fn erases_what_is_older_than_the_period(url: &str) {
     assert!(!out.status.success());
 }
 
+/// Erases `CONTACTS` old contacts (with their participants and feedback) and as many
+/// check-ins of each kind while a client writes to the server without pause: every write
+/// succeeds, and none waits for the whole run. Prints the numbers (`--nocapture`).
+async fn serves_while_erasing(url: &str) {
+    const CONTACTS: usize = 3_000;
+    let db = Db::connect(&DatabaseUrl::parse(url).unwrap(), 2).unwrap();
+    db.migrate().unwrap();
+    let mut conn = db.write_conn().unwrap();
+    let family = kinthread_server::db::immediate_transaction(&mut conn, |conn| {
+        let mut seed = Seed { conn, next: 0 };
+        let program = seed.program("一年", Some(12));
+        let family = seed.family(&program, "王家");
+        for _ in 0..CONTACTS {
+            seed.contact(&family, OLD, None, None);
+            seed.checkins(&family, OLD);
+        }
+        Ok::<_, diesel::result::Error>(family)
+    })
+    .unwrap();
+    drop(conn);
+
+    let mut create = server(url, &["create-admin", "--username", "admin"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut create.stdin.take().unwrap(),
+        b"a long and secret passphrase\n",
+    )
+    .unwrap();
+    assert!(create.wait().unwrap().success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let serving = Serving(
+        server(url, &["--bind", &format!("127.0.0.1:{port}"), "serve"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    assert!(common::answers_health(port).await);
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/auth/login"))
+        .json(&serde_json::json!({"username": "admin",
+                                  "password": "a long and secret passphrase"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_owned();
+
+    // A writer creating programs until told to stop; each answer's status and time kept.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (stop, client, base) = (stop.clone(), client.clone(), base.clone());
+        tokio::spawn(async move {
+            let mut answers = Vec::new();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                let started = std::time::Instant::now();
+                let status = client
+                    .post(format!("{base}/programs"))
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({"name": format!("program {n}")}))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0);
+                answers.push((status, started.elapsed()));
+            }
+            answers
+        })
+    };
+    let url_owned = url.to_owned();
+    let started = std::time::Instant::now();
+    let out = tokio::task::spawn_blocking(move || {
+        retention(&url_owned, &["--apply", "--batch-size", "500"])
+    })
+    .await
+    .unwrap();
+    let took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut answers = writer.await.unwrap();
+    drop(serving);
+
+    assert!(
+        out.contains(&format!(
+            "erased {CONTACTS} contacts, {} participants, {CONTACTS} feedback, {CONTACTS} \
+             check-ins, {CONTACTS} child check-ins",
+            2 * CONTACTS
+        )),
+        "{out}"
+    );
+    let mut conn = db.write_conn().unwrap();
+    assert_eq!(rows_of(&mut conn, &family.0), [0; 5]);
+    let failed: Vec<_> = answers.iter().filter(|(s, _)| *s != 201).collect();
+    assert!(
+        failed.is_empty(),
+        "writes failed during the run: {failed:?}"
+    );
+    answers.sort_by_key(|(_, t)| *t);
+    let median = answers[answers.len() / 2].1;
+    let slowest = answers[answers.len() - 1].1;
+    eprintln!(
+        "retention of {CONTACTS} contacts + {} other rows in batches of 500: {took:?}; \
+         {} writes meanwhile, all 201, median {median:?}, slowest {slowest:?}",
+        4 * CONTACTS,
+        answers.len()
+    );
+    assert!(
+        answers.len() >= 5,
+        "the server kept answering: {}",
+        answers.len()
+    );
+    // Without the pause between batches on SQLite, a write waited for the whole run.
+    assert!(
+        slowest * 2 < took,
+        "no write waits for the whole run: {slowest:?} of {took:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_serves_while_erasing_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("kinthread.db").display().to_string();
+    serves_while_erasing(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_serves_while_erasing_postgres() {
+    let Some(db) = common::PostgresSchema::new(
+        "retention_serves_while_erasing_postgres",
+        "kt_retention_load",
+    ) else {
+        return;
+    };
+    serves_while_erasing(&db.url).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retention_erases_what_is_older_than_the_period_sqlite() {
     let dir = tempfile::tempdir().unwrap();

@@ -2,10 +2,11 @@
 //! retention` erases its families' contacts older than the period (every version of an
 //! amended contact, when all of them are older, with their participants and the child's
 //! feedback on them) and the check-ins observed before it. It works in batches, each its own
-//! short immediate transaction, so that a running server keeps serving; the audit keeps the
-//! counts and the program's id, never a family's.
+//! short immediate transaction with a pause after it on SQLite, so that a running server keeps
+//! serving; the audit keeps the counts and the program's id, never a family's.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -104,6 +105,16 @@ pub fn run(
     Ok(outcome)
 }
 
+/// On SQLite, where one writer holds the database at a time, waits as long as the batch
+/// took (5 ms at least) before the next one, so that the server's writes, sleeping in their
+/// busy handler, find the lock free: without it they wait for the whole run. PostgreSQL's
+/// writers are not held up by ours.
+fn yield_to_writers(conn: &DbConnection, batch_started: Instant) {
+    if let DbConnection::Sqlite(_) = conn {
+        std::thread::sleep(batch_started.elapsed().max(Duration::from_millis(5)));
+    }
+}
+
 fn count(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
@@ -165,6 +176,7 @@ fn erase_contacts(
     // Versions handled ahead of the cursor (a dry run meets them again).
     let mut handled: HashSet<(FamilyId, ContactId)> = HashSet::new();
     loop {
+        let started = Instant::now();
         let last = immediate_transaction(conn, |conn| {
             let mut page = contacts::table
                 .filter(
@@ -244,6 +256,7 @@ fn erase_contacts(
             }
             Ok::<_, diesel::result::Error>(rows.last().map(|r| (r.0, r.1)))
         })?;
+        yield_to_writers(conn, started);
         match last {
             Some(key) => after = Some(key),
             None => return Ok(()),
@@ -299,6 +312,7 @@ macro_rules! erase_observed {
             let mut total = 0_u64;
             let mut after: Option<(FamilyId, $id)> = None;
             loop {
+                let started = Instant::now();
                 let (rows, erased) = immediate_transaction(conn, |conn| {
                     let mut page = $table::table
                         .filter(
@@ -342,6 +356,7 @@ macro_rules! erase_observed {
                     Ok::<_, diesel::result::Error>((rows, erased))
                 })?;
                 total += erased;
+                yield_to_writers(conn, started);
                 match rows.last() {
                     Some(key) => after = Some(*key),
                     None => return Ok(total),
