@@ -95,7 +95,10 @@ async fn a_deployer_sets_up_a_program(app: TestApp) -> anyhow::Result<()> {
     ]);
     assert_eq!(kept.retention_months, Some(24));
     let rows = common::parse_csv(&admin.ok(&["program", "list", "-f", "csv"]));
-    let at = rows[0].iter().position(|h| h == "retention_months").unwrap();
+    let at = rows[0]
+        .iter()
+        .position(|h| h == "retention_months")
+        .unwrap();
     assert!(
         rows.iter().any(|r| r[0] == PROGRAM && r[at] == "24"),
         "{rows:?}"
