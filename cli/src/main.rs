@@ -23,8 +23,8 @@ use clap::{Parser, Subcommand};
 #[cfg(feature = "demo")]
 use crate::commands::demo;
 use crate::commands::{
-    admin, auth, export, family, follow_up, import, log, offline, reminders, reports, timeline,
-    voice,
+    admin, auth, export, family, follow_up, import, log, offline, privacy, reminders, reports,
+    timeline, voice,
 };
 use crate::error::CliResult;
 use crate::output::Format;
@@ -102,6 +102,12 @@ enum Command {
     /// A family's check-ins: the caregivers' (staff see the text where the family consented),
     /// or with --child the children's own.
     Checkins(voice::CheckinsArgs),
+    /// Who read or changed a family's data, when, and for what purpose.
+    #[command(name = "access-log")]
+    AccessLog(privacy::AccessLogArgs),
+    /// A family's consent records: list them, give a consent, withdraw one.
+    #[command(subcommand)]
+    Consent(privacy::ConsentCommand),
     /// Import SMS Backup & Restore exports (calls and texts of a phone) or a kinthread bundle.
     Import(import::ImportArgs),
     /// Write a family, or a program's families, to a bundle file (docs/bundle.md).
@@ -208,6 +214,8 @@ async fn run(cli: Cli) -> CliResult<()> {
         Command::Timeline(args) => timeline::run(&mut api()?, args).await,
         Command::Feedback(command) => voice::feedback(&mut api()?, command, format).await,
         Command::Checkins(args) => voice::checkins(&mut api()?, args, format).await,
+        Command::AccessLog(args) => privacy::access_log(&mut api()?, args, format).await,
+        Command::Consent(command) => privacy::consent(&mut api()?, command, format).await,
         Command::Import(args) => import::run(&mut api()?, args, format).await,
         Command::Export(args) => export::run(&mut api()?, args).await,
         // Handled before: they need no login.

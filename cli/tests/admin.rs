@@ -83,9 +83,58 @@ async fn a_deployer_sets_up_a_program(app: TestApp) -> anyhow::Result<()> {
     for name in [PROGRAM, "Program A", "Program B"] {
         assert!(listed.contains(name), "{name}: {listed}");
     }
+    // A retention period, set by name, shown, and cleared; out of range is a usage error.
+    let kept: Program = admin.json(&[
+        "admin",
+        "program",
+        "retention",
+        "--program",
+        PROGRAM,
+        "--months",
+        "24",
+    ]);
+    assert_eq!(kept.retention_months, Some(24));
+    let rows = common::parse_csv(&admin.ok(&["program", "list", "-f", "csv"]));
+    let at = rows[0]
+        .iter()
+        .position(|h| h == "retention_months")
+        .unwrap();
+    assert!(
+        rows.iter().any(|r| r[0] == PROGRAM && r[at] == "24"),
+        "{rows:?}"
+    );
+    let wrong = admin.run(&[
+        "admin",
+        "program",
+        "retention",
+        "--program",
+        PROGRAM,
+        "--months",
+        "601",
+    ]);
+    assert_eq!(wrong.code, 2, "{wrong:?}");
+    let cleared: Program = admin.json(&[
+        "admin",
+        "program",
+        "retention",
+        "--program",
+        PROGRAM,
+        "--keep-everything",
+    ]);
+    assert_eq!(cleared.retention_months, None);
     let staff_sees: Vec<Program> = {
         let staff = Terminal::new();
         staff.login(&app, "staff-b");
+        let refused = staff.run(&[
+            "admin",
+            "program",
+            "retention",
+            "--program",
+            "Program B",
+            "--months",
+            "12",
+        ]);
+        assert_exit(&refused, 4, "kinthread: forbidden: ");
         staff.json(&["program", "list"])
     };
     assert_eq!(

@@ -859,8 +859,138 @@ async fn reminders_for_a_parent(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `kinthread consent list|give|withdraw` and `kinthread access-log`: a guardian gives and
+/// withdraws from their own account, staff record a paper form, the family reads who looked
+/// at its data and why; a child and another program's staff are refused.
+async fn consent_and_access_log_from_the_command_line(app: TestApp) -> anyhow::Result<()> {
+    use kinthread_shared::api::{AuditEntry, ConsentHistory};
+    let world = World::build(&app).await?;
+    let family_f = world.f.id.to_string();
+    let parent = Terminal::new();
+    parent.login(&app, "parent-f");
+
+    let table = parent.ok(&["consent", "list"]);
+    assert!(
+        table.starts_with("In force: data kept") && !table.contains("notes shared"),
+        "{table}"
+    );
+    let given = parent.csv(&["consent", "give", "--kind", "share_notes_with_staff"]);
+    assert_eq!(column(&given, "kind"), vec!["share_notes_with_staff"]);
+    assert_eq!(column(&given, "person"), vec!["Mother"]);
+    assert_eq!(column(&given, "via"), vec!["own_account"]);
+    assert_eq!(column(&given, "in force"), vec!["yes"]);
+    let history: ConsentHistory = parent.json(&["consent", "list"]);
+    assert!(history.in_force.share_notes_with_staff);
+    let run = parent.run(&["consent", "give", "--kind", "no_such_kind"]);
+    assert!(
+        run.code == 2 && run.stderr.contains("unknown consent kind"),
+        "{run:?}"
+    );
+
+    // Staff read with a purpose and record a paper form, which needs its reference.
+    let staff = Terminal::new();
+    staff.login(&app, "staff-a");
+    staff.ok(&[
+        "checkins",
+        "--family",
+        "Family F",
+        "--purpose",
+        "home visit planning",
+    ]);
+    let paper = [
+        "consent",
+        "give",
+        "--family",
+        "Family F",
+        "--kind",
+        "anonymous_statistics",
+        "--person",
+        "grandmother",
+    ];
+    assert_error(&staff.run(&paper), 2, "kinthread: validation_failed:");
+    let mut with_reference = paper.to_vec();
+    with_reference.extend(["--reference", "FORM-2026-017"]);
+    let recorded = staff.csv(&with_reference);
+    assert_eq!(column(&recorded, "via"), vec!["paper_form"]);
+    assert_eq!(column(&recorded, "reference"), vec!["FORM-2026-017"]);
+    assert_eq!(column(&recorded, "person"), vec!["Grandmother"]);
+
+    // The family reads who looked, and why.
+    let log = parent.csv(&["access-log"]);
+    assert_eq!(
+        &log[0][..5],
+        ["when", "who", "role", "what", "purpose"],
+        "{log:?}"
+    );
+    let staff_id = staff.json::<User>(&["whoami"]).id.to_string();
+    let purposes: Vec<(String, String)> = column(&log, "who")
+        .into_iter()
+        .zip(column(&log, "purpose"))
+        .collect();
+    assert!(
+        purposes.contains(&(staff_id.clone(), "home visit planning".to_owned())),
+        "{log:?}"
+    );
+    let entries: Vec<AuditEntry> = parent.json(&["access-log", "--family", &family_f]);
+    assert_eq!(entries.len(), log.len() - 1);
+    assert!(entries.iter().all(|e| e.family_id == Some(world.f.id)));
+    let table = parent.ok(&["access-log"]);
+    assert!(
+        table.lines().next().is_some_and(|h| h.starts_with("when")) && table.contains("staff"),
+        "{table}"
+    );
+
+    // Withdrawn by kind; then none is left in force.
+    let withdrawn = parent.csv(&["consent", "withdraw", "--kind", "share_notes_with_staff"]);
+    assert_eq!(column(&withdrawn, "in force"), vec!["no"]);
+    assert!(!column(&withdrawn, "withdrawn")[0].is_empty());
+    assert_error(
+        &parent.run(&["consent", "withdraw", "--kind", "share_notes_with_staff"]),
+        4,
+        "kinthread: not_found:",
+    );
+    let history: ConsentHistory = parent.json(&["consent", "list"]);
+    assert!(!history.in_force.share_notes_with_staff);
+    assert!(history.in_force.anonymous_statistics);
+    // Staff withdraw the paper form by its id.
+    let id = column(&recorded, "id")[0].clone();
+    let out = staff.csv(&[
+        "consent",
+        "withdraw",
+        "--family",
+        "Family F",
+        "--id",
+        &id,
+        "--reference",
+        "FORM-2026-018",
+    ]);
+    assert_eq!(column(&out, "withdrawn_reference"), vec!["FORM-2026-018"]);
+
+    // A child gives no guardian's consent and reads no access log; another program's staff
+    // reach neither.
+    let child = Terminal::new();
+    child.login(&app, "child-f");
+    assert_error(
+        &child.run(&["consent", "give", "--kind", "data_kept"]),
+        4,
+        "kinthread: forbidden:",
+    );
+    assert_error(&child.run(&["access-log"]), 4, "kinthread: forbidden:");
+    let other = Terminal::new();
+    other.login(&app, "staff-b");
+    for args in [
+        vec!["access-log", "--family", family_f.as_str()],
+        vec!["consent", "list", "--family", family_f.as_str()],
+    ] {
+        let run = other.run(&args);
+        assert_eq!(run.code, 4, "{run:?}");
+    }
+    Ok(())
+}
+
 engine_tests!(
     signs_in_logs_and_reports,
     the_childs_voice_from_the_command_line,
-    reminders_for_a_parent
+    reminders_for_a_parent,
+    consent_and_access_log_from_the_command_line
 );

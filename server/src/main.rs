@@ -11,6 +11,7 @@ use kinthread_server::app::{self, AppState};
 use kinthread_server::auth::Passwords;
 use kinthread_server::config::{DEFAULT_BIND, Settings};
 use kinthread_server::db::{DatabaseUrl, Db, default_sqlite_path};
+use kinthread_server::service::retention;
 use kinthread_server::{store, telemetry};
 use kinthread_shared::AccountRole;
 use kinthread_shared::api::NewUser;
@@ -48,6 +49,20 @@ enum Command {
     },
     /// Recompute the depth score of every contact with content (after a lexicon change).
     Rescore,
+    /// Erase, for each program with a retention period, the contacts (with their participants
+    /// and feedback) and check-ins older than it, in batches beside a running server.
+    #[command(group(clap::ArgGroup::new("mode").required(true).args(["dry_run", "apply"])))]
+    Retention {
+        /// Only count what would be erased.
+        #[arg(long)]
+        dry_run: bool,
+        /// Erase, and audit the counts.
+        #[arg(long)]
+        apply: bool,
+        /// Records per transaction.
+        #[arg(long, default_value_t = retention::DEFAULT_BATCH)]
+        batch_size: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -99,6 +114,17 @@ fn run() -> anyhow::Result<()> {
             display_name,
         } => create_admin(&settings, username, display_name),
         Command::Rescore => rescore(&settings),
+        Command::Retention {
+            apply, batch_size, ..
+        } => run_retention(
+            &settings,
+            if apply {
+                retention::Mode::Apply
+            } else {
+                retention::Mode::DryRun
+            },
+            batch_size,
+        ),
     }
 }
 
@@ -180,5 +206,34 @@ fn rescore(settings: &Settings) -> anyhow::Result<()> {
         kinthread_shared::depth::LEXICON_VERSION,
         summary.level_changed
     );
+    Ok(())
+}
+
+fn run_retention(
+    settings: &Settings,
+    mode: retention::Mode,
+    batch_size: usize,
+) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database_url, 2)?;
+    db.migrate()?;
+    let mut conn = db.write_conn()?;
+    let runs = retention::run(&mut conn, chrono::Utc::now(), mode, batch_size)?;
+    if runs.is_empty() {
+        println!("no program has a retention period: nothing to erase");
+    }
+    let verb = match mode {
+        retention::Mode::Apply => "erased",
+        retention::Mode::DryRun => "would erase",
+    };
+    for run in &runs {
+        println!(
+            "program {} ({}), {} months, before {}: {verb} {}",
+            run.name,
+            run.program_id,
+            run.months,
+            run.cut.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            run.counts()
+        );
+    }
     Ok(())
 }

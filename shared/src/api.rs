@@ -190,7 +190,19 @@ pub struct ProgramUpdate {
     /// defaults, so `{}` restores every default.
     #[serde(default)]
     pub attention_thresholds: Option<Thresholds>,
+    /// Months after which contacts and check-ins are erased by `kinthread-server retention`
+    /// (1 to 600); `null` keeps everything.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u16>, minimum = 1, maximum = 600))]
+    pub retention_months: Option<Option<u16>>,
 }
+
+/// The longest retention period a program may set, in months (50 years).
+pub const MAX_RETENTION_MONTHS: u16 = 600;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -201,6 +213,9 @@ pub struct Program {
     /// The thresholds in force for the program's families (the defaults unless changed).
     #[serde(default)]
     pub attention_thresholds: Thresholds,
+    /// Months after which the program's contacts and check-ins are erased (absent: kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_months: Option<u16>,
     pub created_at: DateTime<Utc>,
 }
 

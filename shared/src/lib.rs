@@ -14,6 +14,7 @@ pub mod phone;
 pub mod prompts;
 pub mod reminders;
 pub mod reports;
+pub mod retention;
 #[cfg(feature = "diesel")]
 pub mod storage;
 pub mod validate;

@@ -26,6 +26,7 @@ mod persons;
 mod privacy;
 mod reminders;
 mod reports;
+mod retention;
 mod snapshots;
 mod storage;
 

@@ -9,7 +9,7 @@
 use clap::{Args, Subcommand};
 use kinthread_shared::api::{
     Consent, Family, FamilyUpdate, NewFamily, NewPerson, NewProgram, NewUser, PasswordReset,
-    Person, PersonUpdate, Program, User, UserUpdate,
+    Person, PersonUpdate, Program, ProgramUpdate, User, UserUpdate,
 };
 use kinthread_shared::{AccountRole, FamilyRole, ProgramId, TargetCadence, TimeZoneName};
 use serde::Serialize;
@@ -31,6 +31,20 @@ pub enum ProgramCommand {
         /// Target days between contacts for its families (default 7).
         #[arg(long, value_parser = parse_cadence)]
         cadence: Option<TargetCadence>,
+    },
+    /// Set how long a program keeps contacts and check-ins (admins); `kinthread-server
+    /// retention --apply` erases what is older (docs/privacy.md).
+    Retention {
+        /// Program id or name.
+        #[arg(long)]
+        program: String,
+        /// Months to keep (1 to 600).
+        #[arg(long, required_unless_present = "keep_everything",
+              value_parser = clap::value_parser!(u16).range(1..=600))]
+        months: Option<u16>,
+        /// Keep everything (clears the period).
+        #[arg(long, conflicts_with = "months")]
+        keep_everything: bool,
     },
 }
 
@@ -343,11 +357,14 @@ pub fn same_name<'a>(
 }
 
 fn programs_table(programs: &[Program]) -> Table {
-    let mut table = Table::new(&["name", ">target_days", "created", "id"]);
+    let mut table = Table::new(&["name", ">target_days", ">retention_months", "created", "id"]);
     for p in programs {
         table.push(vec![
             p.name.clone(),
             p.target_cadence_days.to_string(),
+            p.retention_months
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
             p.created_at.format("%Y-%m-%d").to_string(),
             p.id.to_string(),
         ]);
@@ -376,6 +393,25 @@ pub async fn program(api: &mut Api, command: ProgramCommand, format: Format) -> 
                 format,
                 &programs_table(std::slice::from_ref(&created)),
                 &created,
+            )
+        }
+        ProgramCommand::Retention {
+            program, months, ..
+        } => {
+            let id = resolve::program(api, &program).await?.id;
+            let changed: Program = api
+                .patch(
+                    &format!("/programs/{id}"),
+                    &ProgramUpdate {
+                        retention_months: Some(months),
+                        ..ProgramUpdate::default()
+                    },
+                )
+                .await?;
+            output::emit(
+                format,
+                &programs_table(std::slice::from_ref(&changed)),
+                &changed,
             )
         }
     }

@@ -10,6 +10,7 @@ pub mod follow_up;
 pub mod import;
 pub mod log;
 pub mod offline;
+pub mod privacy;
 pub mod reminders;
 pub mod reports;
 pub mod roster;

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use kinthread_shared::FamilyId;
 use kinthread_shared::api::{
-    ErrorBody, FieldError, NewProgram, Page, Program, ProgramStatistics, ProgramUpdate,
+    ErrorBody, FieldError, MAX_RETENTION_MONTHS, NewProgram, Page, Program, ProgramStatistics,
+    ProgramUpdate,
 };
 use kinthread_shared::validate::check_name;
 
@@ -118,7 +119,8 @@ pub async fn get_program(
     Ok(web::Json(program))
 }
 
-/// Renames a program, sets its default cadence or its attention thresholds (admins only).
+/// Renames a program, sets its default cadence, its attention thresholds or its retention
+/// period (admins only).
 /// Audited with what changed.
 #[utoipa::path(patch, path = "/api/v1/programs/{program_id}", tag = "programs",
     request_body = ProgramUpdate,
@@ -128,7 +130,7 @@ pub async fn get_program(
         (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
         (status = 404, body = ErrorBody, description = "`not_found`: no such program"),
         (status = 409, body = ErrorBody, description = "`duplicate_name`: another program has that name"),
-        (status = 422, body = ErrorBody, description = "`validation_failed`: the name is empty or too long, or a threshold makes no sense; `fields` says which")),
+        (status = 422, body = ErrorBody, description = "`validation_failed`: the name is empty or too long, or a threshold makes no sense, or a retention period is out of 1..=600; `fields` says which")),
     security(("bearer" = [])))]
 #[patch("/programs/{program_id}")]
 pub async fn update_program(
@@ -153,6 +155,14 @@ pub async fn update_program(
             field: format!("attention_thresholds.{}", error.field()),
             message: error.to_string(),
         }));
+    }
+    if let Some(Some(months)) = change.retention_months
+        && !(1..=MAX_RETENTION_MONTHS).contains(&months)
+    {
+        problems.push(FieldError {
+            field: "retention_months".to_owned(),
+            message: format!("from 1 to {MAX_RETENTION_MONTHS} months, or null"),
+        });
     }
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));
@@ -195,6 +205,14 @@ fn program_changes(before: &Program, after: &Program) -> String {
             "target_cadence_days {} -> {}",
             before.target_cadence_days.days(),
             after.target_cadence_days.days()
+        ));
+    }
+    if before.retention_months != after.retention_months {
+        let months = |m: Option<u16>| m.map_or_else(|| "none".to_owned(), |m| m.to_string());
+        changed.push(format!(
+            "retention_months {} -> {}",
+            months(before.retention_months),
+            months(after.retention_months)
         ));
     }
     let (old, new) = (

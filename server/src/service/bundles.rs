@@ -400,6 +400,7 @@ pub fn import_family(
                         }
                         None => None,
                     },
+                    retention_months: None,
                 },
             )?;
         }

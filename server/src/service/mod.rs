@@ -11,4 +11,5 @@ pub mod families;
 pub mod fingerprint;
 pub mod reminders;
 pub mod reports;
+pub mod retention;
 pub mod voice;

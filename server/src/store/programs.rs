@@ -19,6 +19,8 @@ pub struct ProgramRow {
     pub created_at: i64,
     /// JSON of [`Thresholds`]; `None` keeps the defaults.
     pub attention_thresholds: Option<String>,
+    /// Months after which contacts and check-ins are erased; `None` keeps everything.
+    pub retention_months: Option<i32>,
 }
 
 impl ProgramRow {
@@ -28,6 +30,16 @@ impl ProgramRow {
             id: self.id,
             name: self.name,
             target_cadence_days: self.target_cadence_days,
+            retention_months: self
+                .retention_months
+                .map(|months| {
+                    u16::try_from(months).map_err(|_| {
+                        diesel::result::Error::DeserializationError(
+                            format!("a program's stored retention period {months}").into(),
+                        )
+                    })
+                })
+                .transpose()?,
             created_at: from_millis(self.created_at)?,
         })
     }
@@ -63,6 +75,7 @@ pub fn insert(conn: &mut DbConnection, new: &NewProgram) -> QueryResult<Program>
         target_cadence_days: new.target_cadence_days.unwrap_or_default(),
         created_at: to_millis(Utc::now()),
         attention_thresholds: None,
+        retention_months: None,
     };
     insert_row(conn, &row)?;
     // Read back so the answer carries exactly what was stored (millisecond precision).
@@ -167,6 +180,11 @@ pub fn update(
     if let Some(thresholds) = &update.attention_thresholds {
         diesel::update(programs::table.filter(programs::id.eq(id)))
             .set(programs::attention_thresholds.eq(stored_thresholds(thresholds)?))
+            .execute(conn)?;
+    }
+    if let Some(months) = update.retention_months {
+        diesel::update(programs::table.filter(programs::id.eq(id)))
+            .set(programs::retention_months.eq(months.map(i32::from)))
             .execute(conn)?;
     }
     let after = get(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
