@@ -3,13 +3,15 @@
 -- every run builds the same data. Run after the migrations.
 BEGIN;
 WITH RECURSIVE p(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM p WHERE i < 50)
-INSERT INTO programs SELECT printf('00000000-0000-7000-8000-%012x', i), 'Program ' || i, 7, 0 FROM p;
+INSERT INTO programs (id, name, target_cadence_days, created_at) SELECT printf('00000000-0000-7000-8000-%012x', i), 'Program ' || i, 7, 0 FROM p;
 WITH RECURSIVE f(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM f WHERE i < 50000)
-INSERT INTO families SELECT printf('00000001-0000-7000-8000-%012x', i), 'Family ' || i,
+INSERT INTO families (id, display_name, program_id, time_zone, target_cadence_days, guardian_consent,
+    share_notes_with_staff, child_feedback_visible_to_parents, created_at, updated_at) SELECT printf('00000001-0000-7000-8000-%012x', i), 'Family ' || i,
     printf('00000000-0000-7000-8000-%012x', (i % 50) + 1), 'Asia/Shanghai', NULL, 1, 0, 0, 0, 0 FROM f;
 WITH RECURSIVE f(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM f WHERE i < 50000),
     r(k, role, away) AS (VALUES (1, 'mother', 1), (2, 'father', 1), (3, 'child', 0), (4, 'grandmother', 0))
-INSERT INTO persons SELECT printf('00000001-0000-7000-8000-%012x', i), printf('0000000%d-0000-7000-8001-%012x', k, i),
+INSERT INTO persons (family_id, id, display_name, role, lives_away, away_location, away_since,
+    birth_year, phone_e164, created_at) SELECT printf('00000001-0000-7000-8000-%012x', i), printf('0000000%d-0000-7000-8001-%012x', k, i),
     role, role, away, NULL, NULL, NULL, NULL, 0 FROM f, r;
 CREATE TEMP TABLE g AS
 WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 1000000)
@@ -41,13 +43,17 @@ SELECT printf('00000001-0000-7000-8000-%012x', fam), printf('00000000-0000-7000-
     'app', 'bench', started, NULL, NULL,
     printf('0000000%d-0000-7000-8001-%012x', a, fam) || ',' || printf('0000000%d-0000-7000-8001-%012x', b, fam)
 FROM g2;
-INSERT INTO contact_participants SELECT printf('00000001-0000-7000-8000-%012x', fam),
+INSERT INTO contact_participants (family_id, contact_id, person_id) SELECT printf('00000001-0000-7000-8000-%012x', fam),
     printf('00000000-0000-7000-8002-%012x', n), printf('0000000%d-0000-7000-8001-%012x', a, fam) FROM g2;
-INSERT INTO contact_participants SELECT printf('00000001-0000-7000-8000-%012x', fam),
+INSERT INTO contact_participants (family_id, contact_id, person_id) SELECT printf('00000001-0000-7000-8000-%012x', fam),
     printf('00000000-0000-7000-8002-%012x', n), printf('0000000%d-0000-7000-8001-%012x', b, fam) FROM g2;
--- The child's feedback on every tenth call they took part in, and two caregiver check-ins a
--- family in ten (a mood, now and then a worry): what the caseload's child_unhappy and
--- caregiver_worried signals read.
+-- The child's feedback on the calls with the child among the contacts numbered 0 mod 10, and
+-- caregiver check-ins beside the contacts numbered 5 mod 10 (a mood, now and then a worry):
+-- what the caseload's child_unhappy and caregiver_worried signals read. A contact's family is
+-- n mod 50,000, so each is a tenth of the families, not of every family's contacts: feedback
+-- in 3,000 families (60,000 ratings, 20 a family, all the same rating), check-ins in 5,000
+-- (100,000, 20 a family; 1,000 families with a worry on each). Pair, kind and status likewise
+-- depend on the family only: 38,000 of the 100,000 caseload pairs have a counted contact.
 INSERT INTO contact_feedback (family_id, id, client_id, request_hash, contact_id, child_id, rating,
     words, given_at, utc_offset_seconds, recorded_by, recorded_at, replaced_by)
 SELECT printf('00000001-0000-7000-8000-%012x', fam), printf('00000000-0000-7000-8004-%012x', n),
