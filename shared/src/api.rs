@@ -859,6 +859,9 @@ pub struct AuditEntry {
     /// Why the data was read, where the reader said (staff reading note text must).
     #[serde(default)]
     pub purpose: Option<String>,
+    /// Who acted, by their display name (else username); absent for an account since deleted.
+    #[serde(default)]
+    pub actor_name: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -65,6 +65,15 @@ async fn guardians_see_who_read_their_childs_data(app: TestApp) -> anyhow::Resul
     assert!(has(AccountRole::Staff, "checkins.list", None), "{seen:?}");
     assert!(has(AccountRole::Admin, "family.report", None), "{seen:?}");
     assert!(has(AccountRole::Staff, "caseload.row", None), "{seen:?}");
+    // Named, so a grandmother can tell who it was.
+    assert!(
+        log.items
+            .iter()
+            .filter(|e| e.actor_role == Some(AccountRole::Staff) && e.action == "contacts.list")
+            .all(|e| e.actor_name.as_deref() == Some("staff-a")),
+        "{:?}",
+        log.items
+    );
     assert!(
         has(
             AccountRole::Staff,

@@ -83,7 +83,10 @@ fn access_table(entries: &[AuditEntry], tz: Tz) -> Table {
     for e in entries {
         table.push(vec![
             when(e.at, tz),
-            e.actor_id.map(|a| a.to_string()).unwrap_or_default(),
+            e.actor_name
+                .clone()
+                .or_else(|| e.actor_id.map(|a| a.to_string()))
+                .unwrap_or_default(),
             e.actor_role.map(|r| r.to_string()).unwrap_or_default(),
             e.action.clone(),
             e.purpose.clone().unwrap_or_default(),

@@ -9,7 +9,7 @@ use kinthread_shared::{AccountRole, AuditId, FamilyId, UserId};
 use super::{from_millis, to_millis};
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
-use crate::schema::audit_log;
+use crate::schema::{audit_log, users};
 
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log)]
@@ -37,6 +37,7 @@ impl AuditRow {
             family_id: self.family_id,
             target: self.target,
             purpose: self.purpose,
+            actor_name: None,
         })
     }
 }
@@ -82,11 +83,12 @@ pub fn list(
     if let Some(before) = before {
         query = query.filter(audit_log::id.lt(before));
     }
-    query
+    let entries = query
         .load(conn)?
         .into_iter()
         .map(AuditRow::into_entry)
-        .collect()
+        .collect::<QueryResult<Vec<_>>>()?;
+    with_names(conn, entries)
 }
 
 /// Records a read of a family's data by staff or an admin, with the purpose they stated.
@@ -135,11 +137,12 @@ pub fn access_log(
     if let Some(before) = before {
         query = query.filter(audit_log::id.lt(before));
     }
-    query
+    let entries = query
         .load(conn)?
         .into_iter()
         .map(AuditRow::into_entry)
-        .collect()
+        .collect::<QueryResult<Vec<_>>>()?;
+    with_names(conn, entries)
 }
 
 /// Records one read of each of `families` (a caseload page's rows), in one statement.
@@ -179,4 +182,28 @@ pub fn record_reads(
         };
     }
     Ok(())
+}
+
+/// The entries with their actors' names (display name, else username), in one query.
+fn with_names(
+    conn: &mut DbConnection,
+    mut entries: Vec<AuditEntry>,
+) -> QueryResult<Vec<AuditEntry>> {
+    let mut ids: Vec<UserId> = entries.iter().filter_map(|e| e.actor_id).collect();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(entries);
+    }
+    let names: std::collections::HashMap<UserId, String> = users::table
+        .filter(users::id.eq_any(&ids))
+        .select((users::id, users::display_name, users::username))
+        .load::<(UserId, Option<String>, String)>(conn)?
+        .into_iter()
+        .map(|(id, display, username)| (id, display.unwrap_or(username)))
+        .collect();
+    for entry in &mut entries {
+        entry.actor_name = entry.actor_id.and_then(|id| names.get(&id).cloned());
+    }
+    Ok(entries)
 }
