@@ -417,6 +417,28 @@ pub fn merge_birth(
     Ok((new_year, new_date))
 }
 
+/// Optional free text as kept: trimmed, blank text is none, and longer than `max_chars` is
+/// refused (the error names `field`).
+pub fn optional_text(
+    field: &str,
+    given: Option<String>,
+    max_chars: usize,
+) -> Result<Option<String>, FieldError> {
+    let given = given
+        .map(|text| text.trim().to_owned())
+        .filter(|text| !text.is_empty());
+    if given
+        .as_deref()
+        .is_some_and(|text| text.chars().count() > max_chars)
+    {
+        return Err(FieldError {
+            field: field.to_owned(),
+            message: format!("at most {max_chars} characters"),
+        });
+    }
+    Ok(given)
+}
+
 /// Checks a display name or similar required text.
 pub fn check_name(field: &str, value: &str, max_chars: usize) -> Result<(), FieldError> {
     let trimmed = value.trim();
@@ -437,6 +459,22 @@ pub fn check_name(field: &str, value: &str, max_chars: usize) -> Result<(), Fiel
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn optional_text_is_trimmed_blank_is_none_long_is_refused() {
+        assert_eq!(
+            optional_text("f", Some("  a b ".into()), 5),
+            Ok(Some("a b".into()))
+        );
+        assert_eq!(optional_text("f", Some("   ".into()), 5), Ok(None));
+        assert_eq!(optional_text("f", None, 5), Ok(None));
+        assert_eq!(
+            optional_text("f", Some("多个汉字".into()), 4),
+            Ok(Some("多个汉字".into()))
+        );
+        let refused = optional_text("reason", Some("123456".into()), 5);
+        assert_eq!(refused.map_err(|e| e.field), Err("reason".to_owned()));
+    }
+
     use super::*;
     use uuid::Uuid;
 

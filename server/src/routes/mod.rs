@@ -19,6 +19,8 @@ use actix_web::web;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use kinthread_shared::validate::optional_text;
+
 use crate::error::ApiError;
 
 /// The most items one page may hold.
@@ -67,16 +69,8 @@ pub const MAX_PURPOSE_CHARS: usize = 200;
 
 /// A stated purpose, trimmed: blank is none, and a long one is refused.
 pub fn purpose(given: Option<String>) -> Result<Option<String>, ApiError> {
-    let given = given.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
-    if given
-        .as_deref()
-        .is_some_and(|p| p.chars().count() > MAX_PURPOSE_CHARS)
-    {
-        return Err(ApiError::InvalidQuery(format!(
-            "purpose must be at most {MAX_PURPOSE_CHARS} characters"
-        )));
-    }
-    Ok(given)
+    optional_text("purpose", given, MAX_PURPOSE_CHARS)
+        .map_err(|e| ApiError::InvalidQuery(format!("{} must be {}", e.field, e.message)))
 }
 
 pub fn page_limit(limit: Option<u32>) -> Result<i64, ApiError> {

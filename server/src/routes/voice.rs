@@ -68,6 +68,79 @@ fn current_version(
     Err(ApiError::internal("a contact's amendments do not end"))
 }
 
+/// A row of the child's voice in a page, newest first by an instant (epoch ms), then by id.
+trait PageKey {
+    type Id: std::fmt::Display;
+    fn page_key(&self) -> (i64, Self::Id);
+}
+
+impl PageKey for store::FeedbackRow {
+    type Id = FeedbackId;
+    fn page_key(&self) -> (i64, FeedbackId) {
+        (self.given_at, self.id)
+    }
+}
+
+impl PageKey for store::ChildCheckinRow {
+    type Id = ChildCheckinId;
+    fn page_key(&self) -> (i64, ChildCheckinId) {
+        (self.observed_at, self.id)
+    }
+}
+
+/// One page of the child's voice for a reader: the scope with the stated purpose, the rows
+/// after the cursor (the child's own only, for a child), the read audited, each row presented.
+async fn voice_page<I, R, T>(
+    state: &AppState,
+    user: AuthUser,
+    family_id: FamilyId,
+    page: &PageQuery,
+    audit: &'static str,
+    load: impl FnOnce(
+        &mut crate::db::DbConnection,
+        Option<PersonId>,
+        Option<(i64, I)>,
+        i64,
+    ) -> diesel::QueryResult<Vec<R>>
+    + Send
+    + 'static,
+    present: impl Fn(&FamilyScope, R) -> Result<T, ApiError>,
+) -> Result<Page<T>, ApiError>
+where
+    I: std::str::FromStr + std::fmt::Display + Send + 'static,
+    R: PageKey<Id = I> + Send + 'static,
+{
+    let limit = page.limit()?;
+    let after = page
+        .cursor
+        .as_deref()
+        .map(decode_time_cursor::<I>)
+        .transpose()?;
+    let scope = voice_scope(
+        state,
+        user,
+        family_id,
+        Action::ReadChildVoice,
+        page.purpose()?,
+    )
+    .await?;
+    let only = scope.narrowed_to_own(Action::ReadChildVoice);
+    let rows = state
+        .db
+        .read(move |conn| Ok::<_, ApiError>(load(conn, only, after, limit)?))
+        .await?;
+    audit_staff_read(state, &scope, audit).await?;
+    let next_cursor = next_cursor(&rows, limit, |row| {
+        let (at, id) = row.page_key();
+        encode_time_cursor(at, id)
+    });
+    let items = rows
+        .into_iter()
+        .map(|row| present(&scope, row))
+        .collect::<Result<_, _>>()?;
+    Ok(Page { items, next_cursor })
+}
+
 /// Gives or changes the child's feedback on a contact they took part in ("how did the call
 /// feel?"), from the child's own account. A change is a new version; the one it replaces stays
 /// in the history. Idempotent on `client_id`.
@@ -181,34 +254,19 @@ pub async fn list_feedback(
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<Feedback>>, ApiError> {
     let family_id = path.into_inner();
-    let limit = page.limit()?;
-    let after = page
-        .cursor
-        .as_deref()
-        .map(decode_time_cursor::<FeedbackId>)
-        .transpose()?;
-    let scope = voice_scope(
+    let page = voice_page(
         &state,
         user,
         family_id,
-        Action::ReadChildVoice,
-        page.purpose()?,
+        &page,
+        "feedback.list",
+        move |conn, only, after: Option<(i64, FeedbackId)>, limit| {
+            store::feedback_list(conn, family_id, only, after, limit)
+        },
+        present_feedback,
     )
     .await?;
-    let only = scope.narrowed_to_own(Action::ReadChildVoice);
-    let rows = state
-        .db
-        .read(move |conn| {
-            Ok::<_, ApiError>(store::feedback_list(conn, family_id, only, after, limit)?)
-        })
-        .await?;
-    audit_staff_read(&state, &scope, "feedback.list").await?;
-    let next_cursor = next_cursor(&rows, limit, |row| encode_time_cursor(row.given_at, row.id));
-    let items = rows
-        .into_iter()
-        .map(|row| present_feedback(&scope, row))
-        .collect::<Result<_, _>>()?;
-    Ok(web::Json(Page { items, next_cursor }))
+    Ok(web::Json(page))
 }
 
 /// Records the child's own weekly "how are you" (mood, optional words), from the child's own
@@ -271,34 +329,17 @@ pub async fn list_child_checkins(
     page: web::Query<PageQuery>,
 ) -> Result<web::Json<Page<ChildCheckin>>, ApiError> {
     let family_id = path.into_inner();
-    let limit = page.limit()?;
-    let after = page
-        .cursor
-        .as_deref()
-        .map(decode_time_cursor::<ChildCheckinId>)
-        .transpose()?;
-    let scope = voice_scope(
+    let page = voice_page(
         &state,
         user,
         family_id,
-        Action::ReadChildVoice,
-        page.purpose()?,
+        &page,
+        "child_checkins.list",
+        move |conn, only, after: Option<(i64, ChildCheckinId)>, limit| {
+            store::checkin_list(conn, family_id, only, after, limit)
+        },
+        present_checkin,
     )
     .await?;
-    let only = scope.narrowed_to_own(Action::ReadChildVoice);
-    let rows = state
-        .db
-        .read(move |conn| {
-            Ok::<_, ApiError>(store::checkin_list(conn, family_id, only, after, limit)?)
-        })
-        .await?;
-    audit_staff_read(&state, &scope, "child_checkins.list").await?;
-    let next_cursor = next_cursor(&rows, limit, |row| {
-        encode_time_cursor(row.observed_at, row.id)
-    });
-    let items = rows
-        .into_iter()
-        .map(|row| present_checkin(&scope, row))
-        .collect::<Result<_, _>>()?;
-    Ok(web::Json(Page { items, next_cursor }))
+    Ok(web::Json(page))
 }

@@ -9,6 +9,8 @@ use kinthread_shared::{AccountRole, ConsentKind, ConsentVia, FamilyRole, PersonI
 
 use crate::access::FamilyScope;
 use crate::db::DbConnection;
+use kinthread_shared::validate::optional_text;
+
 use crate::error::ApiError;
 use crate::store::consent::{self, ConsentRow, Withdrawal};
 use crate::store::persons;
@@ -18,17 +20,8 @@ const MAX_REFERENCE_CHARS: usize = 200;
 
 /// A paper form's reference, trimmed and checked.
 pub fn checked_reference(given: Option<String>) -> Result<Option<String>, ApiError> {
-    let given = given.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
-    if given
-        .as_deref()
-        .is_some_and(|r| r.chars().count() > MAX_REFERENCE_CHARS)
-    {
-        return Err(ApiError::validation(
-            "reference",
-            format!("at most {MAX_REFERENCE_CHARS} characters"),
-        ));
-    }
-    Ok(given)
+    optional_text("reference", given, MAX_REFERENCE_CHARS)
+        .map_err(|e| ApiError::Validation(vec![e]))
 }
 
 /// Whether `person` of the family may give `kind`: the child's own agreement is the child's,

@@ -8,6 +8,8 @@ use kinthread_shared::{FamilyId, UserId};
 
 use crate::auth::AuthUser;
 use crate::db::DbConnection;
+use kinthread_shared::validate::optional_text;
+
 use crate::error::ApiError;
 use crate::schema::{
     audit_log, checkins, child_checkins, consent_records, contact_feedback, contact_participants,
@@ -20,17 +22,7 @@ const MAX_REASON_CHARS: usize = 500;
 
 /// A deletion's reason, trimmed: blank is none, and a long one is refused.
 pub fn reason(given: Option<String>) -> Result<Option<String>, ApiError> {
-    let given = given.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
-    if given
-        .as_deref()
-        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
-    {
-        return Err(ApiError::validation(
-            "reason",
-            format!("at most {MAX_REASON_CHARS} characters"),
-        ));
-    }
-    Ok(given)
+    optional_text("reason", given, MAX_REASON_CHARS).map_err(|e| ApiError::Validation(vec![e]))
 }
 
 /// Erases the family and everything about it; answers the counts and the accounts that are

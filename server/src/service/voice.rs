@@ -12,7 +12,8 @@ use crate::error::ApiError;
 use crate::store::voice::{ChildCheckinRow, FeedbackRow};
 use crate::store::{from_millis, to_millis};
 
-/// Optional words as stored: trimmed, and blank words are no words.
+/// Optional words as stored: trimmed, and blank words are no words (their length was checked
+/// with the upload).
 fn words(words: Option<String>) -> Option<String> {
     words.map(|w| w.trim().to_owned()).filter(|w| !w.is_empty())
 }
