@@ -128,11 +128,27 @@ pub fn in_force(
         for (family, kind, person) in rows {
             records.entry(family).or_default().push((kind, person));
         }
+        // The children's accounts matter only to a guardian's consent to feedback counts, which
+        // most families have not given: ask for them only there.
+        let counted: Vec<FamilyId> = chunk
+            .iter()
+            .copied()
+            .filter(|family| {
+                records.get(family).is_some_and(|kinds| {
+                    kinds
+                        .iter()
+                        .any(|(kind, _)| *kind == ConsentKind::FeedbackCountsToParents)
+                })
+            })
+            .collect();
+        if counted.is_empty() {
+            continue;
+        }
         let query = users::table
             .filter(users::role.eq(AccountRole::Child))
             .filter(users::disabled.eq(false))
             .select((users::family_id, users::person_id));
-        let rows: Vec<(Option<FamilyId>, Option<PersonId>)> = match chunk {
+        let rows: Vec<(Option<FamilyId>, Option<PersonId>)> = match counted.as_slice() {
             [one] => query.filter(users::family_id.eq(one)).load(conn)?,
             many => query.filter(users::family_id.eq_any(many)).load(conn)?,
         };
