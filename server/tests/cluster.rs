@@ -656,6 +656,12 @@ fn staff_reports_read_the_standby_and_phones_read_the_primary() {
         assert_eq!(listed["items"].as_array().unwrap().len(), 1);
         assert_eq!(contact_statements(&mut standby), on_standby);
         assert!(contact_statements(&mut primary) > on_primary);
+        // So is the family report she reads.
+        let on_primary = contact_statements(&mut primary);
+        let report = mother.get(&format!("/families/{}/report", family.id)).await;
+        assert_eq!(report["family"]["id"].as_str(), Some(family.id.as_str()));
+        assert_eq!(contact_statements(&mut standby), on_standby);
+        assert!(contact_statements(&mut primary) > on_primary);
 
         // The caseload is read on the standby, and shows the upload just made.
         let last = last_contact_in_caseload(&admin).await.unwrap();
