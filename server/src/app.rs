@@ -52,7 +52,10 @@ impl AppState {
     /// Connects, migrates, and loads the signing secret (made on first start and kept in the
     /// database, unless the configuration gives one).
     pub fn open(settings: &Settings) -> Result<Self, StartError> {
-        let db = Db::connect(&settings.database_url, settings.pool_size)?;
+        let mut db = Db::connect(&settings.database_url, settings.pool_size)?;
+        if let Some(standby) = &settings.read_database_url {
+            db = db.with_standby(standby, settings.pool_size)?;
+        }
         db.migrate()?;
         let secret = match &settings.jwt_secret {
             Some(secret) => secret.clone(),

@@ -15,6 +15,8 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub struct Settings {
     pub bind: SocketAddr,
     pub database_url: DatabaseUrl,
+    /// A PostgreSQL hot standby that staff reports read from (`db::Db::for_reports`).
+    pub read_database_url: Option<DatabaseUrl>,
     pub pool_size: u32,
     pub workers: usize,
     /// Token signing secret; when absent one is made and kept in the database.
@@ -34,6 +36,7 @@ impl Settings {
         Self {
             bind,
             database_url,
+            read_database_url: None,
             pool_size: 16,
             workers: cores,
             jwt_secret: None,

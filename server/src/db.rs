@@ -10,7 +10,7 @@
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{
     AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection,
@@ -31,6 +31,15 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrat
 /// back-off between reconnection attempts (half of it), so service resumes within seconds
 /// of the database's return.
 pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long a staff report waits for the standby to replay what the primary had written when
+/// the report was asked for, before it reads the primary instead. Replay runs milliseconds
+/// behind under load (docs/deploy.md); a standby a second behind is stalled or overloaded, and
+/// the primary answers correctly meanwhile.
+pub const STANDBY_CATCH_UP_WAIT: Duration = Duration::from_secs(1);
+
+/// How often a report asks the standby how far it has replayed while it waits.
+const STANDBY_POLL: Duration = Duration::from_millis(2);
 
 /// A connection to either engine; queries written once run on both.
 #[derive(diesel::MultiConnection)]
@@ -81,6 +90,8 @@ pub enum DbError {
     BadUrl(String),
     #[error("cannot open the database at {url}: {reason}")]
     Connect { url: String, reason: String },
+    #[error("the read database `{0}` must be a PostgreSQL standby of a PostgreSQL primary")]
+    ReadNotPostgres(String),
     #[error("database migration failed: {0}")]
     Migration(String),
     #[error(transparent)]
@@ -318,7 +329,8 @@ pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
 /// The database handle shared by every request: a read pool and a write pool (the same pool on
-/// PostgreSQL; a single connection on SQLite).
+/// PostgreSQL; a single connection on SQLite), and on PostgreSQL maybe a standby's pool for
+/// staff reports (`with_standby`, used through `for_reports`).
 #[derive(Clone)]
 pub struct Db {
     engine: Engine,
@@ -328,6 +340,26 @@ pub struct Db {
     /// SQLite's group-committing writer, started with the first write through `write`, and
     /// again with the next write if it ever stopped.
     writer: Arc<Mutex<Option<Arc<Writer>>>>,
+    /// A hot standby's pool (`--read-database-url`), for staff reports only.
+    standby: Option<Pool>,
+    /// Set on the handle `for_reports` gives when there is a standby: `read` is then the
+    /// standby's pool, and this the primary's, whose position the standby must have replayed
+    /// before a read runs on it.
+    primary: Option<Pool>,
+}
+
+/// A pool of connections to `url`.
+fn build_pool(url: &DatabaseUrl, size: u32) -> Result<Pool, DbError> {
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(CHECKOUT_TIMEOUT)
+        // No ping on every checkout: `has_broken` drops a connection that lost its server, so a
+        // database restart costs each pooled connection one 503 (with Retry-After) and then
+        // nothing; a ping would cost a round trip per request, forever.
+        .test_on_check_out(false)
+        .build(Manager { url: url.clone() })
+        .map_err(|e| DbError::Pool(e.to_string()))
 }
 
 impl Db {
@@ -338,22 +370,9 @@ impl Db {
         // only "timed out".
         let probe = Manager { url: url.clone() };
         drop(probe.establish()?);
-        let build = |size: u32| {
-            r2d2::Pool::builder()
-                .max_size(size)
-                .min_idle(Some(1))
-                .connection_timeout(CHECKOUT_TIMEOUT)
-                // No ping on every checkout: `has_broken` drops a connection that lost its
-                // server, so a database restart costs each pooled connection one 503 (with
-                // Retry-After) and then nothing; a ping would cost a round trip per request,
-                // forever.
-                .test_on_check_out(false)
-                .build(Manager { url: url.clone() })
-                .map_err(|e| DbError::Pool(e.to_string()))
-        };
-        let read = build(pool_size.max(2))?;
+        let read = build_pool(url, pool_size.max(2))?;
         let write = match url.engine {
-            Engine::Sqlite => build(1)?,
+            Engine::Sqlite => build_pool(url, 1)?,
             Engine::Postgres => read.clone(),
         };
         Ok(Self {
@@ -362,7 +381,42 @@ impl Db {
             read,
             write,
             writer: Arc::new(Mutex::new(None)),
+            standby: None,
+            primary: None,
         })
+    }
+
+    /// Adds a PostgreSQL hot standby of this handle's primary for staff reports, checked at
+    /// start-up like the primary. Everything else (writes, and every read a family's phone
+    /// makes) stays on the primary.
+    pub fn with_standby(self, url: &DatabaseUrl, pool_size: u32) -> Result<Self, DbError> {
+        if self.engine != Engine::Postgres || url.engine != Engine::Postgres {
+            return Err(DbError::ReadNotPostgres(url.redacted()));
+        }
+        drop(Manager { url: url.clone() }.establish()?);
+        let standby = build_pool(url, pool_size.max(2))?;
+        Ok(Self {
+            standby: Some(standby),
+            ..self
+        })
+    }
+
+    /// The handle a staff report reads through: with a standby, its `read` runs on the
+    /// standby once the standby has replayed everything the primary had written when the
+    /// read began (so the report shows every write acknowledged before it, whichever server
+    /// copy took it), and on the primary when the standby does not catch up within
+    /// `STANDBY_CATCH_UP_WAIT`; its `spare_read_conn` is the standby's too. Without a standby
+    /// it is this handle.
+    pub fn for_reports(&self) -> Db {
+        match &self.standby {
+            Some(standby) => Db {
+                read: standby.clone(),
+                primary: Some(self.read.clone()),
+                standby: None,
+                ..self.clone()
+            },
+            None => self.clone(),
+        }
     }
 
     pub fn engine(&self) -> Engine {
@@ -414,7 +468,16 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let pool = self.read.clone();
-        Self::run(pool, f).await
+        match self.primary.clone() {
+            None => Self::run(pool, f).await,
+            Some(primary) => {
+                Self::blocking(move || {
+                    let mut conn = caught_up_standby(&primary, &pool)?;
+                    f(&mut conn)
+                })
+                .await
+            }
+        }
     }
 
     /// Runs a write in a transaction of its own (a savepoint within a group commit on
@@ -465,16 +528,83 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        // The blocking thread logs under the request's span, so its lines carry the request id.
-        let span = tracing::Span::current();
-        actix_web::web::block(move || {
-            let _entered = span.enter();
+        Self::blocking(move || {
             let mut conn = pool.get().map_err(|e| DbError::Pool(e.to_string()))?;
             f(&mut conn)
         })
         .await
+    }
+
+    /// Runs `f` on the blocking thread pool.
+    async fn blocking<T, E, F>(f: F) -> Result<T, E>
+    where
+        F: FnOnce() -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        // The blocking thread logs under the request's span, so its lines carry the request id.
+        let span = tracing::Span::current();
+        actix_web::web::block(move || {
+            let _entered = span.enter();
+            f()
+        })
+        .await
         .map_err(|_| E::from(DbError::Cancelled))?
     }
+}
+
+/// A connection on the standby once it has replayed the primary's current WAL insert
+/// position, which is past every commit acknowledged so far; else, after
+/// `STANDBY_CATCH_UP_WAIT` (or at once when the standby cannot be reached), a connection on
+/// the primary. A standby that was promoted (it is no longer in recovery) has everything.
+fn caught_up_standby(primary: &Pool, standby: &Pool) -> Result<PooledConnection, DbError> {
+    let pool_error = |e: r2d2::PoolError| DbError::Pool(e.to_string());
+    let target = {
+        let mut conn = primary.get().map_err(pool_error)?;
+        let DbConnection::Postgres(pg) = &mut *conn else {
+            return Ok(conn);
+        };
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+            "pg_current_wal_insert_lsn()::text",
+        ))
+        .get_result::<String>(pg)?
+    };
+    let started = Instant::now();
+    let lagging = match standby.get_timeout(STANDBY_CATCH_UP_WAIT) {
+        Ok(mut conn) => loop {
+            match replayed(&mut conn, &target) {
+                Ok(true) => return Ok(conn),
+                Ok(false) if started.elapsed() < STANDBY_CATCH_UP_WAIT => {
+                    std::thread::sleep(STANDBY_POLL)
+                }
+                Ok(false) => break "it has not replayed the primary's position in time".to_owned(),
+                Err(err) => break err.to_string(),
+            }
+        },
+        Err(err) => err.to_string(),
+    };
+    tracing::warn!(
+        detail = %lagging,
+        waited_ms = started.elapsed().as_millis(),
+        "the standby cannot serve a report; it reads the primary"
+    );
+    primary.get().map_err(pool_error)
+}
+
+/// Whether the server behind `conn` has replayed the WAL up to `target`, or is a primary.
+fn replayed(conn: &mut DbConnection, target: &str) -> QueryResult<bool> {
+    use diesel::sql_types::{Bool, Text};
+    let DbConnection::Postgres(pg) = conn else {
+        return Ok(true);
+    };
+    diesel::select(
+        diesel::dsl::sql::<Bool>(
+            "NOT pg_is_in_recovery() OR coalesce(pg_last_wal_replay_lsn() >= ",
+        )
+        .bind::<Text, _>(target)
+        .sql("::pg_lsn, false)"),
+    )
+    .get_result(pg)
 }
 
 /// A write's own error, or the database's, inside a transaction.

@@ -230,6 +230,7 @@ impl From<DbError> for ApiError {
                 ApiError::Unavailable(err.to_string())
             }
             DbError::BadUrl(_)
+            | DbError::ReadNotPostgres(_)
             | DbError::Migration(_)
             | DbError::Cancelled
             | DbError::Panicked(_) => ApiError::Internal(err.to_string()),

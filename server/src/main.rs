@@ -27,6 +27,11 @@ struct Cli {
     /// Default: kinthread.db in the user's data directory.
     #[arg(long, env = "KINTHREAD_DATABASE_URL", global = true)]
     database_url: Option<String>,
+    /// postgres://... of a hot standby of the database, that staff reports (caseload,
+    /// program statistics, family reports read by staff) read from; everything else reads
+    /// the database. See docs/deploy.md.
+    #[arg(long, env = "KINTHREAD_READ_DATABASE_URL", global = true)]
+    read_database_url: Option<String>,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "KINTHREAD_WORKERS", global = true)]
     workers: Option<usize>,
@@ -82,6 +87,10 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
         None => DatabaseUrl::sqlite_file(&default_sqlite_path()),
     };
     let mut settings = Settings::new(cli.bind, database_url);
+    settings.read_database_url = match &cli.read_database_url {
+        Some(url) => Some(DatabaseUrl::parse(url)?),
+        None => None,
+    };
     if let Some(workers) = cli.workers {
         settings.workers = workers.max(1);
     }
@@ -135,6 +144,10 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!(
             %addr,
             database = %settings.database_url.redacted(),
+            reports = %settings
+                .read_database_url
+                .as_ref()
+                .map_or_else(|| "the database".to_owned(), |url| url.redacted()),
             "kinthread-server listening"
         );
         server.await.context("server stopped with an error")

@@ -1,5 +1,5 @@
 //! The `kinthread-server` binary's own commands, run as a user would: migrate, create-admin,
-//! rescore, and the one-line errors for a bad database URL.
+//! rescore, and the one-line errors for a bad database URL or read database URL.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests stop loudly")]
 
@@ -54,6 +54,36 @@ fn bad_database_urls_are_one_clear_line() {
             "{url}: one line: {stderr}"
         );
         assert!(!stderr.contains("panicked"), "{url}: {stderr}");
+    }
+}
+
+#[test]
+fn a_read_database_beside_sqlite_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kinthread.db").display().to_string();
+    for read in [
+        "postgres://kt:s3cret@127.0.0.1:1/kinthread",
+        &dir.path().join("copy.db").display().to_string(),
+    ] {
+        let out = server(
+            &db,
+            &[
+                "--bind",
+                "127.0.0.1:0",
+                "--read-database-url",
+                read,
+                "serve",
+            ],
+            "",
+        );
+        assert!(!out.status.success(), "{read}");
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("must be a PostgreSQL standby of a PostgreSQL primary"),
+            "{read}: {stderr}"
+        );
+        assert!(!stderr.contains("s3cret"), "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{read}: {stderr}");
     }
 }
 

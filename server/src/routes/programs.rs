@@ -250,9 +250,10 @@ pub async fn program_statistics(
     path: web::Path<ProgramId>,
 ) -> Result<web::Json<ProgramStatistics>, ApiError> {
     let id = path.into_inner();
-    let db = state.db.clone();
-    let statistics = state
-        .db
+    // Staff and admins only: read on the standby when there is one (`Db::for_reports`).
+    let db = state.db.for_reports();
+    let statistics = db
+        .clone()
         .read(move |conn| {
             if let Some(mine) = access::program_scope(conn, &user, Action::ReadProgram)?
                 && !mine.contains(&id)

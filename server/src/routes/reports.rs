@@ -10,7 +10,7 @@ use kinthread_shared::reports::{
     CaseloadReport, DEFAULT_CASELOAD_LIMIT, FamilyReport, FollowUp, MAX_CASELOAD_LIMIT, NewFollowUp,
 };
 use kinthread_shared::validate::check_name;
-use kinthread_shared::{FamilyId, FollowUpId, FollowUpOutcome, ProgramId};
+use kinthread_shared::{AccountRole, FamilyId, FollowUpId, FollowUpOutcome, ProgramId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -79,8 +79,13 @@ pub async fn family_report(
     } else {
         ChildVoiceView::CountsOnly
     };
-    let report = state
-        .db
+    // Staff and admins read the standby (when there is one); a family's own members read the
+    // primary, like everything else their phones read.
+    let db = match scope.role() {
+        AccountRole::Staff | AccountRole::Admin => state.db.for_reports(),
+        AccountRole::Parent | AccountRole::Caregiver | AccountRole::Child => state.db.clone(),
+    };
+    let report = db
         .read(move |conn| service::family_report(conn, family, time, with_follow_up, child_voice))
         .await?;
     Ok(web::Json(report))
@@ -161,9 +166,10 @@ pub async fn caseload(
         CaseloadSort::Attention => CaseloadOrder::Attention,
         CaseloadSort::Gap => CaseloadOrder::Gap,
     };
-    let db = state.db.clone();
-    let page = state
-        .db
+    // Staff and admins only: read on the standby when there is one (`Db::for_reports`).
+    let db = state.db.for_reports();
+    let page = db
+        .clone()
         .read(move |conn| {
             let filter = caseload_service::filter_for(conn, &user, program_id)?;
             caseload_service::caseload(
