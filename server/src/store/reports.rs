@@ -3,7 +3,8 @@
 //! participants, long visits reaching into the window, and each pair's last contact before it).
 //!
 //! The caseload must stay fast at a million contacts, so it never loads a family at a time:
-//! each query runs once over the whole scope, reads the covering `contacts_report` index
+//! each query runs once over a slice of up to a thousand families (an id range, or the listed
+//! ids of a program's families), reads the covering `contacts_report` index
 //! (migration `2026-11-28-000002_reports`) without joining participants, and returns narrow
 //! rows that the service groups in memory. Only current versions count
 //! (`superseded_by IS NULL`).
