@@ -275,6 +275,19 @@ pub fn rank(
         return Ok(Ranking::default());
     }
     let latest = follow_ups::latest_in(conn, &request.filter, to_millis(request.time.as_of))?;
+    let mut cut = Cut::of(request.time, &families)?;
+    if request.filter == FamilyFilter::All {
+        let across = EventRange::VisitsAcross {
+            before: cut.millis(),
+        };
+        cut.visits = Some(reports_store::events(
+            conn,
+            &FamilyFilter::All,
+            None,
+            None,
+            across,
+        )?);
+    }
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, MAX_SHARDS);
@@ -290,7 +303,7 @@ pub fn rank(
         let mut placed = Vec::new();
         let mut snoozed_hidden = 0;
         while let Some(&(start, slice)) = slices.get(next.fetch_add(1, AtomicOrdering::Relaxed)) {
-            let gathered = gather(conn, request, slice, &latest)?;
+            let gathered = gather(conn, request, slice, &latest, &cut)?;
             snoozed_hidden += gathered.snoozed_hidden;
             placed.extend(gathered.ranked.iter().map(|entry| Placed {
                 family: start + entry.family,
@@ -358,7 +371,8 @@ pub fn rows_of(
             limit: some.len(),
             chunk_families: CHUNK_FAMILIES,
         };
-        let gathered = gather(conn, &request, &families, &latest)?;
+        let cut = Cut::of(time, &families)?;
+        let gathered = gather(conn, &request, &families, &latest, &cut)?;
         for entry in &gathered.ranked {
             let Some(family) = families.get(entry.family) else {
                 continue;
@@ -383,6 +397,34 @@ pub fn rows_of(
     Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
 }
 
+/// Where the contacts read in full begin: a day before the earliest window start of the
+/// families, so that each window's contacts are loaded in full (a call lasts at most a day)
+/// and older history is only aggregated to each pair's last contact.
+struct Cut {
+    earliest: DateTime<Utc>,
+    /// The visits still going on at the cut, of every family, when the caseload covers every
+    /// family: the `contacts_ended` index finds them in one walk, which each slice would
+    /// otherwise repeat. `None`: each slice reads its own.
+    visits: Option<HashMap<FamilyId, Vec<ContactEvent>>>,
+}
+
+impl Cut {
+    fn of(time: ReportTime, families: &[CaseloadFamily]) -> Result<Self, ApiError> {
+        let mut earliest = time.as_of;
+        for family in families {
+            earliest = earliest.min(time.window(family.time_zone.tz())?.from);
+        }
+        Ok(Self {
+            earliest,
+            visits: None,
+        })
+    }
+
+    fn millis(&self) -> i64 {
+        to_millis(self.earliest - Duration::days(1))
+    }
+}
+
 /// One slice of families, gathered and ranked: each family's most urgent pair, with what its
 /// row needs.
 struct Gathered {
@@ -402,6 +444,7 @@ fn gather(
     request: &CaseloadRequest,
     families: &[CaseloadFamily],
     latest: &HashMap<FamilyId, FollowUp>,
+    cut: &Cut,
 ) -> Result<Gathered, ApiError> {
     let time = request.time;
     let (filter, shard) = match (&request.filter, families.first(), families.last()) {
@@ -429,26 +472,29 @@ fn gather(
         let tz = family.time_zone.tz();
         windows.push((tz, time.window(tz)?));
     }
-    // One cut for every family: a day before the earliest window start, so that each window's
-    // contacts are loaded in full (a call lasts at most a day) and older history is only
-    // aggregated to each pair's last contact.
-    let earliest = windows
-        .iter()
-        .map(|(_, window)| window.from)
-        .min()
-        .unwrap_or(time.as_of);
-    let cut = to_millis(earliest - Duration::days(1));
+    let (earliest, cut_ms) = (cut.earliest, cut.millis());
     let started = EventRange::Started {
-        from: cut,
+        from: cut_ms,
         to: to_millis(time.as_of),
     };
     let mut events = reports_store::events(conn, filter, shard, None, started)?;
     let (from, to) = (to_millis(earliest), to_millis(time.as_of));
     let checkins = reports_store::checkins_in(conn, filter, shard, None, from, to)?;
     let feedbacks = voice::feedback_facts_in(conn, filter, shard, None, from, to)?;
-    let across = EventRange::VisitsAcross { before: cut };
-    for (family, visits) in reports_store::events(conn, filter, shard, None, across)? {
-        events.entry(family).or_default().extend(visits);
+    match &cut.visits {
+        Some(visits) => {
+            for family in families {
+                if let Some(theirs) = visits.get(&family.id) {
+                    events.entry(family.id).or_default().extend(theirs.iter().cloned());
+                }
+            }
+        }
+        None => {
+            let across = EventRange::VisitsAcross { before: cut_ms };
+            for (family, visits) in reports_store::events(conn, filter, shard, None, across)? {
+                events.entry(family).or_default().extend(visits);
+            }
+        }
     }
 
     // Each family's caseload pairs, as indices into its persons.
@@ -475,7 +521,7 @@ fn gather(
         family_pairs.push(pairs);
     }
     for (family, participants, last_end) in
-        reports_store::last_contacts_before(conn, &need_history, cut)?
+        reports_store::last_contacts_before(conn, &need_history, cut_ms)?
     {
         // The last contact before the cut, as a moment: it ends before every window starts,
         // so it only sets the last contact (current gap, status), never a window figure.

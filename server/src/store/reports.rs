@@ -314,9 +314,6 @@ pub fn events(
         // Visits across the cut are few: the `contacts_ended` index finds them faster than a
         // walk through every family's history.
         (None, FamilyFilter::All, None) if visits_across => {}
-        (None, FamilyFilter::All, Some(shard)) if visits_across => {
-            query = query.filter(contacts::family_id.between(shard.first, shard.last));
-        }
         (None, ..) => query = in_families!(query, contacts::family_id, filter, shard),
     }
     query = match range {
