@@ -19,6 +19,7 @@ use crate::db::{Db, DbError};
 use crate::error::{self, ApiError};
 use crate::request_id;
 use crate::routes;
+use crate::service::caseload::Snapshots;
 use crate::store;
 use crate::throttle::LoginThrottle;
 
@@ -33,6 +34,8 @@ pub struct AppState {
     /// Accounts' standing as last read (disabled, sessions ended).
     pub standings: Standings,
     pub logins: LoginThrottle,
+    /// Caseload rankings kept for their next pages.
+    pub caseloads: Snapshots,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +80,7 @@ impl AppState {
             passwords: Passwords::new(settings.password_cost)?,
             standings: Standings::default(),
             logins: LoginThrottle::new(settings.login_policy),
+            caseloads: Snapshots::default(),
         })
     }
 }

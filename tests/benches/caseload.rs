@@ -2,8 +2,9 @@
 //! PostgreSQL (when `KINTHREAD_TEST_POSTGRES_URL` is set): time per request and the server
 //! process's peak memory while it answers.
 //!
-//! `cargo bench -p kinthread-tests --bench caseload` (`-- --runs 5`). The data
-//! (`benches/data/caseload-*.sql`) is built the same way on every run: four persons a family,
+//! `cargo bench -p kinthread-tests --bench caseload` (`-- --runs 5 --scale 5`: five times the
+//! families, contacts and programs). The data (`benches/data/caseload-*.sql`, 50 programs of
+//! 1,000 families at scale 1) is built the same way on every run: four persons a family,
 //! contacts over the year before now, a tenth of them unanswered calls, a third scored, the
 //! child's feedback and caregiver check-ins that the attention signals read.
 //!
@@ -163,7 +164,35 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-async fn bench(engine: Engine, name: &str, runs: usize) -> anyhow::Result<()> {
+/// How much data a run builds.
+#[derive(Clone, Copy)]
+struct Scale {
+    programs: u64,
+    families: u64,
+    contacts: u64,
+}
+
+impl Scale {
+    fn times(n: u64) -> Self {
+        Self {
+            programs: 50 * n,
+            families: 50_000 * n,
+            contacts: 1_000_000 * n,
+        }
+    }
+
+    fn data(self, engine: Engine) -> String {
+        let data = match engine {
+            Engine::Sqlite => SQLITE_DATA,
+            Engine::Postgres => POSTGRES_DATA,
+        };
+        data.replace("{programs}", &self.programs.to_string())
+            .replace("{families}", &self.families.to_string())
+            .replace("{contacts}", &self.contacts.to_string())
+    }
+}
+
+async fn bench(engine: Engine, name: &str, runs: usize, scale: Scale) -> anyhow::Result<()> {
     let Some(database) = TestDatabase::new(engine)? else {
         println!("{name}: skipped (set KINTHREAD_TEST_POSTGRES_URL)");
         return Ok(());
@@ -175,11 +204,7 @@ async fn bench(engine: Engine, name: &str, runs: usize) -> anyhow::Result<()> {
         let db = Db::connect(&url, 2)?;
         db.migrate()?;
         let mut conn = db.write_conn()?;
-        let data = match engine {
-            Engine::Sqlite => SQLITE_DATA,
-            Engine::Postgres => POSTGRES_DATA,
-        };
-        conn.batch_execute(data)?;
+        conn.batch_execute(&scale.data(engine))?;
         if engine == Engine::Postgres {
             // As autovacuum would have by now on a server that has been up a while: without
             // it the visibility map is empty and index-only scans read the table too. Its own
@@ -193,7 +218,9 @@ async fn bench(engine: Engine, name: &str, runs: usize) -> anyhow::Result<()> {
     })
     .await??;
     println!(
-        "{name}: built 1,000,000 contacts in 50,000 families in {:.0} s",
+        "{name}: built {} contacts in {} families in {:.0} s",
+        scale.contacts,
+        scale.families,
         built.elapsed().as_secs_f64()
     );
 
@@ -216,6 +243,15 @@ async fn bench(engine: Engine, name: &str, runs: usize) -> anyhow::Result<()> {
     let all_cpu = (cpu_time() - cpu_before) / u32::try_from(runs).unwrap();
     let (_, peak) = memory();
     let total = body["total_rows"].as_u64().unwrap_or(0);
+    // The next page follows the first page's ranking: it builds 50 rows and ranks nothing.
+    let next = body["next_cursor"].as_str().unwrap_or_default().to_owned();
+    let (page, page_min, page_max, _) = time_get(
+        &app,
+        &format!("/api/v1/reports/caseload?limit=50&cursor={next}"),
+        &admin,
+        runs,
+    )
+    .await;
     let (base, base_min, base_max, base_cpu, pairs) = time_baseline(&baseline_url, runs).await?;
     let (one, one_min, one_max, staff_body) =
         time_get(&app, "/api/v1/reports/caseload?limit=50", &staff, runs).await;
@@ -241,6 +277,12 @@ async fn bench(engine: Engine, name: &str, runs: usize) -> anyhow::Result<()> {
         ms(one_max)
     );
     println!(
+        "{name}: caseload, the next page (cursor):       median {:7.1} ms  (min {:.1}, max {:.1})",
+        ms(page),
+        ms(page_min),
+        ms(page_max)
+    );
+    println!(
         "{name}: one family's report:                median {:7.1} ms  (min {:.1}, max {:.1})",
         ms(family),
         ms(family_min),
@@ -255,26 +297,43 @@ async fn bench(engine: Engine, name: &str, runs: usize) -> anyhow::Result<()> {
         all.as_secs_f64() / base.as_secs_f64()
     );
     println!(
-        "{name}: server process memory: {rss_before:.0} MiB resident before, peak {peak:.0} MiB while answering the all-families caseload"
+        "{name}: server process memory: {rss_before:.0} MiB resident before, peak {peak:.0} MiB while answering the all-families caseload: growth {:.0} MiB",
+        peak - rss_before
     );
-    assert!(total >= 49_000, "the caseload covers the families: {total}");
+    assert!(
+        total >= scale.families * 98 / 100,
+        "the caseload covers the families: {total}"
+    );
     Ok(())
 }
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let runs = args
+    let value = |name: &str, default: u64| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let runs = usize::try_from(value("--runs", 5))?;
+    let scale = Scale::times(value("--scale", 1).max(1));
+    let only = args
         .iter()
-        .position(|a| a == "--runs")
+        .position(|a| a == "--engine")
         .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+        .cloned();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        bench(Engine::Sqlite, "sqlite", runs).await?;
-        bench(Engine::Postgres, "postgres", runs).await
+        if only.as_deref() != Some("postgres") {
+            bench(Engine::Sqlite, "sqlite", runs, scale).await?;
+        }
+        if only.as_deref() != Some("sqlite") {
+            bench(Engine::Postgres, "postgres", runs, scale).await?;
+        }
+        Ok(())
     })
 }

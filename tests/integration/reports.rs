@@ -912,7 +912,7 @@ async fn caseload_reaches_before_the_window(app: TestApp) -> anyhow::Result<()> 
         let db = Db::connect(&url, 4)?;
         let mut conn = db.read_conn()?;
         let mut pages = Vec::new();
-        for (shard_from_families, offset) in [(usize::MAX, 0), (1, 0), (usize::MAX, 2), (1, 2)] {
+        for (chunk_families, offset) in [(usize::MAX, 0), (1, 0), (usize::MAX, 2), (1, 2)] {
             let request = CaseloadRequest {
                 filter: FamilyFilter::All,
                 order: Default::default(),
@@ -920,7 +920,7 @@ async fn caseload_reaches_before_the_window(app: TestApp) -> anyhow::Result<()> 
                 include_snoozed: true,
                 offset,
                 limit: 3,
-                shard_from_families,
+                chunk_families,
             };
             pages.push(caseload(&db, &mut conn, &request)?.rows);
         }
@@ -934,8 +934,113 @@ async fn caseload_reaches_before_the_window(app: TestApp) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// Pages after the first follow the first page's ranking (a snapshot): a contact logged
+/// between pages does not move a family into a page already read or out of one still to come,
+/// and a cursor serves no one but the user it was made for.
+async fn caseload_pages_follow_one_ranking(app: TestApp) -> anyhow::Result<()> {
+    let world = World::build(&app).await?;
+    let admin = &world.admin;
+    let now = Utc::now();
+    let mut families = vec![world.f.id];
+    for (name, days) in [("Ten", 10), ("Twenty", 20), ("Thirty", 30), ("Forty", 40)] {
+        let (family, mother, child) = small_family(&app, admin, name, world.program_a).await?;
+        let at = (now - Duration::days(days)).with_timezone(&china());
+        log(
+            &app,
+            admin,
+            family,
+            contact("call", mother, child, at, Some(300), None),
+        )
+        .await?;
+        families.push(family);
+    }
+    let base = "/api/v1/reports/caseload?sort=gap&limit=2";
+    let first: CaseloadReport = app.get_ok(base, &world.staff_a).await?;
+    assert_eq!(first.total_rows, 5);
+    let first_ids: Vec<FamilyId> = first.rows.iter().map(|r| r.family_id).collect();
+    let cursor = first.next_cursor.clone().expect("a second page");
+
+    // A family of the first page (one pair) is called now: ranked again it would move to the
+    // last page and be read twice, while another family would be skipped.
+    let moved_row = first
+        .rows
+        .iter()
+        .find(|r| r.family_id != world.f.id)
+        .expect("a small family on the first page");
+    let moved = moved_row.family_id;
+    let (parent, child) = (
+        moved_row.parent.as_ref().map(|p| p.id).expect("a parent"),
+        moved_row.child.as_ref().map(|c| c.id).expect("a child"),
+    );
+    log(
+        &app,
+        admin,
+        moved,
+        contact(
+            "call",
+            parent,
+            child,
+            (Utc::now() - Duration::minutes(5)).with_timezone(&china()),
+            Some(300),
+            None,
+        ),
+    )
+    .await?;
+    let mut paged = first_ids.clone();
+    let mut next = Some(cursor.clone());
+    while let Some(cursor) = next {
+        let page: CaseloadReport = app
+            .get_ok(&format!("{base}&cursor={cursor}"), &world.staff_a)
+            .await?;
+        assert_eq!(page.as_of, first.as_of, "the first page's as_of");
+        paged.extend(page.rows.iter().map(|r| r.family_id));
+        next = page.next_cursor;
+    }
+    let mut sorted = paged.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), paged.len(), "no family twice: {paged:?}");
+    let mut expected = families.clone();
+    expected.sort();
+    assert_eq!(sorted, expected, "every family once");
+
+    // Another program's staff member with that cursor gets their own caseload, never a
+    // family of program A.
+    let theirs: CaseloadReport = app
+        .get_ok(&format!("{base}&cursor={cursor}"), &world.staff_b)
+        .await?;
+    assert!(
+        theirs.rows.iter().all(|r| !families.contains(&r.family_id)),
+        "staff B sees no family of program A"
+    );
+
+    // A first page asked again is ranked again: the family called now comes last.
+    let again: CaseloadReport = app
+        .get_ok("/api/v1/reports/caseload?sort=gap", &world.staff_a)
+        .await?;
+    assert_eq!(again.rows.last().map(|r| r.family_id), Some(moved));
+
+    for bad in [
+        "abc".to_owned(),
+        format!("{}.99999999999999999.0", uuid::Uuid::new_v4()),
+        format!("{}.0", uuid::Uuid::new_v4()),
+        format!("{}.1700000000000.x", uuid::Uuid::new_v4()),
+    ] {
+        let (status, body) = app
+            .get(&format!("{base}&cursor={bad}"), &world.staff_a)
+            .await?;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some("invalid_query")),
+            "{bad}"
+        );
+    }
+    Ok(())
+}
+
 engine_tests!(
     family_report_figures,
+    caseload_pages_follow_one_ranking,
     caseload_reaches_before_the_window,
     amended_contacts_count_once,
     caseload_order_and_follow_ups

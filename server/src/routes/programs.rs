@@ -272,7 +272,7 @@ pub async fn program_statistics(
                     include_snoozed: true,
                     offset: 0,
                     limit: usize::MAX,
-                    shard_from_families: caseload::SHARD_FROM_FAMILIES,
+                    chunk_families: caseload::CHUNK_FAMILIES,
                 },
             )?;
             let ids: Vec<FamilyId> = page.rows.iter().map(|row| row.family_id).collect();

@@ -20,7 +20,9 @@ use crate::app::{AppState, audit_staff_read};
 use crate::auth::AuthUser;
 use crate::error::ApiError;
 use crate::extract::Json;
-use crate::service::caseload::{self as caseload_service, CaseloadOrder, CaseloadRequest};
+use crate::service::caseload::{
+    self as caseload_service, CaseloadCursor, CaseloadOrder, CaseloadRequest, SnapshotKey,
+};
 use crate::service::reports::{self as service, ReportTime};
 use crate::store;
 
@@ -105,7 +107,7 @@ pub enum CaseloadSort {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CaseloadQuery {
-    /// Default now; pass the first page's `as_of` when paging, so the pages agree.
+    /// Default now, or the `as_of` of the page the cursor comes from.
     #[param(value_type = Option<String>, format = DateTime)]
     pub as_of: Option<DateTime<FixedOffset>>,
     /// 1 to 3660 (default 90).
@@ -120,7 +122,8 @@ pub struct CaseloadQuery {
     /// `gap`: gap status, then current gap.
     #[serde(default)]
     pub sort: CaseloadSort,
-    /// From `next_cursor` of the previous page.
+    /// From `next_cursor` of the previous page: the next page of the same ranking, which is
+    /// kept for 10 minutes (afterwards the caseload is ranked again at the cursor's `as_of`).
     pub cursor: Option<String>,
     /// Rows per page, 1 to 500 (default 50).
     #[param(minimum = 1, maximum = 500)]
@@ -144,7 +147,6 @@ pub async fn caseload(
     query: web::Query<CaseloadQuery>,
 ) -> Result<web::Json<CaseloadReport>, ApiError> {
     let query = query.into_inner();
-    let time = ReportTime::parse(query.as_of, query.window_days, Utc::now())?;
     let limit = match query.limit.unwrap_or(DEFAULT_CASELOAD_LIMIT) {
         n if (1..=MAX_CASELOAD_LIMIT).contains(&n) => n as usize,
         _ => {
@@ -153,13 +155,30 @@ pub async fn caseload(
             )));
         }
     };
-    // The cursor is the offset into the ordered caseload at the same `as_of`.
-    let offset: usize = match query.cursor.as_deref() {
-        Some(cursor) => cursor
-            .parse()
-            .map_err(|_| ApiError::InvalidQuery("cursor is not valid".into()))?,
-        None => 0,
+    // A cursor names the ranking of the first page (kept in this process) and carries its
+    // `as_of`, so that a later page is built from the same order, or ranked again at the
+    // same moment where the ranking is gone.
+    let cursor = match query.cursor.as_deref() {
+        Some(raw) => Some(
+            CaseloadCursor::parse(raw)
+                .ok_or_else(|| ApiError::InvalidQuery("cursor is not valid".into()))?,
+        ),
+        None => None,
     };
+    let as_of = match (query.as_of, cursor) {
+        (Some(as_of), _) => Some(as_of),
+        (None, Some(cursor)) => Some(
+            DateTime::from_timestamp_millis(cursor.as_of_ms)
+                .ok_or_else(|| ApiError::InvalidQuery("cursor is not valid".into()))?
+                .fixed_offset(),
+        ),
+        (None, None) => None,
+    };
+    // Whole milliseconds, as the cursor carries them.
+    let now = Utc::now();
+    let now = DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
+    let time = ReportTime::parse(as_of, query.window_days, now)?;
+    let offset = cursor.map_or(0, |cursor| cursor.offset);
     let program_id = query.program_id;
     let include_snoozed = query.include_snoozed;
     let order = match query.sort {
@@ -168,29 +187,51 @@ pub async fn caseload(
     };
     // Staff and admins only: read on the standby when there is one (`Db::for_reports`).
     let db = state.db.for_reports();
-    let page = db
+    let snapshots = state.clone();
+    let (snapshot, rows) = db
         .clone()
         .read(move |conn| {
-            let filter = caseload_service::filter_for(conn, &user, program_id)?;
-            caseload_service::caseload(
-                &db,
-                conn,
-                &CaseloadRequest {
-                    filter,
-                    order,
-                    time,
-                    include_snoozed,
-                    offset,
-                    limit,
-                    shard_from_families: caseload_service::SHARD_FROM_FAMILIES,
-                },
-            )
+            // The reader's rights are checked on every page: they are part of the key.
+            let key = SnapshotKey {
+                user: user.id,
+                filter: caseload_service::filter_for(conn, &user, program_id)?,
+                order,
+                include_snoozed,
+                time,
+            };
+            let kept = cursor.and_then(|c| snapshots.caseloads.get(c.snapshot, &key));
+            let snapshot = match kept {
+                Some(snapshot) => snapshot,
+                None => {
+                    let request = CaseloadRequest {
+                        filter: key.filter.clone(),
+                        order,
+                        time,
+                        include_snoozed,
+                        offset,
+                        limit,
+                        chunk_families: caseload_service::CHUNK_FAMILIES,
+                    };
+                    let ranking = caseload_service::rank(&db, conn, &request)?;
+                    snapshots.caseloads.keep(key, ranking)
+                }
+            };
+            let page: Vec<FamilyId> = snapshot
+                .ranking
+                .order
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .copied()
+                .collect();
+            let rows = caseload_service::rows_of(conn, time, &page)?;
+            Ok::<_, ApiError>((snapshot, rows))
         })
         .await?;
     // One audit entry for the list, and one for each family whose row was read (SPEC 7: the
     // family's access record shows staff and admins reading its caseload row).
     let target = program_id.map_or_else(|| "all programs".to_owned(), |p| p.to_string());
-    let families: Vec<FamilyId> = page.rows.iter().map(|row| row.family_id).collect();
+    let families: Vec<FamilyId> = rows.iter().map(|row| row.family_id).collect();
     state
         .db
         .write(move |conn| {
@@ -199,15 +240,21 @@ pub async fn caseload(
             Ok::<_, ApiError>(())
         })
         .await?;
-    let next = offset.saturating_add(page.rows.len());
+    let total_rows = snapshot.ranking.order.len();
+    let next = offset.saturating_add(limit);
+    let next_cursor = CaseloadCursor {
+        snapshot: snapshot.id,
+        as_of_ms: store::to_millis(time.as_of),
+        offset: next,
+    };
     Ok(web::Json(CaseloadReport {
         as_of: time.as_of,
         window_days: time.window_days,
         program_id,
-        total_rows: u32::try_from(page.total_rows).unwrap_or(u32::MAX),
-        snoozed_hidden: page.snoozed_hidden,
-        next_cursor: (next < page.total_rows).then(|| next.to_string()),
-        rows: page.rows,
+        total_rows: u32::try_from(total_rows).unwrap_or(u32::MAX),
+        snoozed_hidden: snapshot.ranking.snoozed_hidden,
+        next_cursor: (next < total_rows).then(|| next_cursor.to_string()),
+        rows,
     }))
 }
 

@@ -1,14 +1,22 @@
 //! The staff caseload: each family's most urgent parent–child pair, most severe status first,
 //! then the longest current gap, snoozed families left out, one page at a time.
 //!
-//! It must answer for 50,000 families and a million contacts in under a second, so it works in
-//! two passes: every family gets its pairs' gap figures (what the order needs) from a handful
-//! of bulk queries, and only the rows of the requested page get the rest (depth, names,
-//! follow-up). The figures themselves come from `kinthread_shared::gaps` and
+//! It must answer for 50,000 families and a million contacts in about a second, and for one
+//! program in tens of milliseconds, with little memory, so it works in two passes:
+//!
+//! - [`rank`] places every family: slices of at most [`CHUNK_FAMILIES`] families each get
+//!   their pairs' gap figures and signals from a handful of bulk queries, and only where each
+//!   family stands is kept once its slice is done;
+//! - [`rows_of`] builds the full rows (depth, names, follow-up) of one page's families only.
+//!
+//! The route keeps a ranking as a snapshot ([`Snapshots`]), so the next pages only build
+//! their rows. The figures themselves come from `kinthread_shared::gaps` and
 //! `kinthread_shared::depth::summary`. No note or text content enters a row.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use chrono::{DateTime, Duration, Utc};
 use kinthread_shared::attention::{
@@ -23,6 +31,7 @@ use kinthread_shared::reports::assemble::report_pairs;
 use kinthread_shared::reports::{CaseloadRow, FollowUp, PairKind, PersonSummary};
 use kinthread_shared::{
     ContactEvent, ContactKind, ContactStatus, FamilyId, FamilyRole, FollowUpOutcome, ProgramId,
+    UserId,
 };
 
 use super::reports::{ReportTime, gap_error};
@@ -56,9 +65,9 @@ pub struct CaseloadRequest {
     /// Rows to skip (the cursor) and rows to return.
     pub offset: usize,
     pub limit: usize,
-    /// From how many families the work is split over connections ([`SHARD_FROM_FAMILIES`];
-    /// tests lower it to check that slices agree with one pass).
-    pub shard_from_families: usize,
+    /// At most how many families are gathered at once ([`CHUNK_FAMILIES`]; tests lower it to
+    /// check that slices agree with one pass).
+    pub chunk_families: usize,
 }
 
 /// One page of the caseload.
@@ -142,8 +151,9 @@ struct ShownPair {
     child: usize,
 }
 
-/// A family placed in the order, before its row is built.
+/// A family of a slice ranked by its most urgent pair, before its row is built.
 struct Ranked {
+    /// Index into the slice.
     family: usize,
     /// The pair the row shows: the one most in need of attention. `None` for a family
     /// without a parent–child pair.
@@ -175,174 +185,286 @@ impl Ranked {
     }
 }
 
+/// Where a family stands in the order, kept for every family in scope while the rest of its
+/// figures are dropped with its slice.
+#[derive(Clone, Copy, Debug)]
+struct Placed {
+    /// Index into the families in scope.
+    family: usize,
+    rank: AttentionRank,
+    urgency: Urgency,
+}
+
 /// The staff-list order applied to families, then by name and id so equally urgent rows
 /// keep a stable order.
-fn compare_ranked(
+fn compare_placed(
     order: CaseloadOrder,
-    a: &Ranked,
-    b: &Ranked,
-    family_a: Option<&CaseloadFamily>,
-    family_b: Option<&CaseloadFamily>,
+    families: &[CaseloadFamily],
+    a: &Placed,
+    b: &Placed,
 ) -> Ordering {
     let first = match order {
         CaseloadOrder::Attention => a.rank.cmp(&b.rank),
-        CaseloadOrder::Gap => a.urgency().cmp(&b.urgency()),
+        CaseloadOrder::Gap => a.urgency.cmp(&b.urgency),
     };
-    first.then_with(|| match (family_a, family_b) {
+    first.then_with(|| match (families.get(a.family), families.get(b.family)) {
         (Some(x), Some(y)) => (&x.display_name, x.id).cmp(&(&y.display_name, y.id)),
         _ => Ordering::Equal,
     })
 }
 
-/// Families with fewer than this are computed on one connection: threads would cost more
-/// than they save.
-pub const SHARD_FROM_FAMILIES: usize = 2_000;
+/// At most this many families are gathered at once: each slice's contacts are dropped once
+/// its families are placed, so the memory a caseload holds does not grow with the
+/// installation. (`CaseloadRequest::chunk_families` lowers it in tests.)
+pub const CHUNK_FAMILIES: usize = 1_000;
+
+/// Slices are not made smaller than this to share work between connections: below it a
+/// thread costs more than it saves.
+const MIN_SHARED_CHUNK: usize = 250;
 
 /// At most this many connections work on one caseload.
 const MAX_SHARDS: usize = 4;
 
-/// How long to wait for a spare connection before computing a shard on the held one.
+/// How long to wait for a spare connection before leaving the work to the held one.
 const SPARE_CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// One slice of the families (contiguous in id order), gathered and ranked on its own
-/// connection.
-struct ShardResult<'f> {
-    families: &'f [CaseloadFamily],
-    persons: HashMap<FamilyId, Vec<PersonSummary>>,
-    events: HashMap<FamilyId, Vec<ContactEvent>>,
-    windows: Vec<(chrono_tz::Tz, Window)>,
-    ranked: Vec<Ranked>,
-    snoozed_hidden: u32,
+/// The caseload's order: every family in scope, most in need of attention first, without
+/// the families a remind-later follow-up hides.
+#[derive(Clone, Debug, Default)]
+pub struct Ranking {
+    pub order: Vec<FamilyId>,
+    pub snoozed_hidden: u32,
 }
 
-/// One page of the caseload of the families in `request.filter`.
-///
-/// The families are split into slices by id, each gathered and ranked on its own pooled
-/// connection in its own thread (PostgreSQL runs them in parallel backends, SQLite in parallel
-/// readers); a slice that finds no spare connection quickly runs on `conn` after the others.
+/// One page of the caseload of the families in `request.filter`: the order of every family
+/// ([`rank`]), then the full rows of the page's families only ([`rows_of`]).
 pub fn caseload(
     db: &Db,
     conn: &mut DbConnection,
     request: &CaseloadRequest,
 ) -> Result<CaseloadPage, ApiError> {
-    let time = request.time;
+    let ranking = rank(db, conn, request)?;
+    let page: Vec<FamilyId> = ranking
+        .order
+        .iter()
+        .skip(request.offset)
+        .take(request.limit)
+        .copied()
+        .collect();
+    Ok(CaseloadPage {
+        rows: rows_of(conn, request.time, &page)?,
+        total_rows: ranking.order.len(),
+        snoozed_hidden: ranking.snoozed_hidden,
+    })
+}
+
+/// Orders every family in `request.filter`.
+///
+/// The families are cut into slices (in id order) of at most `request.chunk_families`;
+/// threads, each on a pooled connection of its own (PostgreSQL runs them in parallel
+/// backends, SQLite in parallel readers), take the next slice until none is left, gather it
+/// with a few bulk queries and keep only where each family stands. A thread that finds no
+/// spare connection quickly is not started; `conn` always works.
+pub fn rank(
+    db: &Db,
+    conn: &mut DbConnection,
+    request: &CaseloadRequest,
+) -> Result<Ranking, ApiError> {
     let families = reports_store::families_in(conn, &request.filter)?;
     if families.is_empty() {
-        return Ok(CaseloadPage::default());
+        return Ok(Ranking::default());
     }
-    let mut latest = follow_ups::latest_in(conn, &request.filter, to_millis(time.as_of))?;
-    let shard_count = if families.len() < request.shard_from_families.max(1) {
-        1
-    } else {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, MAX_SHARDS)
-    };
-    let chunk = families.len().div_ceil(shard_count);
-    let slices: Vec<&[CaseloadFamily]> = families.chunks(chunk.max(1)).collect();
-
-    let results: Vec<Result<ShardResult<'_>, ApiError>> = std::thread::scope(|scope| {
-        let latest = &latest;
-        let mut spawned = Vec::new();
-        let mut on_held = Vec::new();
-        for (index, slice) in slices.iter().enumerate() {
-            let spare = if index == 0 {
-                None
-            } else {
-                db.spare_read_conn(SPARE_CONNECTION_WAIT)
-            };
-            match spare {
-                Some(mut spare) => spawned.push(scope.spawn(move || {
-                    gather_shard(&mut spare, request, slice, shard_count > 1, latest)
-                })),
-                None => on_held.push(*slice),
-            }
+    let latest = follow_ups::latest_in(conn, &request.filter, to_millis(request.time.as_of))?;
+    let mut cut = Cut::of(request.time, &families)?;
+    if request.filter == FamilyFilter::All {
+        let across = EventRange::VisitsAcross {
+            before: cut.millis(),
+        };
+        cut.visits = Some(reports_store::events(
+            conn,
+            &FamilyFilter::All,
+            None,
+            None,
+            across,
+        )?);
+    }
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_SHARDS);
+    let shared = families.len().div_ceil(workers).max(MIN_SHARED_CHUNK);
+    let chunk = request.chunk_families.min(shared).max(1);
+    let slices: Vec<(usize, &[CaseloadFamily])> = families
+        .chunks(chunk)
+        .enumerate()
+        .map(|(index, slice)| (index * chunk, slice))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let work = |conn: &mut DbConnection| -> Result<(Vec<Placed>, u32), ApiError> {
+        let mut placed = Vec::new();
+        let mut snoozed_hidden = 0;
+        while let Some(&(start, slice)) = slices.get(next.fetch_add(1, AtomicOrdering::Relaxed)) {
+            let gathered = gather(conn, request, slice, &latest, &cut)?;
+            snoozed_hidden += gathered.snoozed_hidden;
+            placed.extend(gathered.ranked.iter().map(|entry| Placed {
+                family: start + entry.family,
+                rank: entry.rank,
+                urgency: entry.urgency(),
+            }));
         }
-        let mut results: Vec<Result<ShardResult<'_>, ApiError>> = on_held
-            .into_iter()
-            .map(|slice| gather_shard(conn, request, slice, shard_count > 1, latest))
+        Ok((placed, snoozed_hidden))
+    };
+    let results: Vec<Result<(Vec<Placed>, u32), ApiError>> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..workers.min(slices.len()))
+            .map_while(|_| db.spare_read_conn(SPARE_CONNECTION_WAIT))
+            .map(|mut spare| {
+                let work = &work;
+                scope.spawn(move || work(&mut spare))
+            })
             .collect();
-        for handle in spawned {
+        let mut results = vec![work(conn)];
+        for handle in helpers {
             results.push(
                 handle
                     .join()
-                    .unwrap_or_else(|_| Err(ApiError::internal("a caseload shard panicked"))),
+                    .unwrap_or_else(|_| Err(ApiError::internal("a caseload thread panicked"))),
             );
         }
         results
     });
-    let shards = results.into_iter().collect::<Result<Vec<_>, _>>()?;
-
-    // Merge the slices' rankings into the one order.
-    let mut ranked: Vec<(usize, &Ranked)> = shards
-        .iter()
-        .enumerate()
-        .flat_map(|(shard, result)| result.ranked.iter().map(move |entry| (shard, entry)))
-        .collect();
-    let family_of = |shard: usize, entry: &Ranked| {
-        shards
-            .get(shard)
-            .and_then(|result| result.families.get(entry.family))
-    };
-    let order = request.order;
-    ranked.sort_by(|(sa, a), (sb, b)| {
-        compare_ranked(order, a, b, family_of(*sa, a), family_of(*sb, b))
-    });
-    let total_rows = ranked.len();
-    let snoozed_hidden = shards.iter().map(|result| result.snoozed_hidden).sum();
-
-    // Full rows for the page only.
-    let mut rows = Vec::with_capacity(request.limit.min(total_rows));
-    for (shard, entry) in ranked.into_iter().skip(request.offset).take(request.limit) {
-        let (Some(result), Some(family)) = (shards.get(shard), family_of(shard, entry)) else {
-            continue;
-        };
-        let no_persons = Vec::new();
-        let no_events = Vec::new();
-        let window = result
-            .windows
-            .get(entry.family)
-            .map(|(_, window)| *window)
-            .ok_or_else(|| ApiError::internal("a caseload family lost its window"))?;
-        rows.push(caseload_row(
-            family,
-            result.persons.get(&family.id).unwrap_or(&no_persons),
-            result.events.get(&family.id).unwrap_or(&no_events),
-            &window,
-            entry,
-            latest.remove(&family.id),
-            time.as_of,
-        ));
+    let mut placed = Vec::with_capacity(families.len());
+    let mut snoozed_hidden = 0;
+    for result in results {
+        let (some, hidden) = result?;
+        placed.extend(some);
+        snoozed_hidden += hidden;
     }
-    Ok(CaseloadPage {
-        rows,
-        total_rows,
+    let order = request.order;
+    placed.sort_by(|a, b| compare_placed(order, &families, a, b));
+    Ok(Ranking {
+        order: placed
+            .iter()
+            .filter_map(|entry| families.get(entry.family).map(|family| family.id))
+            .collect(),
         snoozed_hidden,
     })
 }
 
-/// Gathers one slice of families (all of them when `sharded` is false) and ranks each by its
-/// most urgent pair.
-fn gather_shard<'f>(
+/// The full caseload rows of `ids`, in that order, at `time` (a page of a [`Ranking`]).
+/// Families no longer there (deleted since the ranking) are left out.
+pub fn rows_of(
+    conn: &mut DbConnection,
+    time: ReportTime,
+    ids: &[FamilyId],
+) -> Result<Vec<CaseloadRow>, ApiError> {
+    let mut rows: HashMap<FamilyId, CaseloadRow> = HashMap::with_capacity(ids.len());
+    for some in ids.chunks(CHUNK_FAMILIES) {
+        let filter = FamilyFilter::Families(some.to_vec());
+        let families = reports_store::families_in(conn, &filter)?;
+        let mut latest = follow_ups::latest_in(conn, &filter, to_millis(time.as_of))?;
+        let request = CaseloadRequest {
+            filter,
+            order: CaseloadOrder::default(),
+            time,
+            // The ranking decided what shows; every family asked for gets its row.
+            include_snoozed: true,
+            offset: 0,
+            limit: some.len(),
+            chunk_families: CHUNK_FAMILIES,
+        };
+        let cut = Cut::of(time, &families)?;
+        let gathered = gather(conn, &request, &families, &latest, &cut)?;
+        for entry in &gathered.ranked {
+            let Some(family) = families.get(entry.family) else {
+                continue;
+            };
+            let window = gathered
+                .windows
+                .get(entry.family)
+                .map(|(_, window)| *window)
+                .ok_or_else(|| ApiError::internal("a caseload family lost its window"))?;
+            let row = caseload_row(
+                family,
+                gathered.persons.get(&family.id).map_or(&[][..], Vec::as_slice),
+                gathered.events.get(&family.id).map_or(&[][..], Vec::as_slice),
+                &window,
+                entry,
+                latest.remove(&family.id),
+                time.as_of,
+            );
+            rows.insert(family.id, row);
+        }
+    }
+    Ok(ids.iter().filter_map(|id| rows.remove(id)).collect())
+}
+
+/// Where the contacts read in full begin: a day before the earliest window start of the
+/// families, so that each window's contacts are loaded in full (a call lasts at most a day)
+/// and older history is only aggregated to each pair's last contact.
+struct Cut {
+    earliest: DateTime<Utc>,
+    /// The visits still going on at the cut, of every family, when the caseload covers every
+    /// family: the `contacts_ended` index finds them in one walk, which each slice would
+    /// otherwise repeat. `None`: each slice reads its own.
+    visits: Option<HashMap<FamilyId, Vec<ContactEvent>>>,
+}
+
+impl Cut {
+    fn of(time: ReportTime, families: &[CaseloadFamily]) -> Result<Self, ApiError> {
+        let mut earliest = time.as_of;
+        for family in families {
+            earliest = earliest.min(time.window(family.time_zone.tz())?.from);
+        }
+        Ok(Self {
+            earliest,
+            visits: None,
+        })
+    }
+
+    fn millis(&self) -> i64 {
+        to_millis(self.earliest - Duration::days(1))
+    }
+}
+
+/// One slice of families, gathered and ranked: each family's most urgent pair, with what its
+/// row needs.
+struct Gathered {
+    persons: HashMap<FamilyId, Vec<PersonSummary>>,
+    events: HashMap<FamilyId, Vec<ContactEvent>>,
+    windows: Vec<(chrono_tz::Tz, Window)>,
+    /// `family` indexes the slice.
+    ranked: Vec<Ranked>,
+    snoozed_hidden: u32,
+}
+
+/// Gathers `families` (a slice of `request.filter`'s, in id order) and ranks each by its most
+/// urgent pair. Every family's slice is read by its id range, except where the filter is
+/// narrower than every family: then by the listed ids (see `in_families!`).
+fn gather(
     conn: &mut DbConnection,
     request: &CaseloadRequest,
-    families: &'f [CaseloadFamily],
-    sharded: bool,
+    families: &[CaseloadFamily],
     latest: &HashMap<FamilyId, FollowUp>,
-) -> Result<ShardResult<'f>, ApiError> {
+    cut: &Cut,
+) -> Result<Gathered, ApiError> {
     let time = request.time;
-    let shard = match (sharded, families.first(), families.last()) {
-        (true, Some(first), Some(last)) => Some(Shard {
-            first: first.id,
-            last: last.id,
-        }),
-        _ => None,
+    let (filter, shard) = match (&request.filter, families.first(), families.last()) {
+        (FamilyFilter::All, Some(first), Some(last)) => (
+            FamilyFilter::All,
+            Some(Shard {
+                first: first.id,
+                last: last.id,
+            }),
+        ),
+        _ => (
+            FamilyFilter::Families(families.iter().map(|family| family.id).collect()),
+            None,
+        ),
     };
-    let shard = shard.as_ref();
+    let (filter, shard) = (&filter, shard.as_ref());
     let mut persons: HashMap<FamilyId, Vec<PersonSummary>> = HashMap::new();
     // Only parents and children make caseload pairs.
     let roles = [FamilyRole::Mother, FamilyRole::Father, FamilyRole::Child];
-    for (family, person) in reports_store::persons_in(conn, &request.filter, shard, &roles)? {
+    for (family, person) in reports_store::persons_in(conn, filter, shard, &roles)? {
         persons.entry(family).or_default().push(person);
     }
     let mut windows = Vec::with_capacity(families.len());
@@ -350,39 +472,29 @@ fn gather_shard<'f>(
         let tz = family.time_zone.tz();
         windows.push((tz, time.window(tz)?));
     }
-    // One cut for every family: a day before the earliest window start, so that each window's
-    // contacts are loaded in full (a call lasts at most a day) and older history is only
-    // aggregated to each pair's last contact.
-    let earliest = windows
-        .iter()
-        .map(|(_, window)| window.from)
-        .min()
-        .unwrap_or(time.as_of);
-    let cut = to_millis(earliest - Duration::days(1));
+    let (earliest, cut_ms) = (cut.earliest, cut.millis());
     let started = EventRange::Started {
-        from: cut,
+        from: cut_ms,
         to: to_millis(time.as_of),
     };
-    let mut events = reports_store::events(conn, &request.filter, shard, None, started)?;
-    let checkins = reports_store::checkins_in(
-        conn,
-        &request.filter,
-        shard,
-        None,
-        to_millis(earliest),
-        to_millis(time.as_of),
-    )?;
-    let feedbacks = voice::feedback_facts_in(
-        conn,
-        &request.filter,
-        shard,
-        None,
-        to_millis(earliest),
-        to_millis(time.as_of),
-    )?;
-    let across = EventRange::VisitsAcross { before: cut };
-    for (family, visits) in reports_store::events(conn, &request.filter, shard, None, across)? {
-        events.entry(family).or_default().extend(visits);
+    let mut events = reports_store::events(conn, filter, shard, None, started)?;
+    let (from, to) = (to_millis(earliest), to_millis(time.as_of));
+    let checkins = reports_store::checkins_in(conn, filter, shard, None, from, to)?;
+    let feedbacks = voice::feedback_facts_in(conn, filter, shard, None, from, to)?;
+    match &cut.visits {
+        Some(visits) => {
+            for family in families {
+                if let Some(theirs) = visits.get(&family.id) {
+                    events.entry(family.id).or_default().extend(theirs.iter().cloned());
+                }
+            }
+        }
+        None => {
+            let across = EventRange::VisitsAcross { before: cut_ms };
+            for (family, visits) in reports_store::events(conn, filter, shard, None, across)? {
+                events.entry(family).or_default().extend(visits);
+            }
+        }
     }
 
     // Each family's caseload pairs, as indices into its persons.
@@ -409,7 +521,7 @@ fn gather_shard<'f>(
         family_pairs.push(pairs);
     }
     for (family, participants, last_end) in
-        reports_store::last_contacts_before(conn, &need_history, cut)?
+        reports_store::last_contacts_before(conn, &need_history, cut_ms)?
     {
         // The last contact before the cut, as a moment: it ends before every window starts,
         // so it only sets the last contact (current gap, status), never a window figure.
@@ -511,14 +623,108 @@ fn gather_shard<'f>(
         }
         ranked.push(entry);
     }
-    Ok(ShardResult {
-        families,
+    Ok(Gathered {
         persons,
         events,
         windows,
         ranked,
         snoozed_hidden,
     })
+}
+
+/// How long a ranking is kept for its next pages.
+pub const SNAPSHOT_TTL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// At most this many rankings are kept (the oldest goes first): at 50,000 families one is
+/// under a megabyte.
+const MAX_SNAPSHOTS: usize = 32;
+
+/// What a ranking answered: a cursor serves a page only for the same question, asked by the
+/// same user with the same rights (their programs are part of the filter).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotKey {
+    pub user: UserId,
+    pub filter: FamilyFilter,
+    pub order: CaseloadOrder,
+    pub include_snoozed: bool,
+    pub time: ReportTime,
+}
+
+/// A caseload's order as computed for its first page.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub id: uuid::Uuid,
+    pub key: SnapshotKey,
+    pub ranking: Ranking,
+}
+
+/// The rankings kept in this server process for their next pages (a keyset cursor over a
+/// snapshot: paging never ranks again, and pages never skip or repeat a family while the log
+/// changes). A cursor whose snapshot is gone — expired, pushed out, or made by another copy
+/// of the server — is answered by ranking again at the cursor's `as_of`, which gives the same
+/// order unless contacts were logged meanwhile with earlier times.
+#[derive(Debug, Default)]
+pub struct Snapshots {
+    kept: std::sync::Mutex<Vec<(std::time::Instant, Arc<Snapshot>)>>,
+}
+
+impl Snapshots {
+    /// Keeps `ranking` for `key` and returns it with its id.
+    pub fn keep(&self, key: SnapshotKey, ranking: Ranking) -> Arc<Snapshot> {
+        let snapshot = Arc::new(Snapshot {
+            id: uuid::Uuid::new_v4(),
+            key,
+            ranking,
+        });
+        let now = std::time::Instant::now();
+        let mut kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        kept.retain(|(made, _)| now.duration_since(*made) < SNAPSHOT_TTL);
+        if kept.len() >= MAX_SNAPSHOTS {
+            kept.remove(0);
+        }
+        kept.push((now, snapshot.clone()));
+        snapshot
+    }
+
+    /// The snapshot `id` if it is still kept and answered `key`.
+    pub fn get(&self, id: uuid::Uuid, key: &SnapshotKey) -> Option<Arc<Snapshot>> {
+        let now = std::time::Instant::now();
+        let kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        kept.iter()
+            .find(|(made, snapshot)| {
+                snapshot.id == id
+                    && now.duration_since(*made) < SNAPSHOT_TTL
+                    && snapshot.key == *key
+            })
+            .map(|(_, snapshot)| snapshot.clone())
+    }
+}
+
+/// Where the next page of a caseload starts: the snapshot's id, its `as_of` (epoch ms, for
+/// ranking again when the snapshot is gone) and the offset into its order. Opaque to clients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CaseloadCursor {
+    pub snapshot: uuid::Uuid,
+    pub as_of_ms: i64,
+    pub offset: usize,
+}
+
+impl CaseloadCursor {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let mut parts = raw.split('.');
+        let cursor = Self {
+            snapshot: parts.next()?.parse().ok()?,
+            as_of_ms: parts.next()?.parse().ok()?,
+            offset: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(cursor)
+    }
+}
+
+impl std::fmt::Display for CaseloadCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.snapshot, self.as_of_ms, self.offset)
+    }
 }
 
 /// One family's row from its most urgent pair.

@@ -110,14 +110,20 @@ pub fn latest_in(
         .filter(follow_ups::created_at.le(as_of_ms))
         .select(FollowUpRow::as_select())
         .into_boxed();
-    if let FamilyFilter::Programs(programs) = filter {
-        query = query.filter(
-            follow_ups::family_id.eq_any(
-                families::table
-                    .filter(families::program_id.eq_any(programs.clone()))
-                    .select(families::id),
-            ),
-        );
+    match filter {
+        FamilyFilter::All => {}
+        FamilyFilter::Programs(programs) => {
+            query = query.filter(
+                follow_ups::family_id.eq_any(
+                    families::table
+                        .filter(families::program_id.eq_any(programs.clone()))
+                        .select(families::id),
+                ),
+            );
+        }
+        FamilyFilter::Families(ids) => {
+            query = query.filter(follow_ups::family_id.eq_any(ids.clone()));
+        }
     }
     let mut latest: HashMap<FamilyId, FollowUp> = HashMap::new();
     for row in query.load(conn)? {

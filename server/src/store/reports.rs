@@ -3,7 +3,8 @@
 //! participants, long visits reaching into the window, and each pair's last contact before it).
 //!
 //! The caseload must stay fast at a million contacts, so it never loads a family at a time:
-//! each query runs once over the whole scope, reads the covering `contacts_report` index
+//! each query runs once over a slice of up to a thousand families (an id range, or the listed
+//! ids of a program's families), reads the covering `contacts_report` index
 //! (migration `2026-11-28-000002_reports`) without joining participants, and returns narrow
 //! rows that the service groups in memory. Only current versions count
 //! (`superseded_by IS NULL`).
@@ -27,21 +28,15 @@ use crate::db::DbConnection;
 use crate::schema::{checkins, contacts, families, persons, programs};
 
 /// Which families a bulk query covers.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FamilyFilter {
     /// Every family (an admin's whole installation).
     All,
     /// Families enrolled in these programs.
     Programs(Vec<ProgramId>),
-}
-
-impl FamilyFilter {
-    pub(crate) fn programs(&self) -> Option<&[ProgramId]> {
-        match self {
-            FamilyFilter::All => None,
-            FamilyFilter::Programs(ids) => Some(ids),
-        }
-    }
+    /// These families, already chosen by a filter above (a slice of a program's families, the
+    /// rows of one caseload page). At most a few thousand: each id is one bound parameter.
+    Families(Vec<FamilyId>),
 }
 
 /// Families with ids from `first` to `last`, both included: one slice of a caseload that is
@@ -63,22 +58,27 @@ impl Shard {
     }
 }
 
-/// Filters a boxed query of `$table` to the families in scope and in the shard, through a
-/// subquery on `families` (a macro: each branch is its own query type, and a boxed subquery
-/// cannot serve both engines of the multi-connection).
+/// Filters a boxed query of `$table` to the families in scope and in the shard: a listed
+/// family by its id, otherwise through a subquery on `families` (a macro: each branch is its
+/// own query type, and a boxed subquery cannot serve both engines of the multi-connection).
+///
+/// Listing the families matters for one program among many: behind a subquery PostgreSQL reads
+/// every family's check-ins and feedback in the window and only then keeps the program's, where
+/// a list of ids seeks each family's range of the index.
 macro_rules! in_families {
     ($query:expr, $column:expr, $filter:expr, $shard:expr) => {{
         let (first, last) = Shard::bounds($shard);
-        match $filter.programs() {
-            Some(programs) => $query.filter(
+        match $filter {
+            FamilyFilter::Families(ids) => $query.filter($column.eq_any(ids.clone())),
+            FamilyFilter::Programs(programs) => $query.filter(
                 $column.eq_any(
                     families::table
-                        .filter(families::program_id.eq_any(programs))
+                        .filter(families::program_id.eq_any(programs.clone()))
                         .filter(families::id.between(first, last))
                         .select(families::id),
                 ),
             ),
-            None => $query.filter(
+            FamilyFilter::All => $query.filter(
                 $column.eq_any(
                     families::table
                         .filter(families::id.between(first, last))
@@ -142,8 +142,12 @@ pub fn families_in(
         ))
         .order(families::id.asc())
         .into_boxed();
-    if let Some(programs) = filter.programs() {
-        query = query.filter(families::program_id.eq_any(programs));
+    match filter {
+        FamilyFilter::All => {}
+        FamilyFilter::Programs(programs) => {
+            query = query.filter(families::program_id.eq_any(programs.clone()));
+        }
+        FamilyFilter::Families(ids) => query = query.filter(families::id.eq_any(ids.clone())),
     }
     let rows: Vec<FamilyRow> = query.load(conn)?;
     Ok(rows
@@ -180,7 +184,7 @@ pub fn persons_in(
             persons::lives_away,
         ))
         .into_boxed();
-    if shard.is_some() || matches!(filter, FamilyFilter::Programs(_)) {
+    if shard.is_some() || !matches!(filter, FamilyFilter::All) {
         query = in_families!(query, persons::family_id, filter, shard);
     }
     let rows: Vec<SummaryRow> = query.load(conn)?;
@@ -310,9 +314,6 @@ pub fn events(
         // Visits across the cut are few: the `contacts_ended` index finds them faster than a
         // walk through every family's history.
         (None, FamilyFilter::All, None) if visits_across => {}
-        (None, FamilyFilter::All, Some(shard)) if visits_across => {
-            query = query.filter(contacts::family_id.between(shard.first, shard.last));
-        }
         (None, ..) => query = in_families!(query, contacts::family_id, filter, shard),
     }
     query = match range {

@@ -3,19 +3,19 @@ SET synchronous_commit = off;
 BEGIN;
 CREATE FUNCTION pg_temp.uid(prefix text, n bigint) RETURNS text
     AS $$ SELECT prefix || lpad(to_hex(n), 12, '0') $$ LANGUAGE sql IMMUTABLE;
-INSERT INTO programs (id, name, target_cadence_days, created_at) SELECT pg_temp.uid('00000000-0000-7000-8000-', i), 'Program ' || i, 7, 0 FROM generate_series(1, 50) i;
+INSERT INTO programs (id, name, target_cadence_days, created_at) SELECT pg_temp.uid('00000000-0000-7000-8000-', i), 'Program ' || i, 7, 0 FROM generate_series(1, {programs}) i;
 INSERT INTO families (id, display_name, program_id, time_zone, target_cadence_days, guardian_consent,
     share_notes_with_staff, child_feedback_visible_to_parents, created_at, updated_at) SELECT pg_temp.uid('00000001-0000-7000-8000-', i), 'Family ' || i,
-    pg_temp.uid('00000000-0000-7000-8000-', (i % 50) + 1), 'Asia/Shanghai', NULL, true, false, false, 0, 0
-    FROM generate_series(1, 50000) i;
+    pg_temp.uid('00000000-0000-7000-8000-', (i % {programs}) + 1), 'Asia/Shanghai', NULL, true, false, false, 0, 0
+    FROM generate_series(1, {families}) i;
 INSERT INTO persons (family_id, id, display_name, role, lives_away, away_location, away_since,
     birth_year, phone_e164, created_at) SELECT pg_temp.uid('00000001-0000-7000-8000-', i), pg_temp.uid('0000000' || k || '-0000-7000-8001-', i),
     role, role, away, NULL, NULL, NULL, NULL, 0
-    FROM generate_series(1, 50000) i,
+    FROM generate_series(1, {families}) i,
         (VALUES (1, 'mother', true), (2, 'father', true), (3, 'child', false), (4, 'grandmother', false)) r(k, role, away);
-CREATE TEMP TABLE g AS SELECT n, (n % 50000) + 1 AS fam, (n * 37) % 100 AS pr, (n * 53 + 11) % 100 AS kr,
+CREATE TEMP TABLE g AS SELECT n, (n % {families}) + 1 AS fam, (n * 37) % 100 AS pr, (n * 53 + 11) % 100 AS kr,
     (n * 71 + 3) % 100 AS sr, (n * 2654435761) % (365 * 86400) AS ago, (n * 97 + 5) % 100 AS dr
-    FROM generate_series(1::bigint, 1000000::bigint) n;
+    FROM generate_series(1::bigint, {contacts}::bigint) n;
 CREATE TEMP TABLE g2 AS SELECT n, fam,
     CASE WHEN pr < 85 THEN (CASE WHEN pr < 60 THEN 1 ELSE 2 END) ELSE 1 END AS a,
     CASE WHEN pr < 85 THEN 3 ELSE 4 END AS b,
@@ -49,8 +49,8 @@ INSERT INTO contact_participants (family_id, contact_id, person_id) SELECT pg_te
 -- The child's feedback on the calls with the child among the contacts numbered 0 mod 10, and
 -- caregiver check-ins beside the contacts numbered 5 mod 10 (a mood, now and then a worry):
 -- what the caseload's child_unhappy and caregiver_worried signals read. A contact's family is
--- n mod 50,000, so each is a tenth of the families, not of every family's contacts: feedback
--- in 3,000 families (60,000 ratings, 20 a family, all the same rating), check-ins in 5,000
+-- n mod the number of families, so each is a tenth of the families, not of every family's contacts: feedback
+-- (at 50,000 families and 1,000,000 contacts) in 3,000 families (60,000 ratings, 20 a family, all the same rating), check-ins in 5,000
 -- (100,000, 20 a family; 1,000 families with a worry on each). Pair, kind and status likewise
 -- depend on the family only: 38,000 of the 100,000 caseload pairs have a counted contact.
 INSERT INTO contact_feedback (family_id, id, client_id, request_hash, contact_id, child_id, rating,
