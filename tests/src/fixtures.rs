@@ -224,8 +224,6 @@ pub fn grow_first_family(bundle: &mut Bundle, contacts: usize) -> anyhow::Result
             ..template.clone()
         });
     }
-    record
-        .contacts
-        .sort_by(|a, b| (a.started_at, a.id).cmp(&(b.started_at, b.id)));
+    record.contacts.sort_by_key(|c| (c.started_at, c.id));
     Ok(())
 }
