@@ -2,8 +2,9 @@
 //! arrive too slowly are answered 408 and their connections closed within the configured
 //! bound while other clients are served; requests over the edge's limits, and malformed ones,
 //! are answered in the JSON error envelope, or, where actix-http answers before any code of
-//! ours runs, with the status `server/src/edge.rs` documents; and every one of them is logged
-//! as a warning, none as an error.
+//! ours runs (a head that does not parse, is too large or too slow), with the status
+//! `server/src/edge.rs` documents; and every one of them is logged as a warning, none as an
+//! error.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests stop loudly")]
 
@@ -177,6 +178,31 @@ async fn the_edge_refuses_in_the_envelope_and_logs_warnings() {
             (path, outcome)
         }));
     }
+    // A first request whose head never ends: actix-http's own head timeout (5 s).
+    let slow_head = tokio::spawn(async move {
+        let mut socket = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        socket
+            .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: kinthread\r\n")
+            .await
+            .unwrap();
+        let sent = Instant::now();
+        let mut raw = Vec::new();
+        let mut buffer = [0_u8; 1024];
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                read = socket.read(&mut buffer) => match read {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => raw.extend_from_slice(&buffer[..n]),
+                },
+                _ = tick.tick() => {
+                    let _ = socket.write_all(b"X-Slow: x\r\n").await;
+                }
+                () = tokio::time::sleep(Duration::from_secs(5) + SLACK + SLACK) => break,
+            }
+        }
+        (Answer::parse(&raw), sent.elapsed())
+    });
     tokio::time::sleep(Duration::from_millis(500)).await;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -275,7 +301,7 @@ async fn the_edge_refuses_in_the_envelope_and_logs_warnings() {
             .map(|n| format!("X-Field-{n}: x\r\n"))
             .collect::<String>()
     );
-    let bare: [(&str, &[u8], u16); 5] = [
+    let bare: [(&str, &[u8], u16); 6] = [
         (
             "a request line that does not parse",
             b"GARBAGE\r\n\r\n",
@@ -289,6 +315,12 @@ async fn the_edge_refuses_in_the_envelope_and_logs_warnings() {
         (
             "a bad Content-Length",
             b"POST /api/v1/auth/login HTTP/1.1\r\nHost: kinthread\r\nContent-Length: many\r\n\r\n",
+            400,
+        ),
+        (
+            "both Content-Length and Transfer-Encoding",
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: kinthread\r\nContent-Length: 2\r\n\
+              Transfer-Encoding: chunked\r\n\r\n{}",
             400,
         ),
         ("a head of 128 KiB", huge_head.as_bytes(), 431),
@@ -332,6 +364,13 @@ async fn the_edge_refuses_in_the_envelope_and_logs_warnings() {
         }
     }
     assert_eq!(timed_out, SLOW_SOCKETS / 2);
+    let (answer, open_for) = slow_head.await.unwrap();
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (408, ""),
+        "a slow head"
+    );
+    assert!(open_for < Duration::from_secs(5) + SLACK, "{open_for:?}");
 
     let log = server.stop();
     let warnings = |needle: &str| {
@@ -348,7 +387,7 @@ async fn the_edge_refuses_in_the_envelope_and_logs_warnings() {
     assert_eq!(warnings("code=\"headers_too_large\""), 2, "{log}");
     assert_eq!(warnings("code=\"bad_request\""), 2, "{log}");
     // actix-http's own refusals, which it logs at `error`, are written as warnings.
-    assert!(warnings("actix_http::h1::dispatcher") >= 5, "{log}");
+    assert!(warnings("actix_http::h1::dispatcher") >= 6, "{log}");
     let errors: Vec<&str> = log.lines().filter(|l| l.contains("ERROR")).collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
