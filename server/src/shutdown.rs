@@ -7,12 +7,16 @@
 //! connections are closed (actix-web closes them as it stops). A request still running when
 //! the timeout ends is dropped unanswered: the client never hears that it was stored, and
 //! sends it again (client ids make that safe). So nothing is acknowledged that was not stored.
+//!
+//! A second SIGTERM or SIGINT while draining (Ctrl-C pressed again) stops the process at once,
+//! with the usual exit status of that signal (143, 130): the requests in flight are dropped
+//! unanswered, as they would be by SIGKILL.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 /// Set once a stop signal arrived; read by every request at the edge.
 #[derive(Clone, Debug, Default)]
@@ -36,15 +40,28 @@ impl Draining {
                 return std::future::pending().await;
             }
         };
-        let name = tokio::select! {
-            _ = terminate.recv() => "SIGTERM",
-            _ = interrupt.recv() => "SIGINT",
-        };
+        let (name, _) = next_signal(&mut terminate, &mut interrupt).await;
         self.0.store(true, Ordering::Release);
         tracing::info!(
             signal = name,
             timeout_seconds = timeout.as_secs(),
             "draining: finishing the requests in flight, refusing new ones"
         );
+        tokio::spawn(async move {
+            let (name, status) = next_signal(&mut terminate, &mut interrupt).await;
+            tracing::warn!(
+                signal = name,
+                "a second stop signal: stopping now, the requests in flight unanswered"
+            );
+            std::process::exit(status);
+        });
+    }
+}
+
+/// The next stop signal's name and the exit status it asks for (128 + its number).
+async fn next_signal(terminate: &mut Signal, interrupt: &mut Signal) -> (&'static str, i32) {
+    tokio::select! {
+        _ = terminate.recv() => ("SIGTERM", 143),
+        _ = interrupt.recv() => ("SIGINT", 130),
     }
 }

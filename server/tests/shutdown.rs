@@ -47,8 +47,12 @@ struct Server {
 }
 
 async fn serve(db: &str, port: u16) -> Server {
+    serve_with_timeout(db, port, SHUTDOWN_TIMEOUT).await
+}
+
+async fn serve_with_timeout(db: &str, port: u16, shutdown_timeout: u64) -> Server {
     let mut child = command(db, &["--bind", &format!("127.0.0.1:{port}"), "serve"])
-        .args(["--shutdown-timeout", &SHUTDOWN_TIMEOUT.to_string()])
+        .args(["--shutdown-timeout", &shutdown_timeout.to_string()])
         .env("KINTHREAD_LOG", "info")
         .stderr(Stdio::piped())
         .spawn()
@@ -85,6 +89,12 @@ impl Server {
             Ok(Some(line)) => line,
             _ => panic!("no log line with `{needle}` within {within:?}"),
         }
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-s", name, &pid]).status();
+        assert!(sent.unwrap().success(), "kill -s {name} {pid}");
     }
 
     fn kill(mut self) {
@@ -230,14 +240,7 @@ async fn drains_on_sigterm(db: &str) {
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
-    let pid = server.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    server.signal("TERM");
     let signalled = Instant::now();
     let line = server
         .wait_for_line("draining", Duration::from_secs(10))
@@ -346,4 +349,49 @@ async fn sigterm_drains_and_loses_nothing_acknowledged_postgres() {
         return;
     };
     drains_on_sigterm(&db.url).await;
+}
+
+/// A second SIGTERM while draining stops at once: a request still arriving is dropped
+/// unanswered (never acknowledged), and the process does not wait for its timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sigterm_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("kinthread.db").display().to_string();
+    let port = free_port();
+    let mut server = serve_with_timeout(&db, port, 60).await;
+    let mut in_flight = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    in_flight
+        .write_all(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nHost: kinthread\r\n\
+              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user",
+        )
+        .await
+        .unwrap();
+    // Let the server begin the request before the signal.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.signal("TERM");
+    server
+        .wait_for_line("draining", Duration::from_secs(10))
+        .await;
+    let second = Instant::now();
+    server.signal("TERM");
+    let exited = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            second.elapsed() < Duration::from_secs(10),
+            "still running {:?} after the second SIGTERM",
+            second.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(exited.code(), Some(143), "{exited}");
+    let mut raw = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), in_flight.read_to_end(&mut raw)).await;
+    assert!(
+        !String::from_utf8_lossy(&raw).starts_with("HTTP/1.1 2"),
+        "answered: {}",
+        String::from_utf8_lossy(&raw)
+    );
 }
