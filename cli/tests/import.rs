@@ -14,7 +14,7 @@ use std::path::Path;
 
 use kinthread_shared::api::{Contact, Family, Page, Person};
 use kinthread_shared::bundle::Bundle;
-use kinthread_tests::fixtures::{World, admin_token};
+use kinthread_tests::fixtures::{MAX_JSON_BODY_BYTES, World, admin_token, grow_first_family};
 use kinthread_tests::{Engine, TestApp, engine_tests};
 use serde_json::{Value, json};
 
@@ -386,4 +386,63 @@ async fn bundles_move_and_report_offline(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
-engine_tests!(imports_phone_backups, bundles_move_and_report_offline);
+/// An admin's export of a family larger than the server's JSON body limit moves with
+/// `kinthread import` like any other.
+async fn a_large_bundle_moves(app: TestApp) -> anyhow::Result<()> {
+    let world = World::build(&app).await?;
+    let f = &world.f;
+    let _: Contact = app
+        .post_ok(
+            &format!("/api/v1/families/{}/contacts", f.id),
+            Some(&world.parent_f),
+            &json!({"client_id": uuid::Uuid::now_v7(), "kind": "call",
+                    "participants": [f.mother, f.child], "initiator": f.mother,
+                    "started_at": chrono::Utc::now().to_rfc3339(), "duration_seconds": 300,
+                    "content": "想你了"}),
+            201,
+        )
+        .await?;
+    let here = Terminal::new();
+    here.login(&app, "admin");
+    let file = here.path("large.json");
+    let file_arg = file.display().to_string();
+    here.ok(&["export", "--family", &f.id.to_string(), "--out", &file_arg]);
+    let mut large = Bundle::parse(&std::fs::read(&file)?)?;
+    grow_first_family(&mut large, 12_000)?;
+    let bytes = serde_json::to_vec_pretty(&large)?;
+    assert!(bytes.len() > MAX_JSON_BODY_BYTES, "{} bytes", bytes.len());
+    std::fs::write(&file, bytes)?;
+
+    let engine = if app.db_url.starts_with("postgres") {
+        Engine::Postgres
+    } else {
+        Engine::Sqlite
+    };
+    let Some(other) = TestApp::spawn(engine).await? else {
+        return Ok(());
+    };
+    admin_token(&other).await?;
+    let there = Terminal::new();
+    there.login(&other, "admin");
+    let imported = there.json::<Value>(&["import", &file_arg]);
+    assert_eq!(imported["families"][0]["status"], "created", "{imported}");
+    assert_eq!(imported["families"][0]["created"]["contacts"], 12_000);
+    let back = there.path("back.json");
+    there.ok(&[
+        "export",
+        "--family",
+        &f.id.to_string(),
+        "--out",
+        &back.display().to_string(),
+    ]);
+    let mut back = Bundle::parse(&std::fs::read(&back)?)?;
+    back.exported_at = large.exported_at;
+    assert_eq!(back, large, "export → import → export loses nothing");
+    Ok(())
+}
+
+engine_tests!(
+    imports_phone_backups,
+    bundles_move_and_report_offline,
+    a_large_bundle_moves
+);

@@ -16,10 +16,12 @@ use crate::access::FamilyScope;
 use crate::auth::{AuthUser, PasswordCost, Passwords, Standings, TokenKeys, random_token};
 use crate::config::Settings;
 use crate::db::{Db, DbError};
+use crate::edge;
 use crate::error::{self, ApiError};
 use crate::request_id;
 use crate::routes;
 use crate::service::caseload::Snapshots;
+use crate::shutdown::Draining;
 use crate::store;
 use crate::throttle::LoginThrottle;
 
@@ -153,25 +155,38 @@ async fn audit_refusals(
     Ok(response)
 }
 
-/// Binds the server; the returned future serves until stopped.
+/// Binds the server; the returned future serves until stopped, by `ServerHandle::stop` or
+/// by SIGTERM or SIGINT, after which it drains (`crate::shutdown`).
 pub fn start(settings: &Settings, state: AppState) -> Result<(Server, SocketAddr), StartError> {
     let state = web::Data::new(state);
+    let limits = web::Data::new(settings.edge);
+    let draining = web::Data::new(Draining::default());
+    let stop_signal = draining
+        .get_ref()
+        .clone()
+        .on_stop_signal(settings.shutdown_timeout);
     let workers = settings.workers;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(limits.clone())
+            .app_data(draining.clone())
             // Bodies are read by `extract::Json` through the payload limit.
             .app_data(web::PayloadConfig::new(MAX_JSON_BODY_BYTES))
             .app_data(web::PathConfig::default().error_handler(error::path_error))
             .app_data(web::QueryConfig::default().error_handler(error::query_error))
             .wrap(ErrorHandlers::new().default_handler(error::envelope_foreign_errors))
             .wrap(from_fn(audit_refusals))
+            .wrap(from_fn(edge::middleware))
             // Outermost: the request id and the access log cover everything inside.
             .wrap(from_fn(request_id::middleware))
             .configure(routes::configure)
             .default_service(web::to(error::route_not_found))
     })
-    .workers(workers);
+    .workers(workers)
+    .shutdown_signal(stop_signal)
+    // Whole seconds; a part of one would be lost.
+    .shutdown_timeout(settings.shutdown_timeout.as_secs().max(1));
     let server = server
         .bind(settings.bind)
         .map_err(|source| StartError::Bind {

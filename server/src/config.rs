@@ -2,14 +2,18 @@
 //! `KINTHREAD_DATABASE_URL`, ...). Secrets are `SecretString`s that never print.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use secrecy::SecretString;
 
 use crate::auth::PasswordCost;
 use crate::db::DatabaseUrl;
+use crate::edge::EdgeLimits;
 use crate::throttle::LoginPolicy;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+/// Under systemd's 90 s before SIGKILL; far over what a request of ours takes.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 pub struct Settings {
@@ -25,6 +29,10 @@ pub struct Settings {
     pub refresh_ttl_days: i64,
     pub password_cost: PasswordCost,
     pub login_policy: LoginPolicy,
+    /// Request body deadline and the bundle size limit (`crate::edge`).
+    pub edge: EdgeLimits,
+    /// How long a SIGTERM waits for the requests in flight (`crate::shutdown`).
+    pub shutdown_timeout: Duration,
 }
 
 impl Settings {
@@ -44,6 +52,8 @@ impl Settings {
             refresh_ttl_days: 30,
             password_cost: PasswordCost::default(),
             login_policy: LoginPolicy::default(),
+            edge: EdgeLimits::default(),
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }
 }

@@ -64,12 +64,36 @@ impl Engine {
     }
 }
 
+/// How SQLite makes a commit durable (`PRAGMA synchronous`, with WAL).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SqliteSync {
+    /// Every commit is synced to disk (the WAL file) before it is acknowledged, so an
+    /// acknowledged write survives a power loss or an operating-system crash. The only
+    /// setting the server runs with (`docs/durability.md`).
+    #[default]
+    Full,
+    /// Commits reach the operating system and are synced at checkpoints: they survive a
+    /// crash of the process, not of the machine. Only the durability benchmark uses it, to
+    /// measure what `Full` costs.
+    Normal,
+}
+
+impl SqliteSync {
+    fn pragma(self) -> &'static str {
+        match self {
+            SqliteSync::Full => "PRAGMA synchronous = FULL;",
+            SqliteSync::Normal => "PRAGMA synchronous = NORMAL;",
+        }
+    }
+}
+
 /// A database URL that has been checked and whose engine is known.
 #[derive(Clone)]
 pub struct DatabaseUrl {
     engine: Engine,
     /// What the driver is given: the PostgreSQL URL, or the SQLite file path.
     target: String,
+    sqlite_sync: SqliteSync,
 }
 
 impl std::fmt::Debug for DatabaseUrl {
@@ -118,6 +142,7 @@ impl DatabaseUrl {
             return Ok(Self {
                 engine: Engine::Postgres,
                 target: raw.to_owned(),
+                sqlite_sync: SqliteSync::Full,
             });
         }
         let path = if let Some(rest) = raw.strip_prefix("sqlite://") {
@@ -136,6 +161,7 @@ impl DatabaseUrl {
         Ok(Self {
             engine: Engine::Sqlite,
             target: path.to_owned(),
+            sqlite_sync: SqliteSync::Full,
         })
     }
 
@@ -143,6 +169,16 @@ impl DatabaseUrl {
         Self {
             engine: Engine::Sqlite,
             target: path.to_string_lossy().into_owned(),
+            sqlite_sync: SqliteSync::Full,
+        }
+    }
+
+    /// The same database with SQLite's commits synced as `sync` says (for the durability
+    /// benchmark; PostgreSQL ignores it).
+    pub fn with_sqlite_sync(self, sqlite_sync: SqliteSync) -> Self {
+        Self {
+            sqlite_sync,
+            ..self
         }
     }
 
@@ -224,18 +260,19 @@ impl Manager {
                 prepare_private_file(path).map_err(|e| connect_error(e.to_string()))?;
                 let mut conn = diesel::SqliteConnection::establish(&self.url.target)
                     .map_err(|e| connect_error(e.to_string()))?;
-                // WAL lets readers run beside the writer; synchronous=NORMAL in WAL mode keeps
-                // every committed transaction across a crash of the process (kill -9): only
-                // an operating-system crash or power loss can lose the last commits.
+                // WAL lets readers run beside the writer; synchronous=FULL syncs the WAL at
+                // every commit, so that what was acknowledged survives a power loss too (with
+                // NORMAL, the last commits before one could be lost: docs/durability.md).
                 // secure_delete overwrites what is deleted, so that an erased family (or what
                 // retention erased) does not linger in the file's free pages.
-                conn.batch_execute(
+                conn.batch_execute(&format!(
                     "PRAGMA journal_mode = WAL;
-                     PRAGMA synchronous = NORMAL;
+                     {}
                      PRAGMA foreign_keys = ON;
                      PRAGMA secure_delete = ON;
                      PRAGMA busy_timeout = 10000;",
-                )
+                    self.url.sqlite_sync.pragma()
+                ))
                 .map_err(|e| connect_error(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -786,6 +823,25 @@ mod tests {
         }
         let refused = DatabaseUrl::parse("mysql://kt:s3cret@db/kt").err().unwrap();
         assert!(!refused.to_string().contains("s3cret"), "{refused}");
+    }
+
+    #[test]
+    fn sqlite_syncs_every_commit_unless_told_otherwise() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::sqlite_file(&dir.path().join("kt.db"));
+        let synchronous = |url: DatabaseUrl| {
+            let DbConnection::Sqlite(mut lite) = Manager::new(url).establish().unwrap() else {
+                panic!("not SQLite");
+            };
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                "(SELECT synchronous FROM pragma_synchronous())",
+            ))
+            .get_result::<i32>(&mut lite)
+            .unwrap()
+        };
+        // 2 is FULL, 1 is NORMAL.
+        assert_eq!(synchronous(url.clone()), 2);
+        assert_eq!(synchronous(url.with_sqlite_sync(SqliteSync::Normal)), 1);
     }
 
     #[tokio::test]

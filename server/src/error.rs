@@ -7,8 +7,8 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{ConnectionType, StatusCode};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use kinthread_shared::api::{ErrorBody, ErrorDetail, FieldError};
@@ -73,6 +73,22 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("the request body is too large (at most {0} bytes)")]
     PayloadTooLarge(usize),
+    /// The body arrived too slowly (`crate::edge`): the connection is closed after the answer.
+    #[error(
+        "the request body arrived too slowly (it must start within {} s and then average at least {} bytes a second)",
+        .grace_seconds, .min_bytes_per_second
+    )]
+    RequestTimeout {
+        grace_seconds: u64,
+        min_bytes_per_second: u32,
+    },
+    /// A body the HTTP layer could not read: cut off, or a broken transfer or content encoding.
+    #[error("the request body could not be read: {0}")]
+    UnreadableBody(String),
+    #[error("the request target (path and query) is too long (at most {0} bytes)")]
+    UriTooLong(usize),
+    #[error("{0}")]
+    HeadersTooLarge(String),
     #[error("no such route")]
     RouteNotFound,
     #[error("method not allowed on this route")]
@@ -81,6 +97,10 @@ pub enum ApiError {
     TooManyRequests(std::time::Duration),
     #[error("the service is busy; try again")]
     Unavailable(String),
+    /// The server received SIGTERM and finishes only the requests it had begun: the client
+    /// sends the request again (to another copy behind the load balancer, or after the restart).
+    #[error("the server is shutting down; nothing was stored, send the request again")]
+    ShuttingDown,
     #[error("internal error")]
     Internal(String),
 }
@@ -119,10 +139,16 @@ impl ApiError {
             ApiError::IdempotencyConflict(_) => "idempotency_conflict",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::RequestTimeout { .. } => "request_timeout",
+            // The code clients already knew for a body that was cut off.
+            ApiError::UnreadableBody(_) => "bad_request",
+            ApiError::UriTooLong(_) => "uri_too_long",
+            ApiError::HeadersTooLarge(_) => "headers_too_large",
             ApiError::RouteNotFound => "route_not_found",
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::TooManyRequests(_) => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::ShuttingDown => "shutting_down",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -154,6 +180,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest(_)
             | ApiError::InvalidBody(_)
+            | ApiError::UnreadableBody(_)
             | ApiError::InvalidPath(_)
             | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -167,9 +194,12 @@ impl ResponseError for ApiError {
             | ApiError::IdempotencyConflict(_) => StatusCode::CONFLICT,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -178,6 +208,15 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Internal(detail) => tracing::error!(%detail, "internal error"),
             ApiError::Unavailable(detail) => tracing::warn!(%detail, "service unavailable"),
+            // Refused by the HTTP layer, not by a handler: worth an operator's eye (a client
+            // that misbehaves, or an attack), never an error of ours. The message holds no
+            // request content.
+            ApiError::RequestTimeout { .. }
+            | ApiError::UnreadableBody(_)
+            | ApiError::UriTooLong(_)
+            | ApiError::HeadersTooLarge(_) => {
+                tracing::warn!(code = self.code(), "request refused at the edge: {self}");
+            }
             _ => {}
         }
         let mut response = match self {
@@ -194,7 +233,7 @@ impl ResponseError for ApiError {
             }),
         };
         match self {
-            ApiError::Unavailable(_) => {
+            ApiError::Unavailable(_) | ApiError::ShuttingDown => {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
@@ -207,6 +246,20 @@ impl ResponseError for ApiError {
                     .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
             }
             _ => {}
+        }
+        // The connection cannot serve another request: a body was left half read, or the
+        // server is going away.
+        if matches!(
+            self,
+            ApiError::RequestTimeout { .. }
+                | ApiError::UnreadableBody(_)
+                | ApiError::UriTooLong(_)
+                | ApiError::HeadersTooLarge(_)
+                | ApiError::ShuttingDown
+        ) {
+            response
+                .head_mut()
+                .set_connection_type(ConnectionType::Close);
         }
         if matches!(
             self,

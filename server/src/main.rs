@@ -4,6 +4,7 @@
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -35,6 +36,27 @@ struct Cli {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "KINTHREAD_WORKERS", global = true)]
     workers: Option<usize>,
+    /// Seconds SIGTERM waits for the requests in flight before the server stops anyway
+    /// (default 30).
+    #[arg(long, env = "KINTHREAD_SHUTDOWN_TIMEOUT", value_name = "SECONDS", global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    shutdown_timeout: Option<u64>,
+    /// Seconds a request body has before its minimum rate applies (default 20).
+    #[arg(long, env = "KINTHREAD_BODY_TIMEOUT", value_name = "SECONDS", global = true,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: Option<u64>,
+    /// Bytes a second a request body must average, beyond its first seconds (default 500).
+    #[arg(long, env = "KINTHREAD_BODY_MIN_RATE", value_name = "BYTES", global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    body_min_rate: Option<u32>,
+    /// The largest bundle `POST /api/v1/bundles` accepts, in bytes (default 256 MiB).
+    #[arg(
+        long,
+        env = "KINTHREAD_MAX_BUNDLE_BYTES",
+        value_name = "BYTES",
+        global = true
+    )]
+    max_bundle_bytes: Option<usize>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -94,6 +116,18 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
     if let Some(workers) = cli.workers {
         settings.workers = workers.max(1);
     }
+    if let Some(seconds) = cli.shutdown_timeout {
+        settings.shutdown_timeout = Duration::from_secs(seconds);
+    }
+    if let Some(seconds) = cli.body_timeout {
+        settings.edge.body.grace = Duration::from_secs(seconds);
+    }
+    if let Some(rate) = cli.body_min_rate {
+        settings.edge.body.min_bytes_per_second = rate;
+    }
+    if let Some(bytes) = cli.max_bundle_bytes {
+        settings.edge.max_bundle_bytes = bytes;
+    }
     if let Ok(secret) = std::env::var("KINTHREAD_JWT_SECRET") {
         if secret.len() < 32 {
             bail!("KINTHREAD_JWT_SECRET must be at least 32 characters");
@@ -150,7 +184,9 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
                 .map_or_else(|| "the database".to_owned(), |url| url.redacted()),
             "kinthread-server listening"
         );
-        server.await.context("server stopped with an error")
+        server.await.context("server stopped with an error")?;
+        tracing::info!("kinthread-server stopped");
+        Ok(())
     })
 }
 

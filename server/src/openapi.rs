@@ -8,9 +8,11 @@
 //! `invalid_path`, 404 when it names nothing), a bad query (400 `invalid_query`), a bad body
 //! (400 `invalid_body`, 413, 415, 422 for a NUL character), a missing or bad token (401) on
 //! every route with `security` (and 403 `password_change_required` on those an account with a
-//! one-time password may not reach yet), and 503 `unavailable` with `Retry-After` on every route, since
-//! any of them can meet a database outage. An annotation that declares one of these statuses
-//! itself keeps its own description.
+//! one-time password may not reach yet), 408 `request_timeout` on every route with a body, 414
+//! `uri_too_long` and 431 `headers_too_large` on every route (`crate::edge`), and 503
+//! `unavailable` (with `Retry-After`) or `shutting_down` on every route, since any of them can
+//! meet a database outage or a server that drains. An annotation that declares one of these
+//! statuses itself keeps its own description.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +25,7 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi};
 
 use crate::app::MAX_JSON_BODY_BYTES;
+use crate::edge::{MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_TARGET_BYTES};
 use crate::error::RETRY_AFTER_SECONDS;
 use crate::routes::RouteDoc;
 
@@ -69,6 +72,9 @@ const UNAUTHENTICATED: &str = "Unauthenticated";
 const PAYLOAD_TOO_LARGE: &str = "PayloadTooLarge";
 const UNSUPPORTED_MEDIA_TYPE: &str = "UnsupportedMediaType";
 const UNAVAILABLE: &str = "Unavailable";
+const REQUEST_TIMEOUT: &str = "RequestTimeout";
+const URI_TOO_LONG: &str = "UriTooLong";
+const HEADERS_TOO_LARGE: &str = "HeadersTooLarge";
 
 /// The operations (handlers taking `auth::SignedIn`) that an account which must change its
 /// password may reach.
@@ -125,7 +131,8 @@ fn add_shared_errors(operation: &mut Operation) {
     if body {
         bad_request.push(
             "`invalid_body`: the body is not JSON of this shape (a wrong type, a missing or \
-             unknown field, an unknown enum value); `bad_request`: the body was cut off",
+             unknown field, an unknown enum value); `bad_request`: the body was cut off or \
+             its transfer encoding is malformed",
         );
     }
 
@@ -160,6 +167,7 @@ fn add_shared_errors(operation: &mut Operation) {
         );
     }
     if body {
+        add("408", shared(REQUEST_TIMEOUT));
         add("413", shared(PAYLOAD_TOO_LARGE));
         add("415", shared(UNSUPPORTED_MEDIA_TYPE));
         add(
@@ -171,6 +179,8 @@ fn add_shared_errors(operation: &mut Operation) {
             .into(),
         );
     }
+    add("414", shared(URI_TOO_LONG));
+    add("431", shared(HEADERS_TOO_LARGE));
     add("503", shared(UNAVAILABLE));
 }
 
@@ -209,8 +219,10 @@ fn shared_responses() -> BTreeMap<String, RefOr<Response>> {
             .build(),
     );
     let mut unavailable = error_response(
-        "`unavailable`: the database is busy, down or restarting; nothing was stored, so the \
-         same request may be sent again after `Retry-After` seconds",
+        "`unavailable`: the database is busy, down or restarting; `shutting_down`: the server \
+         is stopping and did not begin this request. Nothing was stored, so the same request \
+         may be sent again after `Retry-After` seconds (to another server copy, or to this one \
+         once it is back)",
     );
     unavailable.headers.insert(
         "Retry-After".to_owned(),
@@ -234,6 +246,27 @@ fn shared_responses() -> BTreeMap<String, RefOr<Response>> {
             ),
         )
         .response(UNAVAILABLE, unavailable)
+        .response(
+            REQUEST_TIMEOUT,
+            error_response(
+                "`request_timeout`: the body arrived too slowly (it must begin within the \
+                 server's body timeout, 20 s by default, and then average its minimum rate, \
+                 500 bytes a second by default); the connection is closed",
+            ),
+        )
+        .response(
+            URI_TOO_LONG,
+            error_response(&format!(
+                "`uri_too_long`: the path and query are over {MAX_TARGET_BYTES} bytes"
+            )),
+        )
+        .response(
+            HEADERS_TOO_LARGE,
+            error_response(&format!(
+                "`headers_too_large`: more than {MAX_HEADER_COUNT} header fields, or over \
+                 {MAX_HEADER_BYTES} bytes of them"
+            )),
+        )
         .build()
         .into()
 }

@@ -2,10 +2,11 @@
 //! a second fresh installation, idempotent re-import, conflicts refused, the JSON Schema
 //! against a real export, and the offline report equal to the server's.
 
+use kinthread_server::app::MAX_JSON_BODY_BYTES;
 use kinthread_shared::api::{Contact, Page};
 use kinthread_shared::bundle::{Bundle, BundleImportReport, FamilyImportStatus, Withheld};
 use kinthread_shared::reports::FamilyReport;
-use kinthread_tests::fixtures::{World, admin_token};
+use kinthread_tests::fixtures::{World, admin_token, grow_first_family};
 use kinthread_tests::{Engine, TestApp, engine_tests};
 use serde_json::{Value, json};
 
@@ -392,4 +393,147 @@ async fn bundle_export_follows_the_reader(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
-engine_tests!(bundle_round_trip, bundle_export_follows_the_reader);
+/// An admin's export of a family larger than the JSON body limit moves to a second
+/// installation whole; bad input inside as large a bundle is a clear error with nothing of
+/// the family written; a bundle over the server's bundle limit is refused with 413.
+async fn a_bundle_over_the_json_limit_imports(app: TestApp) -> anyhow::Result<()> {
+    let world = World::build(&app).await?;
+    let f = &world.f;
+    let _: Contact = app
+        .post_ok(
+            &format!("/api/v1/families/{}/contacts", f.id),
+            Some(&world.parent_f),
+            &call(f.mother, f.child, 1, Some("想你了")),
+            201,
+        )
+        .await?;
+    let path = format!("/api/v1/families/{}/bundle", f.id);
+    let mut large: Bundle = app.get_ok(&path, &world.admin).await?;
+    grow_first_family(&mut large, 12_000)?;
+    let body = serde_json::to_vec(&large)?;
+    assert!(
+        body.len() > MAX_JSON_BODY_BYTES,
+        "{} bytes: not over the limit",
+        body.len()
+    );
+
+    let engine = if app.db_url.starts_with("postgres") {
+        Engine::Postgres
+    } else {
+        Engine::Sqlite
+    };
+    let Some(other) = TestApp::spawn(engine).await? else {
+        return Ok(());
+    };
+    let admin = admin_token(&other).await?;
+    let import = |body: Vec<u8>| {
+        other
+            .client
+            .post(other.url("/api/v1/bundles"))
+            .bearer_auth(&admin)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let nothing_written = async || -> anyhow::Result<()> {
+        let (status, body) = other
+            .get(&format!("/api/v1/families/{}", f.id), &admin)
+            .await?;
+        anyhow::ensure!(status == 404, "the family was written: {status} {body}");
+        Ok(())
+    };
+
+    // Bad input at the far end of the large bundle: the place is named, nothing written.
+    let mut dangling = large.clone();
+    let last = dangling.families[0].contacts.len() - 1;
+    dangling.families[0].contacts[last].initiator = kinthread_shared::PersonId::new();
+    let answer = import(serde_json::to_vec(&dangling)?).await?;
+    let status = answer.status().as_u16();
+    let refusal: Value = answer.json().await?;
+    assert_eq!(
+        (status, refusal["error"]["code"].as_str()),
+        (422, Some("validation_failed"))
+    );
+    assert!(
+        refusal
+            .to_string()
+            .contains(&format!("contacts[{last}].initiator")),
+        "{refusal}"
+    );
+    nothing_written().await?;
+    // Cut off two thirds of the way: not JSON, nothing written.
+    let answer = import(body[..body.len() * 2 / 3].to_vec()).await?;
+    let status = answer.status().as_u16();
+    let refusal: Value = answer.json().await?;
+    assert_eq!(
+        (status, refusal["error"]["code"].as_str()),
+        (400, Some("invalid_body")),
+        "{refusal}"
+    );
+    nothing_written().await?;
+
+    // The whole bundle imports, in one transaction, and exports back the same.
+    let answer = import(body.clone()).await?;
+    assert_eq!(answer.status().as_u16(), 200);
+    let imported: BundleImportReport = answer.json().await?;
+    assert_eq!(imported.families[0].status, FamilyImportStatus::Created);
+    assert_eq!(imported.families[0].created.contacts, 12_000);
+    let back: Bundle = other.get_ok(&path, &admin).await?;
+    assert_eq!(
+        without_export_time(back),
+        without_export_time(large.clone()),
+        "export → import → export loses nothing"
+    );
+    // A conflict at the far end: refused, and the family as it was.
+    let mut conflicting = large.clone();
+    conflicting.families[0].contacts[last].content = Some("changed".into());
+    let extra = kinthread_shared::bundle::BundleContact {
+        id: kinthread_shared::ContactId::new(),
+        client_id: uuid::Uuid::now_v7(),
+        ..conflicting.families[0].contacts[0].clone()
+    };
+    conflicting.families[0].contacts.insert(0, extra);
+    let answer = import(serde_json::to_vec(&conflicting)?).await?;
+    assert_eq!(answer.status().as_u16(), 409);
+    let after: Bundle = other.get_ok(&path, &admin).await?;
+    assert_eq!(after.families[0].contacts.len(), 12_000, "rolled back");
+
+    // Over the server's bundle limit: 413 before anything is read, in the envelope.
+    let Some(small) = TestApp::spawn_with(engine, |settings| {
+        settings.edge.max_bundle_bytes = 1024 * 1024;
+    })
+    .await?
+    else {
+        return Ok(());
+    };
+    let small_admin = admin_token(&small).await?;
+    let answer = small
+        .client
+        .post(small.url("/api/v1/bundles"))
+        .bearer_auth(&small_admin)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await?;
+    let status = answer.status().as_u16();
+    let refusal: Value = answer.json().await?;
+    assert_eq!(
+        (status, refusal["error"]["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{refusal}"
+    );
+    assert!(
+        refusal["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("1048576"),
+        "{refusal}"
+    );
+    Ok(())
+}
+
+engine_tests!(
+    bundle_round_trip,
+    bundle_export_follows_the_reader,
+    a_bundle_over_the_json_limit_imports
+);

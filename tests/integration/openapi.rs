@@ -86,10 +86,10 @@ async fn document_is_pinned(app: TestApp) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every operation declares the statuses the shared machinery can answer: 503 everywhere,
-/// 401 with a bearer token (and 403 `password_change_required` where a one-time password
-/// does not reach), 400 and 404 with path ids, 400 with a query, 400, 413, 415 and
-/// 422 with a body.
+/// Every operation declares the statuses the shared machinery can answer: 414, 431 (the
+/// edge's limits) and 503 everywhere, 401 with a bearer token (and 403
+/// `password_change_required` where a one-time password does not reach), 400 and 404 with
+/// path ids, 400 with a query, 400, 408 (a body too slow), 413, 415 and 422 with a body.
 async fn every_status_is_declared(app: TestApp) -> anyhow::Result<()> {
     let (_, doc) = app
         .send(Method::GET, "/api/v1/openapi.json", None, None)
@@ -103,7 +103,7 @@ async fn every_status_is_declared(app: TestApp) -> anyhow::Result<()> {
                     .flatten()
                     .any(|p| p["in"] == place)
             };
-            let mut expected = vec!["503"];
+            let mut expected = vec!["414", "431", "503"];
             if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
                 expected.push("401");
                 // An account that must change its password reaches only these.
@@ -123,7 +123,7 @@ async fn every_status_is_declared(app: TestApp) -> anyhow::Result<()> {
                 expected.push("400");
             }
             if op["requestBody"].is_object() {
-                expected.extend(["400", "413", "415", "422"]);
+                expected.extend(["400", "408", "413", "415", "422"]);
             }
             for status in expected {
                 assert!(

@@ -5,7 +5,8 @@ use kinthread_server::auth::Passwords;
 use kinthread_server::db::{DatabaseUrl, Db};
 use kinthread_server::store;
 use kinthread_shared::api::{Family, NewUser, Person, Program, TokenResponse};
-use kinthread_shared::{AccountRole, FamilyId, PersonId, ProgramId};
+use kinthread_shared::bundle::{Bundle, BundleContact};
+use kinthread_shared::{AccountRole, ContactId, FamilyId, PersonId, ProgramId};
 use serde_json::json;
 
 use crate::TestApp;
@@ -188,4 +189,41 @@ impl World {
             staff_b,
         })
     }
+}
+
+/// The server's JSON body limit, which [`grow_first_family`] makes bundles larger than.
+pub use kinthread_server::app::MAX_JSON_BODY_BYTES;
+
+/// Grows the first family of a complete bundle to `contacts` contact records: copies of its
+/// newest contact with ids and client ids of their own, an hour apart going back, each with a
+/// note of about 300 bytes, as years of logging make them. 6,000 make a bundle over the 8 MiB
+/// JSON body limit; 30,000 make about 22 MiB. Kept in the order an export writes them.
+pub fn grow_first_family(bundle: &mut Bundle, contacts: usize) -> anyhow::Result<()> {
+    let record = bundle
+        .families
+        .first_mut()
+        .ok_or_else(|| anyhow::anyhow!("the bundle has no family"))?;
+    let template = record
+        .contacts
+        .iter()
+        .filter(|c| c.superseded_by.is_none() && c.supersedes.is_none())
+        .max_by_key(|c| c.started_at)
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("the family has no contact to copy"))?;
+    let note = "今天打电话问了学习，也问了吃饭和睡觉，奶奶说他最近很乖，周末想去看他。".repeat(3);
+    let more = contacts.saturating_sub(record.contacts.len());
+    for n in 1..=more {
+        let earlier = chrono::Duration::hours(i64::try_from(n)?);
+        record.contacts.push(BundleContact {
+            id: ContactId::new(),
+            client_id: uuid::Uuid::now_v7(),
+            started_at: template.started_at - earlier,
+            ended_at: template.ended_at.map(|end| end - earlier),
+            content: Some(note.clone()),
+            recorded_at: template.recorded_at - earlier,
+            ..template.clone()
+        });
+    }
+    record.contacts.sort_by_key(|c| (c.started_at, c.id));
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! installation (admins). The format is `kinthread_shared::bundle`, documented in
 //! `docs/bundle.md`.
 
-use actix_web::{get, post, web};
+use actix_web::{HttpRequest, get, post, web};
 use chrono::Utc;
 use kinthread_shared::FamilyId;
 use kinthread_shared::api::ErrorBody;
@@ -12,8 +12,9 @@ use super::PurposeQuery;
 use crate::access::{self, Action, family_scope};
 use crate::app::AppState;
 use crate::auth::AuthUser;
+use crate::edge::EdgeLimits;
 use crate::error::ApiError;
-use crate::extract::Json;
+use crate::extract;
 use crate::service::bundles as service;
 use crate::store;
 
@@ -72,22 +73,31 @@ pub async fn export_bundle(
 /// again changes nothing (`existing`); a record stored here with different content is a
 /// conflict (409) and nothing of that family is written (families before it in the bundle
 /// stay imported). A bundle with data withheld cannot be imported without loss and is
-/// refused (422).
+/// refused (422). The body may be larger than any other (`--max-bundle-bytes`, 256 MiB by
+/// default): it is read only once the caller is known to be an admin, and parsed as it
+/// arrives.
 #[utoipa::path(post, path = "/api/v1/bundles", tag = "bundles", request_body = Bundle,
     responses((status = 200, body = BundleImportReport, description = "a result per family"),
         (status = 403, body = ErrorBody, description = "`forbidden`: not an admin"),
         (status = 409, body = ErrorBody, description = "`conflict`: a record stored here with different content; nothing of that family was written"),
+        (status = 413, body = ErrorBody, description = "`payload_too_large`: the bundle is over the server's bundle limit (`--max-bundle-bytes`, 256 MiB by default)"),
         (status = 422, body = ErrorBody, description = "`validation_failed`: the bundle is not consistent, or data was withheld from it")),
     security(("bearer" = [])))]
 #[post("/bundles")]
 pub async fn import_bundle(
     state: web::Data<AppState>,
+    limits: web::Data<EdgeLimits>,
     user: AuthUser,
-    body: Json<Bundle>,
+    req: HttpRequest,
+    body: web::Payload,
 ) -> Result<web::Json<BundleImportReport>, ApiError> {
     access::require(&user, Action::ImportBundle)?;
-    let bundle = body.into_inner();
-    bundle.check().map_err(ApiError::Validation)?;
+    let bundle: Bundle = extract::streamed_json(&req, body, limits.max_bundle_bytes).await?;
+    // Checking a large bundle takes a while (it is written out once to look for NUL).
+    let bundle = web::block(move || bundle.check().map(|()| bundle))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::Validation)?;
     if !bundle.is_complete() {
         return Err(ApiError::validation(
             "withheld",
