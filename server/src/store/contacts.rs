@@ -2,12 +2,12 @@
 //! supersedes the earlier one, which keeps its content and only gains a `superseded_by` link.
 //!
 //! Uploads are idempotent on `(family_id, client_id)`, and the database decides: every row is
-//! inserted with `ON CONFLICT DO NOTHING` on that key and read back, so two copies of one
-//! upload arriving at once (two server copies, a phone retrying while the first attempt is
-//! still in flight) store one row. The same client id with the same fingerprint returns the
-//! first record; with a different fingerprint it is a conflict.
+//! inserted with `ON CONFLICT DO NOTHING` on that key, and a row it skipped is read back, so
+//! two copies of one upload arriving at once (two server copies, a phone retrying while the
+//! first attempt is still in flight) store one row. The same client id with the same
+//! fingerprint returns the first record; with a different fingerprint it is a conflict.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 use kinthread_shared::{
@@ -164,12 +164,20 @@ pub enum InsertOutcome {
     Conflict,
 }
 
-/// Rows in one multi-row statement: 24 columns a row stay under SQLite's 999-parameter
-/// floor of old builds.
-const ROWS_PER_STATEMENT: usize = 40;
+/// Contact rows in one multi-row statement: a whole batch of the API (at most 1,000), at 24
+/// bind parameters a row, stays under the limits of both engines (SQLite 32,766 in the bundled
+/// build, PostgreSQL 65,535), so a batch costs one statement, not one per few dozen rows.
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// Participant rows in one multi-row statement (3 bind parameters a row).
+const PARTICIPANTS_PER_STATEMENT: usize = 5000;
 
 /// Stores contacts of one family in one transaction; the ones sent before are not stored
 /// again (see the module doc).
+///
+/// Each chunk costs one `INSERT … ON CONFLICT DO NOTHING RETURNING id` and one insert of the
+/// new rows' participants; the stored rows are read back only where the database skipped a
+/// row (a client id sent before), to tell a retry from a conflict.
 pub fn insert_idempotent(
     conn: &mut DbConnection,
     family_id: FamilyId,
@@ -179,25 +187,34 @@ pub fn insert_idempotent(
         let mut outcomes = Vec::with_capacity(prepared.len());
         for chunk in prepared.chunks(ROWS_PER_STATEMENT) {
             let rows: Vec<&ContactRow> = chunk.iter().map(|p| &p.row).collect();
-            insert_new_rows(conn, &rows)?;
-            let client_ids: Vec<ClientId> = rows.iter().map(|r| r.client_id).collect();
-            let stored = stored_by_client_id(conn, family_id, &client_ids)?;
+            let inserted: HashSet<ContactId> = insert_new_rows(conn, &rows)?.into_iter().collect();
+            let skipped: Vec<ClientId> = rows
+                .iter()
+                .filter(|row| !inserted.contains(&row.id))
+                .map(|row| row.client_id)
+                .collect();
+            let stored = if skipped.is_empty() {
+                HashMap::new()
+            } else {
+                stored_by_client_id(conn, family_id, &skipped)?
+            };
             let mut created = Vec::new();
             for item in chunk {
-                let outcome = match stored.get(&item.row.client_id) {
-                    Some((id, _)) if *id == item.row.id => {
-                        created.push(item);
-                        InsertOutcome::Created(*id)
-                    }
-                    Some((id, hash)) if *hash == item.row.request_hash => {
-                        InsertOutcome::Existing(*id)
-                    }
-                    Some(_) => InsertOutcome::Conflict,
-                    None => {
-                        return Err(corrupt(format!(
-                            "contact with client id {} neither stored nor found",
-                            item.row.client_id
-                        )));
+                let outcome = if inserted.contains(&item.row.id) {
+                    created.push(item);
+                    InsertOutcome::Created(item.row.id)
+                } else {
+                    match stored.get(&item.row.client_id) {
+                        Some((id, hash)) if *hash == item.row.request_hash => {
+                            InsertOutcome::Existing(*id)
+                        }
+                        Some(_) => InsertOutcome::Conflict,
+                        None => {
+                            return Err(corrupt(format!(
+                                "contact with client id {} neither stored nor found",
+                                item.row.client_id
+                            )));
+                        }
                     }
                 };
                 outcomes.push(outcome);
@@ -217,9 +234,10 @@ pub fn insert_idempotent(
     })
 }
 
-/// `INSERT … ON CONFLICT (family_id, client_id) DO NOTHING`: each engine through its own
-/// connection type, since the multi-engine connection has no upsert.
-fn insert_new_rows(conn: &mut DbConnection, rows: &[&ContactRow]) -> QueryResult<()> {
+/// `INSERT … ON CONFLICT (family_id, client_id) DO NOTHING RETURNING id`: the ids of the rows
+/// stored, each engine through its own connection type, since the multi-engine connection
+/// has no upsert.
+fn insert_new_rows(conn: &mut DbConnection, rows: &[&ContactRow]) -> QueryResult<Vec<ContactId>> {
     macro_rules! insert {
         ($conn:expr) => {
             match rows {
@@ -229,12 +247,14 @@ fn insert_new_rows(conn: &mut DbConnection, rows: &[&ContactRow]) -> QueryResult
                     .values(*row)
                     .on_conflict((contacts::family_id, contacts::client_id))
                     .do_nothing()
-                    .execute($conn),
+                    .returning(contacts::id)
+                    .get_results($conn),
                 many => diesel::insert_into(contacts::table)
-                    .values(many.iter().map(|row| (*row).clone()).collect::<Vec<_>>())
+                    .values(many.to_vec())
                     .on_conflict((contacts::family_id, contacts::client_id))
                     .do_nothing()
-                    .execute($conn),
+                    .returning(contacts::id)
+                    .get_results($conn),
             }
         };
     }
@@ -242,7 +262,6 @@ fn insert_new_rows(conn: &mut DbConnection, rows: &[&ContactRow]) -> QueryResult
         DbConnection::Sqlite(conn) => insert!(conn),
         DbConnection::Postgres(conn) => insert!(conn),
     }
-    .map(drop)
 }
 
 /// `(id, fingerprint)` of the stored contacts with these client ids.
@@ -294,17 +313,31 @@ fn insert_participants(
 ) -> QueryResult<()> {
     macro_rules! insert_all {
         ($conn:expr) => {{
-            if participants.len() <= 4 {
-                for participant in participants {
+            // A single upload's participants, two to four most often, go as an array: a
+            // statement of fixed shape, prepared once per connection.
+            match participants {
+                [] => {}
+                [a, b] => {
                     diesel::insert_into(contact_participants::table)
-                        .values(participant)
+                        .values([a.clone(), b.clone()])
                         .execute($conn)?;
                 }
-            } else {
-                for chunk in participants.chunks(300) {
+                [a, b, c] => {
                     diesel::insert_into(contact_participants::table)
-                        .values(chunk)
+                        .values([a.clone(), b.clone(), c.clone()])
                         .execute($conn)?;
+                }
+                [a, b, c, d] => {
+                    diesel::insert_into(contact_participants::table)
+                        .values([a.clone(), b.clone(), c.clone(), d.clone()])
+                        .execute($conn)?;
+                }
+                many => {
+                    for chunk in many.chunks(PARTICIPANTS_PER_STATEMENT) {
+                        diesel::insert_into(contact_participants::table)
+                            .values(chunk)
+                            .execute($conn)?;
+                    }
                 }
             }
         }};
