@@ -78,11 +78,8 @@ fn options() -> Options {
             .position(|a| a == name)
             .and_then(|i| args.get(i + 1))
     };
-    let number = |name: &str, default: u64| {
-        value(name)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
+    let number =
+        |name: &str, default: u64| value(name).and_then(|v| v.parse().ok()).unwrap_or(default);
     // The server's own default pool size, so that the benchmark measures what is deployed.
     let default_pool = Settings::new(
         "127.0.0.1:0".parse().unwrap(),
@@ -368,7 +365,11 @@ fn over_http(base_url: &str, world: &World, batch: bool) -> Way {
         .timeout(Duration::from_secs(60))
         .build()
         .unwrap();
-    let path = if batch { "/contacts/batch" } else { "/contacts" };
+    let path = if batch {
+        "/contacts/batch"
+    } else {
+        "/contacts"
+    };
     let url = format!("{base_url}/api/v1/families/{}{path}", world.f.id);
     let token = world.parent_f.clone();
     Arc::new(move |mut contacts| {
@@ -388,17 +389,92 @@ fn over_http(base_url: &str, world: &World, batch: bool) -> Way {
     })
 }
 
-/// Inserts through diesel on the blocking threads, without HTTP.
-fn over_diesel(store: Arc<Store>, world: &World) -> Way {
+/// Inserts through diesel without HTTP, on the blocking threads of `inserts` (a runtime of
+/// its own, so that their CPU time is not counted as the load generator's).
+fn over_diesel(store: Arc<Store>, world: &World, inserts: tokio::runtime::Handle) -> Way {
     let (family, by) = (world.f.id, UserId::new());
     Arc::new(move |contacts| {
         let store = store.clone();
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || store.insert(family, by, &contacts))
-                .await
-                .is_ok_and(|stored| stored.is_ok())
-        })
+        let insert = inserts.spawn_blocking(move || store.insert(family, by, &contacts));
+        Box::pin(async move { insert.await.is_ok_and(|stored| stored.is_ok()) })
     })
+}
+
+// ---- CPU time
+
+/// The name of the load generator's threads.
+const LOAD_THREADS: &str = "load";
+/// `application_name` of the bench's PostgreSQL connections, to find their backends.
+const APPLICATION: &str = "kinthread-upload-bench";
+
+/// CPU time used so far: by the load generator's threads, by the rest of this process (the
+/// servers, their blocking threads and SQLite) and by the PostgreSQL backends of `backends`.
+/// On a machine that other work shares, CPU time a contact says more than contacts a second.
+#[derive(Clone, Copy, Default)]
+struct CpuTime {
+    load: Duration,
+    rest: Duration,
+    database: Duration,
+}
+
+/// User and system time of a `/proc/…/stat` line (fields 14 and 15, after the name, which may
+/// hold spaces), in clock ticks of 10 ms.
+fn stat_time(stat: &str) -> Duration {
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
+fn cpu_time(backends: &[i32]) -> CpuTime {
+    let total = stat_time(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default());
+    let mut load = Duration::ZERO;
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+        if stat.contains(&format!("({LOAD_THREADS}")) {
+            load += stat_time(&stat);
+        }
+    }
+    let database = backends
+        .iter()
+        .map(|pid| {
+            stat_time(&std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default())
+        })
+        .sum();
+    CpuTime {
+        load,
+        rest: total.saturating_sub(load),
+        database,
+    }
+}
+
+#[derive(QueryableByName)]
+struct Backend {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pid: i32,
+}
+
+/// The PostgreSQL backends serving this bench now (none on SQLite).
+fn postgres_backends(admin_url: Option<&str>) -> Vec<i32> {
+    let Some(url) = admin_url else {
+        return Vec::new();
+    };
+    let Ok(mut conn) = diesel::PgConnection::establish(url) else {
+        return Vec::new();
+    };
+    diesel::sql_query("SELECT pid FROM pg_stat_activity WHERE application_name = $1")
+        .bind::<diesel::sql_types::Text, _>(APPLICATION)
+        .load::<Backend>(&mut conn)
+        .map(|rows| rows.into_iter().map(|b| b.pid).collect())
+        .unwrap_or_default()
 }
 
 struct Run {
@@ -407,11 +483,24 @@ struct Run {
     elapsed: Duration,
     latencies: Vec<Duration>,
     errors: usize,
+    /// CPU time the run cost.
+    cpu: CpuTime,
 }
 
 impl Run {
     fn per_second(&self) -> f64 {
         self.contacts as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// Microseconds of CPU a contact: the serving side (servers, or the direct inserts, with
+    /// SQLite's own work), the load generator, PostgreSQL's backends.
+    fn cpu_per_contact(&self) -> (f64, f64, f64) {
+        let per = |d: Duration| d.as_secs_f64() * 1e6 / self.contacts.max(1) as f64;
+        (
+            per(self.cpu.rest),
+            per(self.cpu.load),
+            per(self.cpu.database),
+        )
     }
 
     fn percentile(&self, p: f64) -> Duration {
@@ -432,7 +521,9 @@ async fn load(
     size: usize,
     seconds: u64,
     random_ids: bool,
+    backends: &[i32],
 ) -> Run {
+    let cpu_before = cpu_time(backends);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -466,6 +557,7 @@ async fn load(
         elapsed: Duration::ZERO,
         latencies: Vec::new(),
         errors: 0,
+        cpu: CpuTime::default(),
     };
     for task in tasks {
         let (latencies, contacts, errors) = task.await.unwrap();
@@ -475,6 +567,12 @@ async fn load(
         run.errors += errors;
     }
     run.elapsed = started.elapsed();
+    let cpu_after = cpu_time(backends);
+    run.cpu = CpuTime {
+        load: cpu_after.load.saturating_sub(cpu_before.load),
+        rest: cpu_after.rest.saturating_sub(cpu_before.rest),
+        database: cpu_after.database.saturating_sub(cpu_before.database),
+    };
     run.latencies.sort();
     run
 }
@@ -510,7 +608,13 @@ fn pgbench_script(batch: Option<usize>) -> String {
 }
 
 /// Contacts a second through `pgbench`, or `None` when it is not installed or failed.
-async fn pgbench(url: &str, world: &World, clients: usize, batch: Option<usize>, seconds: u64) -> Option<f64> {
+async fn pgbench(
+    url: &str,
+    world: &World,
+    clients: usize,
+    batch: Option<usize>,
+    seconds: u64,
+) -> Option<f64> {
     let script = tempfile::NamedTempFile::new().ok()?;
     std::fs::write(script.path(), pgbench_script(batch)).ok()?;
     let mut people = [world.f.mother, world.f.child];
@@ -533,7 +637,10 @@ async fn pgbench(url: &str, world: &World, clients: usize, batch: Option<usize>,
         command.arg("-D").arg(format!("{name}={value}"));
     }
     command.arg(url);
-    let output = tokio::task::spawn_blocking(move || command.output()).await.ok()?.ok()?;
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .ok()?
+        .ok()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let tps: Option<f64> = stdout
         .lines()
@@ -563,8 +670,9 @@ struct Figures {
 }
 
 fn line(who: &str, engine: &str, kind: &str, clients: usize, run: &Run) {
+    let (serving, load, database) = run.cpu_per_contact();
     println!(
-        "{who:<9} {engine:<8} {kind:<6} clients={clients:<3} requests/s={:>7.0} contacts/s={:>7.0} p50={:>7.2}ms p99={:>7.2}ms errors={}",
+        "{who:<9} {engine:<8} {kind:<17} clients={clients:<3} requests/s={:>6.0} contacts/s={:>6.0} p50={:>7.2}ms p99={:>7.2}ms errors={} cpu/contact: serving={serving:.0}us db={database:.0}us load={load:.0}us",
         run.requests as f64 / run.elapsed.as_secs_f64(),
         run.per_second(),
         run.percentile(0.50).as_secs_f64() * 1e3,
@@ -590,102 +698,188 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-/// One kind of upload (single or batch) through the three ways, on one engine.
-async fn measure(
-    app: &TestApp,
-    world: &Arc<World>,
-    store: &Arc<Store>,
-    minimal: &MinimalServer,
-    opts: &Options,
-    engine: &str,
-    batch: Option<usize>,
-) -> Figures {
-    let (kind, clients, size) = match batch {
-        None => ("single", opts.clients, 1),
-        Some(size) => ("batch", opts.batch_clients, size),
-    };
-    let is_batch = batch.is_some();
-    let ways = [
-        ("diesel", over_diesel(store.clone(), world)),
-        ("server", over_http(&minimal.base_url, world, is_batch)),
-        ("kinthread", over_http(&app.base_url, world, is_batch)),
-    ];
-    let mut figures = Figures::default();
-    for (way, send) in ways {
-        if opts
-            .ways
-            .as_deref()
-            .is_some_and(|ways| !ways.split(',').any(|w| w == way))
-        {
-            continue;
-        }
-        // Warm-up: connections, statement caches, the writer thread.
-        let _ = load(world.clone(), send.clone(), clients, size, 1, opts.random_ids).await;
-        let run = load(world.clone(), send, clients, size, opts.seconds, opts.random_ids).await;
-        let who = if way == "kinthread" { "kinthread" } else { "baseline" };
-        let label = if way == "kinthread" {
-            kind.to_owned()
-        } else {
-            format!("{kind} via={way}")
+/// What one engine's measurements share: the servers, the store, the family.
+struct Bench<'a> {
+    engine: &'static str,
+    // Dropped in this order: kinthread's server last, with the database it owns.
+    minimal: MinimalServer,
+    store: Arc<Store>,
+    world: Arc<World>,
+    app: TestApp,
+    /// Where the PostgreSQL backends are found.
+    admin_url: Option<String>,
+    inserts: tokio::runtime::Handle,
+    opts: &'a Options,
+}
+
+impl Bench<'_> {
+    /// A fresh database with its family's history, kinthread and the minimal server on it.
+    async fn start<'a>(
+        engine: Engine,
+        opts: &'a Options,
+        inserts: tokio::runtime::Handle,
+    ) -> anyhow::Result<Option<Bench<'a>>> {
+        let (db, admin_url) = match engine {
+            Engine::Sqlite => (TestDatabase::new(engine)?, None),
+            Engine::Postgres => match std::env::var(kinthread_tests::POSTGRES_URL_VAR) {
+                Ok(admin) => {
+                    // Named, so that their backends' CPU time can be read.
+                    let sep = if admin.contains('?') { '&' } else { '?' };
+                    let named = format!("{admin}{sep}application_name={APPLICATION}");
+                    (Some(TestDatabase::postgres_schema(&named)?), Some(admin))
+                }
+                Err(_) => (None, None),
+            },
         };
-        line(who, engine, &label, clients, &run);
-        match way {
-            "diesel" => figures.diesel = run.per_second(),
-            "server" => figures.server = run.per_second(),
-            _ => {
-                figures.kinthread = run.per_second();
-                figures.kinthread_p99_ms = run.percentile(0.99).as_secs_f64() * 1e3;
+        let Some(db) = db else {
+            return Ok(None);
+        };
+        let app = TestApp::spawn_on(db, opts.pool).await?;
+        let world = Arc::new(World::build(&app).await?);
+        let store = Arc::new(Store::open(&app.db_url, opts.pool)?);
+        store.fill_history(&world, opts.history)?;
+        let minimal = MinimalServer::start(store.clone(), WORKERS).await?;
+        Ok(Some(Bench {
+            engine: match engine {
+                Engine::Sqlite => "sqlite",
+                Engine::Postgres => "postgres",
+            },
+            app,
+            world,
+            store,
+            minimal,
+            admin_url,
+            inserts,
+            opts,
+        }))
+    }
+
+    /// One kind of upload (single or batch) through the three ways.
+    async fn measure(&self, batch: Option<usize>) -> Figures {
+        let (opts, engine, world) = (self.opts, self.engine, &self.world);
+        let (kind, clients, size) = match batch {
+            None => ("single", opts.clients, 1),
+            Some(size) => ("batch", opts.batch_clients, size),
+        };
+        let is_batch = batch.is_some();
+        let ways = [
+            (
+                "diesel",
+                over_diesel(self.store.clone(), world, self.inserts.clone()),
+            ),
+            ("server", over_http(&self.minimal.base_url, world, is_batch)),
+            ("kinthread", over_http(&self.app.base_url, world, is_batch)),
+        ];
+        let mut figures = Figures::default();
+        for (way, send) in ways {
+            if opts
+                .ways
+                .as_deref()
+                .is_some_and(|ways| !ways.split(',').any(|w| w == way))
+            {
+                continue;
+            }
+            // Warm-up: connections, statement caches, the writer thread.
+            let _ = load(
+                world.clone(),
+                send.clone(),
+                clients,
+                size,
+                1,
+                opts.random_ids,
+                &[],
+            )
+            .await;
+            let backends = postgres_backends(self.admin_url.as_deref());
+            let run = load(
+                world.clone(),
+                send,
+                clients,
+                size,
+                opts.seconds,
+                opts.random_ids,
+                &backends,
+            )
+            .await;
+            let (who, label) = match way {
+                "kinthread" => ("kinthread", kind.to_owned()),
+                _ => ("baseline", format!("{kind} via={way}")),
+            };
+            line(who, engine, &label, clients, &run);
+            let rate = run.per_second();
+            match way {
+                "diesel" => figures.diesel = rate,
+                "server" => figures.server = rate,
+                _ => {
+                    figures.kinthread = rate;
+                    figures.kinthread_p99_ms = run.percentile(0.99).as_secs_f64() * 1e3;
+                }
             }
         }
-    }
-    if engine == "postgres" && opts.ways.is_none() {
-        figures.pgbench = pgbench(&app.db_url, world, clients, batch, opts.seconds).await;
-        if let Some(rate) = figures.pgbench {
-            println!(
-                "baseline  {engine:<8} {kind} via=pgbench clients={clients:<3} contacts/s={rate:>7.0}"
-            );
+        if engine == "postgres" && opts.ways.is_none() {
+            figures.pgbench = pgbench(&self.app.db_url, world, clients, batch, opts.seconds).await;
+            if let Some(rate) = figures.pgbench {
+                let label = format!("{kind} via=pgbench");
+                println!(
+                    "baseline  {engine:<8} {label:<17} clients={clients:<3} contacts/s={rate:>6.0}"
+                );
+            }
         }
+        ratios(engine, kind, &figures);
+        figures
     }
-    ratios(engine, kind, &figures);
-    figures
 }
 
 fn main() -> anyhow::Result<()> {
     let opts = options();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .thread_name(LOAD_THREADS)
         .enable_all()
         .build()?;
+    let inserts = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("diesel-inserts")
+        .build()?;
     println!(
-        "pool={} workers={WORKERS} clients={} batch={}x{} seconds={} runs={}",
-        opts.pool, opts.clients, opts.batch_clients, opts.batch, opts.seconds, opts.runs
+        "pool={} workers={WORKERS} clients={} batch={}x{} seconds={} history={} runs={}",
+        opts.pool,
+        opts.clients,
+        opts.batch_clients,
+        opts.batch,
+        opts.seconds,
+        opts.history,
+        opts.runs
     );
     let mut all: BTreeMap<(&str, &str), Vec<Figures>> = BTreeMap::new();
     runtime.block_on(async {
         for run in 1..=opts.runs {
             println!("-- run {run}");
-            for (engine, name) in [(Engine::Sqlite, "sqlite"), (Engine::Postgres, "postgres")] {
+            for engine in [Engine::Sqlite, Engine::Postgres] {
+                let name = if engine == Engine::Sqlite {
+                    "sqlite"
+                } else {
+                    "postgres"
+                };
                 if opts.only.as_deref().is_some_and(|only| only != name) {
                     continue;
                 }
-                let Some(db) = TestDatabase::new(engine)? else {
+                let Some(bench) = Bench::start(engine, &opts, inserts.handle().clone()).await?
+                else {
                     continue;
                 };
-                let app = TestApp::spawn_on(db, opts.pool).await?;
-                let world = Arc::new(World::build(&app).await?);
-                let store = Arc::new(Store::open(&app.db_url, opts.pool)?);
-                store.fill_history(&world, opts.history)?;
-                let minimal = MinimalServer::start(store.clone(), WORKERS).await?;
-                let single = measure(&app, &world, &store, &minimal, &opts, name, None).await;
-                let batch =
-                    measure(&app, &world, &store, &minimal, &opts, name, Some(opts.batch)).await;
+                let single = bench.measure(None).await;
+                let batch = bench.measure(Some(opts.batch)).await;
                 all.entry((name, "single")).or_default().push(single);
                 all.entry((name, "batch")).or_default().push(batch);
             }
         }
         Ok::<(), anyhow::Error>(())
     })?;
-    println!("-- medians of {} runs (ratios: the median of each run's ratio)", opts.runs);
+    println!(
+        "-- medians of {} runs (ratios: the median of each run's ratio)",
+        opts.runs
+    );
     for ((engine, kind), runs) in &all {
         let of = |f: &dyn Fn(&Figures) -> Option<f64>| {
             let values: Vec<f64> = runs.iter().filter_map(f).collect();
