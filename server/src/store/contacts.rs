@@ -10,6 +10,8 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{Array, Text};
 use kinthread_shared::{
     ChildFeedback, ClientId, ContactEvent, ContactId, ContactKind, ContactSource, ContactStatus,
     DepthLevel, FamilyId, PersonId, TalkedMost, UserId,
@@ -172,17 +174,35 @@ const ROWS_PER_STATEMENT: usize = 1000;
 /// Participant rows in one multi-row statement (3 bind parameters a row).
 const PARTICIPANTS_PER_STATEMENT: usize = 5000;
 
-/// Stores contacts of one family in one transaction; the ones sent before are not stored
-/// again (see the module doc).
+/// Stores contacts of one family, all or none; the ones sent before are not stored again (see
+/// the module doc). It is atomic on its own: run it outside a transaction where it can be
+/// (`Db::write_atomic`).
 ///
-/// Each chunk costs one `INSERT … ON CONFLICT DO NOTHING RETURNING id` and one insert of the
-/// new rows' participants; the stored rows are read back only where the database skipped a
-/// row (a client id sent before), to tell a retry from a conflict.
+/// On PostgreSQL one new contact (without the child's feedback, which has a record of its
+/// own) is one statement, [`InsertWithParticipants`]. Otherwise it runs in a transaction,
+/// and each chunk costs one `INSERT … ON CONFLICT DO NOTHING RETURNING id` and one insert of
+/// the new rows' participants. Either way the stored rows are read back only where the
+/// database skipped a row (a client id sent before), to tell a retry from a conflict.
 pub fn insert_idempotent(
     conn: &mut DbConnection,
     family_id: FamilyId,
     prepared: Vec<PreparedContact>,
 ) -> QueryResult<Vec<InsertOutcome>> {
+    if let (DbConnection::Postgres(pg), [one]) = (&mut *conn, prepared.as_slice())
+        && one.feedback.is_none()
+    {
+        let stored = InsertWithParticipants::new(&one.row, &one.participants).execute(pg)?;
+        let outcome = if stored > 0 {
+            InsertOutcome::Created(one.row.id)
+        } else {
+            // Skipped: sent before. Nothing was written, so the read needs no transaction.
+            outcome_of_skipped(
+                &one.row,
+                &stored_by_client_id(conn, family_id, &[one.row.client_id])?,
+            )?
+        };
+        return Ok(vec![outcome]);
+    }
     conn.transaction(|conn| {
         let mut outcomes = Vec::with_capacity(prepared.len());
         for chunk in prepared.chunks(ROWS_PER_STATEMENT) {
@@ -204,18 +224,7 @@ pub fn insert_idempotent(
                     created.push(item);
                     InsertOutcome::Created(item.row.id)
                 } else {
-                    match stored.get(&item.row.client_id) {
-                        Some((id, hash)) if *hash == item.row.request_hash => {
-                            InsertOutcome::Existing(*id)
-                        }
-                        Some(_) => InsertOutcome::Conflict,
-                        None => {
-                            return Err(corrupt(format!(
-                                "contact with client id {} neither stored nor found",
-                                item.row.client_id
-                            )));
-                        }
-                    }
+                    outcome_of_skipped(&item.row, &stored)?
                 };
                 outcomes.push(outcome);
             }
@@ -233,6 +242,85 @@ pub fn insert_idempotent(
         Ok(outcomes)
     })
 }
+
+/// What an upload the database skipped comes to: the stored row with its client id is the
+/// first record of the same upload (its fingerprint matches) or a different one.
+fn outcome_of_skipped(
+    row: &ContactRow,
+    stored: &HashMap<ClientId, (ContactId, String)>,
+) -> QueryResult<InsertOutcome> {
+    match stored.get(&row.client_id) {
+        // Stored by this very statement: the row's participants were not (a contact without
+        // any cannot be uploaded, but the outcome would be right).
+        Some((id, _)) if *id == row.id => Ok(InsertOutcome::Created(*id)),
+        Some((id, hash)) if *hash == row.request_hash => Ok(InsertOutcome::Existing(*id)),
+        Some(_) => Ok(InsertOutcome::Conflict),
+        None => Err(corrupt(format!(
+            "contact with client id {} neither stored nor found",
+            row.client_id
+        ))),
+    }
+}
+
+/// One contact and its participants in one PostgreSQL statement, a data-modifying `WITH`:
+///
+/// ```sql
+/// WITH stored AS (INSERT INTO contacts (…) VALUES (…)
+///                 ON CONFLICT (family_id, client_id) DO NOTHING
+///                 RETURNING family_id, id)
+/// INSERT INTO contact_participants (family_id, contact_id, person_id)
+/// SELECT stored.family_id, stored.id, person FROM stored CROSS JOIN unnest($25) AS person
+/// ```
+///
+/// It is atomic without a transaction, and a client id sent before skips it as a whole
+/// (it then stores no participant row). One round trip instead of four (`BEGIN`, two
+/// inserts, `COMMIT`); its shape is fixed, so it is prepared once per connection. The
+/// contact's insert is diesel's own, so its columns follow [`ContactRow`].
+struct InsertWithParticipants<'a, Insert> {
+    insert: Insert,
+    participants: &'a [PersonId],
+}
+
+impl<'a> InsertWithParticipants<'a, ()> {
+    fn new(
+        row: &'a ContactRow,
+        participants: &'a [PersonId],
+    ) -> InsertWithParticipants<'a, impl QueryFragment<diesel::pg::Pg> + QueryId + 'a> {
+        let insert = diesel::insert_into(contacts::table)
+            .values(row)
+            .on_conflict((contacts::family_id, contacts::client_id))
+            .do_nothing()
+            .returning((contacts::family_id, contacts::id));
+        InsertWithParticipants {
+            insert,
+            participants,
+        }
+    }
+}
+
+impl<Insert: QueryId> QueryId for InsertWithParticipants<'_, Insert> {
+    type QueryId = InsertWithParticipants<'static, Insert::QueryId>;
+    const HAS_STATIC_QUERY_ID: bool = Insert::HAS_STATIC_QUERY_ID;
+}
+
+impl<Insert> QueryFragment<diesel::pg::Pg> for InsertWithParticipants<'_, Insert>
+where
+    Insert: QueryFragment<diesel::pg::Pg>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        out.push_sql("WITH stored AS (");
+        self.insert.walk_ast(out.reborrow())?;
+        out.push_sql(
+            ") INSERT INTO contact_participants (family_id, contact_id, person_id) \
+             SELECT stored.family_id, stored.id, person FROM stored CROSS JOIN unnest(",
+        );
+        out.push_bind_param::<Array<Text>, _>(self.participants)?;
+        out.push_sql(") AS person");
+        Ok(())
+    }
+}
+
+impl<Insert> RunQueryDsl<diesel::PgConnection> for InsertWithParticipants<'_, Insert> {}
 
 /// `INSERT … ON CONFLICT (family_id, client_id) DO NOTHING RETURNING id`: the ids of the rows
 /// stored, each engine through its own connection type, since the multi-engine connection
