@@ -121,8 +121,12 @@ pub fn parse_participant_list(ids: &str) -> QueryResult<Vec<PersonId>> {
         .collect()
 }
 
+/// One participant of a contact. No column has a default: the rows of a multi-row insert go
+/// in one statement on SQLite too (diesel inserts rows that may use a default one by one
+/// there, in a savepoint of their own).
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = contact_participants)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ParticipantRow {
     pub family_id: FamilyId,
     pub contact_id: ContactId,
