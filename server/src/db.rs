@@ -543,6 +543,22 @@ impl Db {
         }
     }
 
+    /// Runs a write that is atomic on its own (one statement, or a transaction it opens
+    /// itself) and answers after its commit. On PostgreSQL it runs on a pooled connection
+    /// outside any transaction: a write of one statement then costs one round trip, not
+    /// three (`BEGIN`, the statement, `COMMIT`). On SQLite it is [`Db::write`].
+    pub async fn write_atomic<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        match self.engine {
+            Engine::Sqlite => self.sqlite_writer()?.submit(f).await,
+            Engine::Postgres => Self::run(self.write.clone(), f).await,
+        }
+    }
+
     /// The running writer; a writer that stopped (its thread ended) is replaced, so one
     /// failure costs the writes in flight, not every write until a restart.
     fn sqlite_writer(&self) -> Result<Arc<Writer>, DbError> {

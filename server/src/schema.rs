@@ -244,10 +244,12 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(
     checkins,
     child_checkins,
+    consent_records,
     contact_feedback,
     contacts,
     contact_participants,
     families,
     persons,
-    follow_ups
+    follow_ups,
+    programs
 );

@@ -94,7 +94,7 @@ pub async fn create_contact(
     let family_id = scope.family_id();
     let outcome = state
         .db
-        .write(move |conn| {
+        .write_atomic(move |conn| {
             store::insert_idempotent(conn, family_id, vec![prepared]).map_err(ApiError::from)
         })
         .await?;
@@ -166,7 +166,7 @@ pub async fn batch_contacts(
     let family_id = scope.family_id();
     let outcomes = state
         .db
-        .write(move |conn| {
+        .write_atomic(move |conn| {
             store::insert_idempotent(conn, family_id, prepared).map_err(ApiError::from)
         })
         .await?;

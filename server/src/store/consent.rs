@@ -141,22 +141,7 @@ pub fn in_force(
                 })
             })
             .collect();
-        if counted.is_empty() {
-            continue;
-        }
-        let query = users::table
-            .filter(users::role.eq(AccountRole::Child))
-            .filter(users::disabled.eq(false))
-            .select((users::family_id, users::person_id));
-        let rows: Vec<(Option<FamilyId>, Option<PersonId>)> = match counted.as_slice() {
-            [one] => query.filter(users::family_id.eq(one)).load(conn)?,
-            many => query.filter(users::family_id.eq_any(many)).load(conn)?,
-        };
-        for (family, person) in rows {
-            if let (Some(family), Some(person)) = (family, person) {
-                children.entry(family).or_default().push(person);
-            }
-        }
+        children.extend(child_accounts(conn, &counted)?);
     }
     Ok(families
         .iter()
@@ -168,6 +153,52 @@ pub fn in_force(
             (*family, consent)
         })
         .collect())
+}
+
+/// The persons of `families` who have a child account in use.
+fn child_accounts(
+    conn: &mut DbConnection,
+    families: &[FamilyId],
+) -> QueryResult<HashMap<FamilyId, Vec<PersonId>>> {
+    let mut children: HashMap<FamilyId, Vec<PersonId>> = HashMap::new();
+    if families.is_empty() {
+        return Ok(children);
+    }
+    let query = users::table
+        .filter(users::role.eq(AccountRole::Child))
+        .filter(users::disabled.eq(false))
+        .select((users::family_id, users::person_id));
+    let rows: Vec<(Option<FamilyId>, Option<PersonId>)> = match families {
+        [one] => query.filter(users::family_id.eq(one)).load(conn)?,
+        many => query.filter(users::family_id.eq_any(many)).load(conn)?,
+    };
+    for (family, person) in rows {
+        if let (Some(family), Some(person)) = (family, person) {
+            children.entry(family).or_default().push(person);
+        }
+    }
+    Ok(children)
+}
+
+/// The consent in force of one family whose records in force were read already (with the
+/// family row, by `store::families::get`): its child accounts are read only where a
+/// guardian's consent to feedback counts makes them matter.
+pub fn compose_read(
+    conn: &mut DbConnection,
+    family: FamilyId,
+    in_force: &[(ConsentKind, Option<PersonId>)],
+) -> QueryResult<Consent> {
+    let counted = in_force
+        .iter()
+        .any(|(kind, _)| *kind == ConsentKind::FeedbackCountsToParents);
+    let children = if counted {
+        child_accounts(conn, &[family])?
+            .remove(&family)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    Ok(compose(in_force, &children))
 }
 
 /// The consent in force of one family.

@@ -2,14 +2,16 @@
 //! supersedes the earlier one, which keeps its content and only gains a `superseded_by` link.
 //!
 //! Uploads are idempotent on `(family_id, client_id)`, and the database decides: every row is
-//! inserted with `ON CONFLICT DO NOTHING` on that key and read back, so two copies of one
-//! upload arriving at once (two server copies, a phone retrying while the first attempt is
-//! still in flight) store one row. The same client id with the same fingerprint returns the
-//! first record; with a different fingerprint it is a conflict.
+//! inserted with `ON CONFLICT DO NOTHING` on that key, and a row it skipped is read back, so
+//! two copies of one upload arriving at once (two server copies, a phone retrying while the
+//! first attempt is still in flight) store one row. The same client id with the same
+//! fingerprint returns the first record; with a different fingerprint it is a conflict.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{Array, Text};
 use kinthread_shared::{
     ChildFeedback, ClientId, ContactEvent, ContactId, ContactKind, ContactSource, ContactStatus,
     DepthLevel, FamilyId, PersonId, TalkedMost, UserId,
@@ -119,8 +121,12 @@ pub fn parse_participant_list(ids: &str) -> QueryResult<Vec<PersonId>> {
         .collect()
 }
 
+/// One participant of a contact. No column has a default: the rows of a multi-row insert go
+/// in one statement on SQLite too (diesel inserts rows that may use a default one by one
+/// there, in a savepoint of their own).
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = contact_participants)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ParticipantRow {
     pub family_id: FamilyId,
     pub contact_id: ContactId,
@@ -164,41 +170,65 @@ pub enum InsertOutcome {
     Conflict,
 }
 
-/// Rows in one multi-row statement: 24 columns a row stay under SQLite's 999-parameter
-/// floor of old builds.
-const ROWS_PER_STATEMENT: usize = 40;
+/// Contact rows in one multi-row statement: a whole batch of the API (at most 1,000), at 24
+/// bind parameters a row, stays under the limits of both engines (SQLite 32,766 in the bundled
+/// build, PostgreSQL 65,535), so a batch costs one statement, not one per few dozen rows.
+const ROWS_PER_STATEMENT: usize = 1000;
 
-/// Stores contacts of one family in one transaction; the ones sent before are not stored
-/// again (see the module doc).
+/// Participant rows in one multi-row statement (3 bind parameters a row).
+const PARTICIPANTS_PER_STATEMENT: usize = 5000;
+
+/// Stores contacts of one family, all or none; the ones sent before are not stored again (see
+/// the module doc). It is atomic on its own: run it outside a transaction where it can be
+/// (`Db::write_atomic`).
+///
+/// On PostgreSQL one new contact (without the child's feedback, which has a record of its
+/// own) is one statement, [`InsertWithParticipants`]. Otherwise it runs in a transaction,
+/// and each chunk costs one `INSERT … ON CONFLICT DO NOTHING RETURNING id` and one insert of
+/// the new rows' participants. Either way the stored rows are read back only where the
+/// database skipped a row (a client id sent before), to tell a retry from a conflict.
 pub fn insert_idempotent(
     conn: &mut DbConnection,
     family_id: FamilyId,
     prepared: Vec<PreparedContact>,
 ) -> QueryResult<Vec<InsertOutcome>> {
+    if let (DbConnection::Postgres(pg), [one]) = (&mut *conn, prepared.as_slice())
+        && one.feedback.is_none()
+    {
+        let stored = InsertWithParticipants::new(&one.row, &one.participants).execute(pg)?;
+        let outcome = if stored > 0 {
+            InsertOutcome::Created(one.row.id)
+        } else {
+            // Skipped: sent before. Nothing was written, so the read needs no transaction.
+            outcome_of_skipped(
+                &one.row,
+                &stored_by_client_id(conn, family_id, &[one.row.client_id])?,
+            )?
+        };
+        return Ok(vec![outcome]);
+    }
     conn.transaction(|conn| {
         let mut outcomes = Vec::with_capacity(prepared.len());
         for chunk in prepared.chunks(ROWS_PER_STATEMENT) {
             let rows: Vec<&ContactRow> = chunk.iter().map(|p| &p.row).collect();
-            insert_new_rows(conn, &rows)?;
-            let client_ids: Vec<ClientId> = rows.iter().map(|r| r.client_id).collect();
-            let stored = stored_by_client_id(conn, family_id, &client_ids)?;
+            let inserted: HashSet<ContactId> = insert_new_rows(conn, &rows)?.into_iter().collect();
+            let skipped: Vec<ClientId> = rows
+                .iter()
+                .filter(|row| !inserted.contains(&row.id))
+                .map(|row| row.client_id)
+                .collect();
+            let stored = if skipped.is_empty() {
+                HashMap::new()
+            } else {
+                stored_by_client_id(conn, family_id, &skipped)?
+            };
             let mut created = Vec::new();
             for item in chunk {
-                let outcome = match stored.get(&item.row.client_id) {
-                    Some((id, _)) if *id == item.row.id => {
-                        created.push(item);
-                        InsertOutcome::Created(*id)
-                    }
-                    Some((id, hash)) if *hash == item.row.request_hash => {
-                        InsertOutcome::Existing(*id)
-                    }
-                    Some(_) => InsertOutcome::Conflict,
-                    None => {
-                        return Err(corrupt(format!(
-                            "contact with client id {} neither stored nor found",
-                            item.row.client_id
-                        )));
-                    }
+                let outcome = if inserted.contains(&item.row.id) {
+                    created.push(item);
+                    InsertOutcome::Created(item.row.id)
+                } else {
+                    outcome_of_skipped(&item.row, &stored)?
                 };
                 outcomes.push(outcome);
             }
@@ -217,9 +247,89 @@ pub fn insert_idempotent(
     })
 }
 
-/// `INSERT … ON CONFLICT (family_id, client_id) DO NOTHING`: each engine through its own
-/// connection type, since the multi-engine connection has no upsert.
-fn insert_new_rows(conn: &mut DbConnection, rows: &[&ContactRow]) -> QueryResult<()> {
+/// What an upload the database skipped comes to: the stored row with its client id is the
+/// first record of the same upload (its fingerprint matches) or a different one.
+fn outcome_of_skipped(
+    row: &ContactRow,
+    stored: &HashMap<ClientId, (ContactId, String)>,
+) -> QueryResult<InsertOutcome> {
+    match stored.get(&row.client_id) {
+        // Stored by this very statement: the row's participants were not (a contact without
+        // any cannot be uploaded, but the outcome would be right).
+        Some((id, _)) if *id == row.id => Ok(InsertOutcome::Created(*id)),
+        Some((id, hash)) if *hash == row.request_hash => Ok(InsertOutcome::Existing(*id)),
+        Some(_) => Ok(InsertOutcome::Conflict),
+        None => Err(corrupt(format!(
+            "contact with client id {} neither stored nor found",
+            row.client_id
+        ))),
+    }
+}
+
+/// One contact and its participants in one PostgreSQL statement, a data-modifying `WITH`:
+///
+/// ```sql
+/// WITH stored AS (INSERT INTO contacts (…) VALUES (…)
+///                 ON CONFLICT (family_id, client_id) DO NOTHING
+///                 RETURNING family_id, id)
+/// INSERT INTO contact_participants (family_id, contact_id, person_id)
+/// SELECT stored.family_id, stored.id, person FROM stored CROSS JOIN unnest($25) AS person
+/// ```
+///
+/// It is atomic without a transaction, and a client id sent before skips it as a whole
+/// (it then stores no participant row). One round trip instead of four (`BEGIN`, two
+/// inserts, `COMMIT`); its shape is fixed, so it is prepared once per connection. The
+/// contact's insert is diesel's own, so its columns follow [`ContactRow`].
+struct InsertWithParticipants<'a, Insert> {
+    insert: Insert,
+    participants: &'a [PersonId],
+}
+
+impl<'a> InsertWithParticipants<'a, ()> {
+    fn new(
+        row: &'a ContactRow,
+        participants: &'a [PersonId],
+    ) -> InsertWithParticipants<'a, impl QueryFragment<diesel::pg::Pg> + QueryId + 'a> {
+        let insert = diesel::insert_into(contacts::table)
+            .values(row)
+            .on_conflict((contacts::family_id, contacts::client_id))
+            .do_nothing()
+            .returning((contacts::family_id, contacts::id));
+        InsertWithParticipants {
+            insert,
+            participants,
+        }
+    }
+}
+
+impl<Insert: QueryId> QueryId for InsertWithParticipants<'_, Insert> {
+    type QueryId = InsertWithParticipants<'static, Insert::QueryId>;
+    const HAS_STATIC_QUERY_ID: bool = Insert::HAS_STATIC_QUERY_ID;
+}
+
+impl<Insert> QueryFragment<diesel::pg::Pg> for InsertWithParticipants<'_, Insert>
+where
+    Insert: QueryFragment<diesel::pg::Pg>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        out.push_sql("WITH stored AS (");
+        self.insert.walk_ast(out.reborrow())?;
+        out.push_sql(
+            ") INSERT INTO contact_participants (family_id, contact_id, person_id) \
+             SELECT stored.family_id, stored.id, person FROM stored CROSS JOIN unnest(",
+        );
+        out.push_bind_param::<Array<Text>, _>(self.participants)?;
+        out.push_sql(") AS person");
+        Ok(())
+    }
+}
+
+impl<Insert> RunQueryDsl<diesel::PgConnection> for InsertWithParticipants<'_, Insert> {}
+
+/// `INSERT … ON CONFLICT (family_id, client_id) DO NOTHING RETURNING id`: the ids of the rows
+/// stored, each engine through its own connection type, since the multi-engine connection
+/// has no upsert.
+fn insert_new_rows(conn: &mut DbConnection, rows: &[&ContactRow]) -> QueryResult<Vec<ContactId>> {
     macro_rules! insert {
         ($conn:expr) => {
             match rows {
@@ -229,12 +339,14 @@ fn insert_new_rows(conn: &mut DbConnection, rows: &[&ContactRow]) -> QueryResult
                     .values(*row)
                     .on_conflict((contacts::family_id, contacts::client_id))
                     .do_nothing()
-                    .execute($conn),
+                    .returning(contacts::id)
+                    .get_results($conn),
                 many => diesel::insert_into(contacts::table)
-                    .values(many.iter().map(|row| (*row).clone()).collect::<Vec<_>>())
+                    .values(many.to_vec())
                     .on_conflict((contacts::family_id, contacts::client_id))
                     .do_nothing()
-                    .execute($conn),
+                    .returning(contacts::id)
+                    .get_results($conn),
             }
         };
     }
@@ -242,7 +354,6 @@ fn insert_new_rows(conn: &mut DbConnection, rows: &[&ContactRow]) -> QueryResult
         DbConnection::Sqlite(conn) => insert!(conn),
         DbConnection::Postgres(conn) => insert!(conn),
     }
-    .map(drop)
 }
 
 /// `(id, fingerprint)` of the stored contacts with these client ids.
@@ -294,17 +405,31 @@ fn insert_participants(
 ) -> QueryResult<()> {
     macro_rules! insert_all {
         ($conn:expr) => {{
-            if participants.len() <= 4 {
-                for participant in participants {
+            // A single upload's participants, two to four most often, go as an array: a
+            // statement of fixed shape, prepared once per connection.
+            match participants {
+                [] => {}
+                [a, b] => {
                     diesel::insert_into(contact_participants::table)
-                        .values(participant)
+                        .values([a.clone(), b.clone()])
                         .execute($conn)?;
                 }
-            } else {
-                for chunk in participants.chunks(300) {
+                [a, b, c] => {
                     diesel::insert_into(contact_participants::table)
-                        .values(chunk)
+                        .values([a.clone(), b.clone(), c.clone()])
                         .execute($conn)?;
+                }
+                [a, b, c, d] => {
+                    diesel::insert_into(contact_participants::table)
+                        .values([a.clone(), b.clone(), c.clone(), d.clone()])
+                        .execute($conn)?;
+                }
+                many => {
+                    for chunk in many.chunks(PARTICIPANTS_PER_STATEMENT) {
+                        diesel::insert_into(contact_participants::table)
+                            .values(chunk)
+                            .execute($conn)?;
+                    }
                 }
             }
         }};

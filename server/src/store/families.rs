@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use chrono::Utc;
 use diesel::prelude::*;
 use kinthread_shared::api::{Consent, Family, FamilyUpdate, NewFamily};
-use kinthread_shared::{ConsentKind, ConsentVia, FamilyId, ProgramId, TargetCadence, UserId};
+use kinthread_shared::{
+    ConsentKind, ConsentVia, FamilyId, PersonId, ProgramId, TargetCadence, UserId,
+};
 
 use super::consent::{self, ConsentRow};
 use super::{from_millis, to_millis};
 use crate::db::DbConnection;
-use crate::schema::{families, programs};
+use crate::schema::{consent_records, families, programs};
 
 /// A family row as stored: the family's own target (not the one in force) and `updated_at`.
 #[derive(Clone, Debug, PartialEq, Queryable, Selectable, Insertable)]
@@ -176,9 +178,39 @@ pub fn row(conn: &mut DbConnection, id: FamilyId) -> QueryResult<Option<FamilyRo
         .optional()
 }
 
+/// One family as the API shows it. Every access check loads one, so it costs one statement on
+/// most requests: the row, its program's target and the consent records in force come
+/// joined (a row for each record); the family's child accounts are read besides only where a
+/// guardian's consent to feedback counts makes them matter ([`consent::compose_read`]).
 pub fn get(conn: &mut DbConnection, id: FamilyId) -> QueryResult<Option<Family>> {
-    let rows = row(conn, id)?.into_iter().collect();
-    Ok(to_families(conn, rows)?.into_iter().next())
+    type Joined = (
+        FamilyRow,
+        Option<TargetCadence>,
+        Option<(ConsentKind, Option<PersonId>)>,
+    );
+    let rows: Vec<Joined> = families::table
+        .left_join(programs::table.on(families::program_id.eq(programs::id.nullable())))
+        .left_join(
+            consent_records::table.on(consent_records::family_id
+                .eq(families::id)
+                .and(consent_records::withdrawn_at.is_null())),
+        )
+        .filter(families::id.eq(id))
+        .select((
+            FamilyRow::as_select(),
+            programs::target_cadence_days.nullable(),
+            (consent_records::kind, consent_records::person_id).nullable(),
+        ))
+        .load(conn)?;
+    let Some((row, program_target, _)) = rows.first().cloned() else {
+        return Ok(None);
+    };
+    let in_force: Vec<(ConsentKind, Option<PersonId>)> = rows
+        .into_iter()
+        .filter_map(|(_, _, record)| record)
+        .collect();
+    let consent = consent::compose_read(conn, id, &in_force)?;
+    row.into_family(program_target, consent).map(Some)
 }
 
 /// Families in id order after `after`; `programs_only` restricts to some programs (staff).
