@@ -384,8 +384,14 @@ pub fn rows_of(
                 .ok_or_else(|| ApiError::internal("a caseload family lost its window"))?;
             let row = caseload_row(
                 family,
-                gathered.persons.get(&family.id).map_or(&[][..], Vec::as_slice),
-                gathered.events.get(&family.id).map_or(&[][..], Vec::as_slice),
+                gathered
+                    .persons
+                    .get(&family.id)
+                    .map_or(&[][..], Vec::as_slice),
+                gathered
+                    .events
+                    .get(&family.id)
+                    .map_or(&[][..], Vec::as_slice),
                 &window,
                 entry,
                 latest.remove(&family.id),
@@ -485,7 +491,10 @@ fn gather(
         Some(visits) => {
             for family in families {
                 if let Some(theirs) = visits.get(&family.id) {
-                    events.entry(family.id).or_default().extend(theirs.iter().cloned());
+                    events
+                        .entry(family.id)
+                        .or_default()
+                        .extend(theirs.iter().cloned());
                 }
             }
         }
@@ -677,7 +686,10 @@ impl Snapshots {
             ranking,
         });
         let now = std::time::Instant::now();
-        let mut kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         kept.retain(|(made, _)| now.duration_since(*made) < SNAPSHOT_TTL);
         if kept.len() >= MAX_SNAPSHOTS {
             kept.remove(0);
@@ -689,7 +701,10 @@ impl Snapshots {
     /// The snapshot `id` if it is still kept and answered `key`.
     pub fn get(&self, id: uuid::Uuid, key: &SnapshotKey) -> Option<Arc<Snapshot>> {
         let now = std::time::Instant::now();
-        let kept = self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let kept = self
+            .kept
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         kept.iter()
             .find(|(made, snapshot)| {
                 snapshot.id == id
